@@ -1,0 +1,762 @@
+/*
+ * Reports from a campaign directory: reads results.db only, computes the
+ * degradation, confidence interval, grade and rank of every cell and
+ * metric, and writes report.md, cells.csv and trials.csv.
+ */
+#include "config.h"
+#include "analysis/analysis.h"
+
+#include <json-c/json.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAXM 16
+#define ISB_MAX_AGG 16
+
+struct metric_def {
+	char name[48], unit[24];
+	bool higher, graded;
+};
+
+struct mres {
+	struct metric_def def;
+	size_t nb, nc;
+	double base_med, cont_med, d, lo, hi;
+	int grade; /* -1 not graded */
+	int rank;
+	bool ok;
+};
+
+struct cell {
+	long long id;
+	char config[64], backend[32], resource[16], scenario[64], placement[16], resolved[16];
+	char victim[48], aggressor[48], vcpus[64], acpus[64], status[16], reason[256];
+	char grade_metrics[256]; /* the suite's choice, or empty for the stressor's defaults */
+	double intensity;
+	size_t nmetrics;
+	struct mres m[MAXM];
+	int nbase_ok, ncont_ok, nbase_fail, ncont_fail, nerror;
+	char fail_cause[256];
+	int grade; /* -1 ungraded */
+	char grade_note[160];
+	int worst; /* index of the metric that set the grade, -1 */
+	/* aggressor pressure and counters, as text for the report */
+	char pressure[256];
+	char counters[1024];
+	double startup_ms;
+};
+
+static const char *col(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	return t ? (const char *)t : "";
+}
+
+/* The metric values of one trial's metrics_json into v[k] (NAN where absent). */
+static void trial_values(const char *json, struct cell *c, double *v)
+{
+	json_object *o = json_tokener_parse(json);
+	for (size_t k = 0; k < c->nmetrics; k++) {
+		json_object *x;
+		v[k] = NAN;
+		if (o && json_object_object_get_ex(o, c->m[k].def.name, &x) &&
+		    (json_object_is_type(x, json_type_double) || json_object_is_type(x, json_type_int)))
+			v[k] = json_object_get_double(x);
+	}
+	json_object_put(o);
+}
+
+struct vec {
+	double *v;
+	size_t n, cap;
+};
+static void vpush(struct vec *x, double d)
+{
+	if (x->n == x->cap) {
+		size_t cap = x->cap ? x->cap * 2 : 16;
+		double *nv = realloc(x->v, cap * sizeof(double));
+		if (!nv)
+			return;
+		x->v = nv;
+		x->cap = cap;
+	}
+	x->v[x->n++] = d;
+}
+
+/* Median of the numeric field "key" (or key.value for counters) over a list of JSON docs. */
+struct jagg {
+	char key[48];
+	struct vec base, cont;
+	char unavailable[160];
+};
+
+static void jagg_add(struct jagg *a, size_t *na, size_t max, json_object *doc, bool contended)
+{
+	json_object_object_foreach(doc, key, val)
+	{
+		size_t i;
+		for (i = 0; i < *na; i++)
+			if (!strcmp(a[i].key, key))
+				break;
+		if (i == *na) {
+			if (*na >= max)
+				continue;
+			memset(&a[i], 0, sizeof(a[i]));
+			snprintf(a[i].key, sizeof(a[i].key), "%s", key);
+			(*na)++;
+		}
+		json_object *x = val;
+		if (json_object_is_type(val, json_type_object)) {
+			json_object *u;
+			if (json_object_object_get_ex(val, "unavailable", &u)) {
+				snprintf(a[i].unavailable, sizeof(a[i].unavailable), "%s", json_object_get_string(u));
+				continue;
+			}
+			if (!json_object_object_get_ex(val, "value", &x))
+				continue;
+		}
+		if (json_object_is_type(x, json_type_double) || json_object_is_type(x, json_type_int))
+			vpush(contended ? &a[i].cont : &a[i].base, json_object_get_double(x));
+	}
+}
+
+static void fmt_num(char *buf, size_t size, double v)
+{
+	if (!isfinite(v))
+		snprintf(buf, size, "n/a");
+	else if (fabs(v) >= 1e6 || (fabs(v) < 1e-2 && v != 0))
+		snprintf(buf, size, "%.3e", v);
+	else
+		snprintf(buf, size, "%.4g", v);
+}
+
+static int load_cells(sqlite3 *db, struct cell **out, size_t *n, struct isb_err *err)
+{
+	sqlite3_stmt *s;
+	const char *sql = "SELECT id, config, backend, resource, scenario, placement,"
+			  " COALESCE(resolved_placement,''), victim, aggressor, intensity,"
+			  " COALESCE(victim_cpus,''), COALESCE(aggressor_cpus,''), status,"
+			  " COALESCE(reason,''), COALESCE(grade_metrics,'') FROM cell ORDER BY id";
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		return isb_errf(err, 0, "results.db: %s", sqlite3_errmsg(db));
+	size_t cap = 0;
+	*out = NULL;
+	*n = 0;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct cell *nc = realloc(*out, cap * sizeof(**out));
+			if (!nc)
+				break;
+			*out = nc;
+		}
+		struct cell *c = &(*out)[(*n)++];
+		memset(c, 0, sizeof(*c));
+		c->id = sqlite3_column_int64(s, 0);
+		snprintf(c->config, sizeof(c->config), "%s", col(s, 1));
+		snprintf(c->backend, sizeof(c->backend), "%s", col(s, 2));
+		snprintf(c->resource, sizeof(c->resource), "%s", col(s, 3));
+		snprintf(c->scenario, sizeof(c->scenario), "%s", col(s, 4));
+		snprintf(c->placement, sizeof(c->placement), "%s", col(s, 5));
+		snprintf(c->resolved, sizeof(c->resolved), "%s", col(s, 6));
+		snprintf(c->victim, sizeof(c->victim), "%s", col(s, 7));
+		snprintf(c->aggressor, sizeof(c->aggressor), "%s", col(s, 8));
+		c->intensity = sqlite3_column_double(s, 9);
+		snprintf(c->vcpus, sizeof(c->vcpus), "%s", col(s, 10));
+		snprintf(c->acpus, sizeof(c->acpus), "%s", col(s, 11));
+		snprintf(c->status, sizeof(c->status), "%s", col(s, 12));
+		snprintf(c->reason, sizeof(c->reason), "%s", col(s, 13));
+		snprintf(c->grade_metrics, sizeof(c->grade_metrics), "%s", col(s, 14));
+		c->grade = -1;
+		c->worst = -1;
+		c->startup_ms = NAN;
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static void load_metric_defs(sqlite3 *db, struct cell *c)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(db, "SELECT name, COALESCE(unit,''), better, graded FROM metric WHERE stressor=? ORDER BY rowid", -1, &s, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(s, 1, c->victim, -1, SQLITE_STATIC);
+	while (sqlite3_step(s) == SQLITE_ROW && c->nmetrics < MAXM) {
+		struct mres *m = &c->m[c->nmetrics++];
+		memset(m, 0, sizeof(*m));
+		snprintf(m->def.name, sizeof(m->def.name), "%s", col(s, 0));
+		snprintf(m->def.unit, sizeof(m->def.unit), "%s", col(s, 1));
+		m->def.higher = !strcmp(col(s, 2), "higher");
+		m->def.graded = sqlite3_column_int(s, 3) != 0;
+		if (c->grade_metrics[0]) {
+			char list[260];
+			snprintf(list, sizeof(list), ",%s,", c->grade_metrics);
+			char want[52];
+			snprintf(want, sizeof(want), ",%s,", m->def.name);
+			for (char *q = list; *q; q++) /* the list as written may have spaces */
+				if (*q == ' ')
+					memmove(q, q + 1, strlen(q)), q--;
+			m->def.graded = strstr(list, want) != NULL;
+		}
+		m->grade = -1;
+		m->d = m->lo = m->hi = m->base_med = m->cont_med = NAN;
+	}
+	sqlite3_finalize(s);
+}
+
+static void analyse_cell(sqlite3 *db, struct cell *c, const double thr[4], unsigned resamples,
+			 uint64_t seed)
+{
+	struct vec base[MAXM] = {{0}}, cont[MAXM] = {{0}}, startup = {0};
+	struct jagg press[ISB_MAX_AGG], ctr[ISB_MAX_AGG];
+	size_t npress = 0, nctr = 0;
+	sqlite3_stmt *s;
+	load_metric_defs(db, c);
+	if (sqlite3_prepare_v2(db, "SELECT kind, status, COALESCE(cause,''), COALESCE(metrics_json,'{}'),"
+				   " COALESCE(aggressor_json,'{}'), COALESCE(counters_json,'{}'), victim_startup_ns"
+				   " FROM trial WHERE cell_id=? ORDER BY seq", -1, &s, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(s, 1, c->id);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		bool contended = !strcmp(col(s, 0), "contended");
+		bool ok = !strcmp(col(s, 1), "ok");
+		if (!ok && strcmp(col(s, 1), "failed")) {
+			/* "error": the harness or the aggressor failed, not the victim; not graded. */
+			c->nerror++;
+			continue;
+		}
+		if (!ok) {
+			if (contended) {
+				c->ncont_fail++;
+				snprintf(c->fail_cause, sizeof(c->fail_cause), "%s", col(s, 2));
+			} else {
+				c->nbase_fail++;
+				if (!c->fail_cause[0])
+					snprintf(c->fail_cause, sizeof(c->fail_cause), "baseline: %s", col(s, 2));
+			}
+			continue;
+		}
+		contended ? c->ncont_ok++ : c->nbase_ok++;
+		double v[MAXM];
+		trial_values(col(s, 3), c, v);
+		for (size_t k = 0; k < c->nmetrics; k++)
+			if (isfinite(v[k]))
+				vpush(contended ? &cont[k] : &base[k], v[k]);
+		if (contended) {
+			json_object *a = json_tokener_parse(col(s, 4)), *m;
+			if (a && json_object_object_get_ex(a, "metrics", &m))
+				jagg_add(press, &npress, ISB_MAX_AGG, m, true);
+			json_object_put(a);
+		}
+		json_object *cj = json_tokener_parse(col(s, 5));
+		if (cj)
+			jagg_add(ctr, &nctr, ISB_MAX_AGG, cj, contended);
+		json_object_put(cj);
+		if (sqlite3_column_type(s, 6) != SQLITE_NULL)
+			vpush(&startup, (double)sqlite3_column_int64(s, 6) / 1e6);
+	}
+	sqlite3_finalize(s);
+
+	c->startup_ms = startup.n ? isb_median(startup.v, startup.n) : NAN;
+	int worst_grade = 5;
+	double worst_hi = -1;
+	for (size_t k = 0; k < c->nmetrics; k++) {
+		struct mres *m = &c->m[k];
+		m->nb = base[k].n;
+		m->nc = cont[k].n;
+		if (!m->nb || !m->nc)
+			continue;
+		m->base_med = isb_median(base[k].v, m->nb);
+		m->cont_med = isb_median(cont[k].v, m->nc);
+		uint64_t s2 = seed * 1000003ull + (uint64_t)c->id * 131ull + k;
+		if (isb_bootstrap_d(base[k].v, m->nb, cont[k].v, m->nc, m->def.higher, resamples, s2,
+				    &m->d, &m->lo, &m->hi) < 0)
+			continue;
+		m->ok = true;
+		m->grade = isb_grade(m->hi, thr, c->ncont_fail > 0);
+		if (m->def.graded && (m->grade < worst_grade || (m->grade == worst_grade && m->hi > worst_hi))) {
+			worst_grade = m->grade;
+			worst_hi = m->hi;
+			c->worst = (int)k;
+		}
+	}
+	if (!strcmp(c->status, "skipped")) {
+		snprintf(c->grade_note, sizeof(c->grade_note), "skipped: %s", c->reason);
+	} else if (c->ncont_fail) {
+		c->grade = ISB_GRADE_NONE;
+		snprintf(c->grade_note, sizeof(c->grade_note), "victim failed in %d contended trial%s: %s",
+			 c->ncont_fail, c->ncont_fail == 1 ? "" : "s", c->fail_cause);
+	} else if (!c->nbase_ok || !c->ncont_ok) {
+		snprintf(c->grade_note, sizeof(c->grade_note), "ungraded: %d ok baseline and %d ok contended trials%s%s",
+			 c->nbase_ok, c->ncont_ok, c->fail_cause[0] ? "; " : "", c->fail_cause);
+	} else if (c->worst < 0) {
+		snprintf(c->grade_note, sizeof(c->grade_note), "ungraded: victim %s has no graded metric", c->victim);
+	} else {
+		c->grade = worst_grade;
+	}
+	size_t o = 0;
+	c->pressure[0] = 0;
+	for (size_t i = 0; i < npress && o < sizeof(c->pressure); i++) {
+		char num[32];
+		fmt_num(num, sizeof(num), press[i].cont.n ? isb_median(press[i].cont.v, press[i].cont.n) : NAN);
+		o += (size_t)snprintf(c->pressure + o, sizeof(c->pressure) - o, "%s%s=%s", i ? ", " : "", press[i].key, num);
+	}
+	o = 0;
+	c->counters[0] = 0;
+	for (size_t i = 0; i < nctr && o < sizeof(c->counters); i++) {
+		char b[32], cn[32];
+		if (ctr[i].unavailable[0] && !ctr[i].base.n && !ctr[i].cont.n) {
+			o += (size_t)snprintf(c->counters + o, sizeof(c->counters) - o, "%s%s: unavailable", i ? "; " : "", ctr[i].key);
+			continue;
+		}
+		fmt_num(b, sizeof(b), ctr[i].base.n ? isb_median(ctr[i].base.v, ctr[i].base.n) : NAN);
+		fmt_num(cn, sizeof(cn), ctr[i].cont.n ? isb_median(ctr[i].cont.v, ctr[i].cont.n) : NAN);
+		o += (size_t)snprintf(c->counters + o, sizeof(c->counters) - o, "%s%s %s → %s", i ? "; " : "", ctr[i].key, b, cn);
+	}
+	for (size_t k = 0; k < MAXM; k++) {
+		free(base[k].v);
+		free(cont[k].v);
+	}
+	for (size_t i = 0; i < npress; i++) {
+		free(press[i].base.v);
+		free(press[i].cont.v);
+	}
+	for (size_t i = 0; i < nctr; i++) {
+		free(ctr[i].base.v);
+		free(ctr[i].cont.v);
+	}
+	free(startup.v);
+}
+
+/* Rank configurations within (resource, scenario, placement, metric). */
+static void rank_cells(struct cell *cells, size_t n)
+{
+	double *d = malloc(n * sizeof(double)), *lo = malloc(n * sizeof(double)), *hi = malloc(n * sizeof(double));
+	int *rk = malloc(n * sizeof(int));
+	size_t *idx = malloc(n * sizeof(size_t));
+	if (!d || !lo || !hi || !rk || !idx)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < cells[i].nmetrics; k++) {
+			if (!cells[i].m[k].ok || cells[i].m[k].rank)
+				continue;
+			size_t g = 0;
+			for (size_t j = 0; j < n; j++) {
+				if (strcmp(cells[j].resource, cells[i].resource) || strcmp(cells[j].scenario, cells[i].scenario) ||
+				    strcmp(cells[j].placement, cells[i].placement))
+					continue;
+				for (size_t l = 0; l < cells[j].nmetrics; l++) {
+					if (!cells[j].m[l].ok || strcmp(cells[j].m[l].def.name, cells[i].m[k].def.name))
+						continue;
+					d[g] = cells[j].m[l].d;
+					lo[g] = cells[j].m[l].lo;
+					hi[g] = cells[j].m[l].hi;
+					idx[g++] = j * MAXM + l;
+				}
+			}
+			isb_rank(d, lo, hi, g, rk);
+			for (size_t x = 0; x < g; x++)
+				cells[idx[x] / MAXM].m[idx[x] % MAXM].rank = rk[x];
+		}
+	}
+out:
+	free(d);
+	free(lo);
+	free(hi);
+	free(rk);
+	free(idx);
+}
+
+static void csv_field(FILE *f, const char *s, bool last)
+{
+	bool q = strpbrk(s, ",\"\n") != NULL;
+	if (q) {
+		fputc('"', f);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', f);
+			fputc(*s, f);
+		}
+		fputc('"', f);
+	} else {
+		fputs(s, f);
+	}
+	fputc(last ? '\n' : ',', f);
+}
+
+static void csv_num(FILE *f, double v, bool last)
+{
+	char b[40] = "";
+	if (isfinite(v))
+		snprintf(b, sizeof(b), "%.6g", v);
+	csv_field(f, b, last);
+}
+
+static int write_cells_csv(const char *path, struct cell *cells, size_t n)
+{
+	FILE *f = fopen(path, "we");
+	if (!f)
+		return -errno;
+	fputs("config,backend,resource,scenario,placement,metric,d,d_lo,d_hi,grade,rank,cell_grade,graded,"
+	      "unit,baseline_median,contended_median,n_baseline,n_contended,resolved_placement,status,note\n", f);
+	for (size_t i = 0; i < n; i++) {
+		struct cell *c = &cells[i];
+		char cg[8] = "";
+		if (c->grade >= 0)
+			snprintf(cg, sizeof(cg), "%d", c->grade);
+		size_t rows = c->nmetrics ? c->nmetrics : 1;
+		for (size_t k = 0; k < rows; k++) {
+			struct mres *m = c->nmetrics ? &c->m[k] : NULL;
+			char g[8] = "", r[8] = "", nb[16], nc[16];
+			if (m && m->grade >= 0)
+				snprintf(g, sizeof(g), "%d", m->grade);
+			if (m && m->rank)
+				snprintf(r, sizeof(r), "%d", m->rank);
+			snprintf(nb, sizeof(nb), "%zu", m ? m->nb : 0);
+			snprintf(nc, sizeof(nc), "%zu", m ? m->nc : 0);
+			csv_field(f, c->config, false);
+			csv_field(f, c->backend, false);
+			csv_field(f, c->resource, false);
+			csv_field(f, c->scenario, false);
+			csv_field(f, c->placement, false);
+			csv_field(f, m ? m->def.name : "", false);
+			csv_num(f, m ? m->d : NAN, false);
+			csv_num(f, m ? m->lo : NAN, false);
+			csv_num(f, m ? m->hi : NAN, false);
+			csv_field(f, g, false);
+			csv_field(f, r, false);
+			csv_field(f, cg, false);
+			csv_field(f, m && m->def.graded ? "1" : "0", false);
+			csv_field(f, m ? m->def.unit : "", false);
+			csv_num(f, m ? m->base_med : NAN, false);
+			csv_num(f, m ? m->cont_med : NAN, false);
+			csv_field(f, nb, false);
+			csv_field(f, nc, false);
+			csv_field(f, c->resolved, false);
+			csv_field(f, c->status, false);
+			csv_field(f, c->grade_note, true);
+		}
+	}
+	return fclose(f) == 0 ? 0 : -errno;
+}
+
+static int write_trials_csv(sqlite3 *db, const char *path)
+{
+	sqlite3_stmt *s;
+	FILE *f = fopen(path, "we");
+	if (!f)
+		return -errno;
+	fputs("trial,seq,config,backend,resource,scenario,placement,kind,rep,status,cause,wall_s,"
+	      "victim_startup_ms,metric,value\n", f);
+	if (sqlite3_prepare_v2(db, "SELECT t.id, t.seq, c.config, c.backend, c.resource, c.scenario,"
+				   " c.placement, t.kind, t.rep, t.status, COALESCE(t.cause,''), t.wall_s,"
+				   " t.victim_startup_ns, COALESCE(t.metrics_json,'{}')"
+				   " FROM trial t JOIN cell c ON c.id = t.cell_id ORDER BY t.seq", -1, &s, NULL) != SQLITE_OK) {
+		fclose(f);
+		return -EIO;
+	}
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		char pre[1024];
+		int o = 0;
+		char su[32] = "";
+		if (sqlite3_column_type(s, 12) != SQLITE_NULL)
+			snprintf(su, sizeof(su), "%.3f", (double)sqlite3_column_int64(s, 12) / 1e6);
+		FILE *m = fmemopen(pre, sizeof(pre), "w");
+		if (!m)
+			continue;
+		for (int i = 0; i < 11; i++)
+			csv_field(m, col(s, i), false);
+		csv_num(m, sqlite3_column_double(s, 11), false);
+		csv_field(m, su, false);
+		o = (int)ftell(m);
+		fclose(m);
+		pre[o < (int)sizeof(pre) ? o : (int)sizeof(pre) - 1] = 0;
+		json_object *j = json_tokener_parse(col(s, 13));
+		bool any = false;
+		if (j && json_object_is_type(j, json_type_object)) {
+			json_object_object_foreach(j, key, val)
+			{
+				fputs(pre, f);
+				csv_field(f, key, false);
+				csv_num(f, json_object_get_double(val), true);
+				any = true;
+			}
+		}
+		if (!any) {
+			fputs(pre, f);
+			csv_field(f, "", false);
+			csv_field(f, "", true);
+		}
+		json_object_put(j);
+	}
+	sqlite3_finalize(s);
+	return fclose(f) == 0 ? 0 : -errno;
+}
+
+static void md_cell_name(char *buf, size_t size, const struct cell *c)
+{
+	if (strcmp(c->placement, c->resolved) && c->resolved[0])
+		snprintf(buf, size, "%s (%s)", c->placement, c->resolved);
+	else
+		snprintf(buf, size, "%s", c->placement);
+}
+
+static int write_report_md(sqlite3 *db, const char *path, struct cell *cells, size_t n,
+			   const double thr[4])
+{
+	FILE *f = fopen(path, "we");
+	sqlite3_stmt *s;
+	if (!f)
+		return -errno;
+	fprintf(f, "# isobench report\n\n");
+	if (sqlite3_prepare_v2(db, "SELECT id, status, seed, COALESCE(suite_path,''), COALESCE(argv,''),"
+				   " COALESCE(host_json,'{}'), started_ns, finished_ns FROM campaign", -1, &s, NULL) == SQLITE_OK) {
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			json_object *h = json_tokener_parse(col(s, 5)), *x, *t;
+			fprintf(f, "| campaign | %s |\n|---|---|\n| status | %s |\n| seed | %s |\n| suite | %s |\n| command | `%s` |\n",
+				col(s, 0), col(s, 1), col(s, 2), col(s, 3), col(s, 4));
+			if (sqlite3_column_type(s, 7) != SQLITE_NULL)
+				fprintf(f, "| duration | %.0f s |\n", (double)(sqlite3_column_int64(s, 7) - sqlite3_column_int64(s, 6)) / 1e9);
+			if (h && json_object_object_get_ex(h, "kernel", &x))
+				fprintf(f, "| kernel | %s |\n", json_object_get_string(x));
+			if (h && json_object_object_get_ex(h, "cpu_model", &x))
+				fprintf(f, "| cpu | %s |\n", json_object_get_string(x));
+			if (h && json_object_object_get_ex(h, "topology", &t) && json_object_object_get_ex(t, "summary", &x))
+				fprintf(f, "| topology | %s |\n", json_object_get_string(x));
+			if (h && json_object_object_get_ex(h, "cgroup", &x))
+				fprintf(f, "| cgroups | %s |\n", json_object_get_string(x));
+			if (h && json_object_object_get_ex(h, "versions", &t)) {
+				fprintf(f, "| versions |");
+				json_object_object_foreach(t, k, v) fprintf(f, " %s %s;", k, json_object_get_string(v));
+				fprintf(f, " |\n");
+			}
+			json_object_put(h);
+		}
+		sqlite3_finalize(s);
+	}
+	fprintf(f, "\nGrades use the upper bound of the 95 %% bootstrap interval of the degradation d "
+		   "(thresholds %.2f / %.2f / %.2f / %.2f): 4 isolated, 3 minor, 2 moderate, 1 severe, "
+		   "0 none or victim failed. A cell's grade is the worst of its graded metrics.\n\n",
+		thr[0], thr[1], thr[2], thr[3]);
+
+	fprintf(f, "## Grades\n\n| config | backend | resource | scenario | placement | grade | decided by | d [95 %% CI] | trials (base/cont) | aggressor achieved |\n|---|---|---|---|---|---|---|---|---|---|\n");
+	for (size_t i = 0; i < n; i++) {
+		struct cell *c = &cells[i];
+		char pl[48], g[48], dd[96] = "—", by[64] = "—";
+		md_cell_name(pl, sizeof(pl), c);
+		if (c->grade >= 0)
+			snprintf(g, sizeof(g), "**%d** %s", c->grade, isb_grade_name(c->grade));
+		else
+			snprintf(g, sizeof(g), "%s", !strcmp(c->status, "skipped") ? "skipped" : "ungraded");
+		if (c->worst >= 0) {
+			struct mres *m = &c->m[c->worst];
+			snprintf(by, sizeof(by), "%s", m->def.name);
+			snprintf(dd, sizeof(dd), "%.3f [%.3f, %.3f]", m->d, m->lo, m->hi);
+		}
+		if (c->grade_note[0])
+			snprintf(by, sizeof(by), "%.60s", c->grade_note);
+		fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s | %d/%d | %s |\n", c->config, c->backend,
+			c->resource, c->scenario, pl, g, by, dd, c->nbase_ok, c->ncont_ok,
+			c->pressure[0] ? c->pressure : "—");
+	}
+
+	/* Ranking per resource: each configuration by its worst graded cell. */
+	fprintf(f, "\n## Ranking per resource\n\nEach configuration is represented by its worst graded cell of that resource; ranks tie where 95 %% intervals overlap.\n\n| resource | rank | config | worst cell | d [95 %% CI] | grade |\n|---|---|---|---|---|---|\n");
+	static const char *const res[] = {"cpu", "memory", "disk", "network", "pids", "cache"};
+	for (size_t r = 0; r < ISB_ARRAY_SIZE(res); r++) {
+		size_t idx[64], g = 0;
+		for (size_t i = 0; i < n && g < 64; i++) {
+			struct cell *c = &cells[i];
+			if (strcmp(c->resource, res[r]) || c->worst < 0)
+				continue;
+			size_t j;
+			for (j = 0; j < g; j++)
+				if (!strcmp(cells[idx[j]].config, c->config))
+					break;
+			if (j == g)
+				idx[g++] = i;
+			else if (c->m[c->worst].hi > cells[idx[j]].m[cells[idx[j]].worst].hi)
+				idx[j] = i;
+		}
+		if (!g)
+			continue;
+		double d[64], lo[64], hi[64];
+		int rk[64];
+		for (size_t j = 0; j < g; j++) {
+			struct mres *m = &cells[idx[j]].m[cells[idx[j]].worst];
+			d[j] = m->d;
+			lo[j] = m->lo;
+			hi[j] = m->hi;
+		}
+		isb_rank(d, lo, hi, g, rk);
+		for (int want = 1; want <= (int)g; want++)
+			for (size_t j = 0; j < g; j++) {
+				if (rk[j] != want)
+					continue;
+				struct cell *c = &cells[idx[j]];
+				fprintf(f, "| %s | %d | %s | %s/%s | %.3f [%.3f, %.3f] | %d %s |\n", res[r], rk[j], c->config,
+					c->scenario, c->placement, d[j], lo[j], hi[j], c->grade, isb_grade_name(c->grade));
+			}
+	}
+
+	fprintf(f, "\n## Metrics\n\n| config | scenario | placement | metric | unit | baseline median | contended median | d [95 %% CI] | grade | rank | graded |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+	for (size_t i = 0; i < n; i++) {
+		struct cell *c = &cells[i];
+		for (size_t k = 0; k < c->nmetrics; k++) {
+			struct mres *m = &c->m[k];
+			char b[32], cc[32], pl[48];
+			if (!m->ok)
+				continue;
+			md_cell_name(pl, sizeof(pl), c);
+			fmt_num(b, sizeof(b), m->base_med);
+			fmt_num(cc, sizeof(cc), m->cont_med);
+			fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %.3f [%.3f, %.3f] | %d | %d | %s |\n", c->config,
+				c->scenario, pl, m->def.name, m->def.unit, b, cc, m->d, m->lo, m->hi, m->grade,
+				m->rank, m->def.graded ? "yes" : "no");
+		}
+	}
+
+	fprintf(f, "\n## Counters of the victim (median baseline → contended)\n\n| config | scenario | placement | counters |\n|---|---|---|---|\n");
+	char unavail[1024] = "";
+	for (size_t i = 0; i < n; i++) {
+		struct cell *c = &cells[i];
+		char pl[48];
+		if (!c->counters[0])
+			continue;
+		md_cell_name(pl, sizeof(pl), c);
+		fprintf(f, "| %s | %s | %s | %s |\n", c->config, c->scenario, pl, c->counters);
+	}
+	/* Why counters were unavailable: from the first trial that says so. */
+	if (sqlite3_prepare_v2(db, "SELECT counters_json FROM trial WHERE counters_json IS NOT NULL ORDER BY seq LIMIT 1", -1, &s, NULL) == SQLITE_OK) {
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			json_object *j = json_tokener_parse(col(s, 0));
+			size_t o = 0;
+			if (j) {
+				json_object_object_foreach(j, k, v)
+				{
+					json_object *u;
+					if (json_object_object_get_ex(v, "unavailable", &u) && o < sizeof(unavail))
+						o += (size_t)snprintf(unavail + o, sizeof(unavail) - o, "- %s: unavailable: %s\n", k, json_object_get_string(u));
+				}
+			}
+			json_object_put(j);
+		}
+		sqlite3_finalize(s);
+	}
+	if (unavail[0])
+		fprintf(f, "\n%s", unavail);
+
+	fprintf(f, "\n## Start-up time\n\n| config | backend | median victim start-up (spawn to ready) |\n|---|---|---|\n");
+	for (size_t i = 0; i < n; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < i; j++)
+			seen |= !strcmp(cells[j].config, cells[i].config);
+		if (seen)
+			continue;
+		struct vec v = {0};
+		for (size_t j = i; j < n; j++)
+			if (!strcmp(cells[j].config, cells[i].config) && isfinite(cells[j].startup_ms))
+				vpush(&v, cells[j].startup_ms);
+		if (v.n)
+			fprintf(f, "| %s | %s | %.2f ms |\n", cells[i].config, cells[i].backend, isb_median(v.v, v.n));
+		free(v.v);
+	}
+
+	fprintf(f, "\n## Failed trials\n\n");
+	int nf = 0;
+	if (sqlite3_prepare_v2(db, "SELECT t.seq, c.config, c.scenario, c.placement, t.kind, t.cause FROM trial t JOIN cell c ON c.id=t.cell_id WHERE t.status<>'ok' ORDER BY t.seq", -1, &s, NULL) == SQLITE_OK) {
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			fprintf(f, "- trial %s (%s, %s, %s, %s): %s\n", col(s, 0), col(s, 1), col(s, 2), col(s, 3), col(s, 4), col(s, 5));
+			nf++;
+		}
+		sqlite3_finalize(s);
+	}
+	if (!nf)
+		fprintf(f, "None.\n");
+	fprintf(f, "\n## Skipped cells\n\n");
+	int ns = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(cells[i].status, "skipped")) {
+			fprintf(f, "- %s / %s / %s: %s\n", cells[i].config, cells[i].scenario, cells[i].placement, cells[i].reason);
+			ns++;
+		}
+	if (!ns)
+		fprintf(f, "None.\n");
+	return fclose(f) == 0 ? 0 : -errno;
+}
+
+int isb_report_write(const char *dir, const struct isb_report_opts *o, struct isb_err *err)
+{
+	char path[1024];
+	sqlite3 *db = NULL;
+	snprintf(path, sizeof(path), "%s/results.db", dir);
+	if (access(path, R_OK) != 0)
+		return isb_errf(err, errno, "%s", path);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		isb_errf(err, 0, "open %s: %s", path, sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return -EIO;
+	}
+	double thr[4] = {0.05, 0.15, 0.40, 0.80};
+	unsigned resamples = 2000;
+	uint64_t seed = 1;
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(db, "SELECT seed, COALESCE(settings_json,'{}') FROM campaign LIMIT 1", -1, &s, NULL) != SQLITE_OK) {
+		isb_errf(err, 0, "%s: not an isobench results store: %s", path, sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return -EINVAL;
+	}
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		seed = (uint64_t)sqlite3_column_int64(s, 0);
+		json_object *j = json_tokener_parse(col(s, 1)), *x;
+		if (j && json_object_object_get_ex(j, "thresholds", &x) && json_object_array_length(x) == 4)
+			for (size_t i = 0; i < 4; i++)
+				thr[i] = json_object_get_double(json_object_array_get_idx(x, i));
+		if (j && json_object_object_get_ex(j, "bootstrap", &x))
+			resamples = (unsigned)json_object_get_int(x);
+		json_object_put(j);
+	}
+	sqlite3_finalize(s);
+	if (o && o->thresholds_set)
+		memcpy(thr, o->thresholds, sizeof(thr));
+
+	struct cell *cells = NULL;
+	size_t n = 0;
+	int r = load_cells(db, &cells, &n, err);
+	if (r < 0) {
+		sqlite3_close(db);
+		return r;
+	}
+	for (size_t i = 0; i < n; i++)
+		analyse_cell(db, &cells[i], thr, resamples, seed);
+	rank_cells(cells, n);
+
+	snprintf(path, sizeof(path), "%s/cells.csv", dir);
+	if ((r = write_cells_csv(path, cells, n)) < 0)
+		isb_errf(err, r, "write %s", path);
+	snprintf(path, sizeof(path), "%s/trials.csv", dir);
+	if (r >= 0 && (r = write_trials_csv(db, path)) < 0)
+		isb_errf(err, r, "write %s", path);
+	snprintf(path, sizeof(path), "%s/report.md", dir);
+	if (r >= 0 && (r = write_report_md(db, path, cells, n, thr)) < 0)
+		isb_errf(err, r, "write %s", path);
+	if (r >= 0 && !(o && o->quiet)) {
+		/* A short summary on stdout: results, one line per cell. */
+		for (size_t i = 0; i < n; i++) {
+			struct cell *c = &cells[i];
+			if (c->worst >= 0)
+				printf("%-12s %-8s %-16s %-8s grade %d %-9s %s d=%.3f [%.3f, %.3f]\n", c->config, c->resource,
+				       c->scenario, c->placement, c->grade, isb_grade_name(c->grade), c->m[c->worst].def.name,
+				       c->m[c->worst].d, c->m[c->worst].lo, c->m[c->worst].hi);
+			else
+				printf("%-12s %-8s %-16s %-8s %s%s\n", c->config, c->resource, c->scenario, c->placement,
+				       c->grade == 0 ? "grade 0 none      " : "", c->grade_note);
+		}
+	}
+	free(cells);
+	sqlite3_close(db);
+	return r < 0 ? r : 0;
+}

@@ -1,0 +1,175 @@
+/*
+ * The campaign's safety cgroup: one group per campaign, named
+ * isobench-<campaign id>, holding every tenant under a hard memory and pids
+ * ceiling. cgroup v1 (and hybrid hosts, whose controllers are v1) and v2
+ * sit behind the same three calls. Anything left by a killed run is found
+ * by its name and removed at the next start.
+ */
+#include "config.h"
+#include "backends/backend.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+
+#define CG_ROOT "/sys/fs/cgroup"
+
+enum isb_cgroup_mode isb_cgroup_mode(void)
+{
+	struct statfs s;
+	if (statfs(CG_ROOT, &s) < 0)
+		return ISB_CG_NONE;
+	if (s.f_type == CGROUP2_SUPER_MAGIC)
+		return ISB_CG_V2;
+	struct stat st;
+	if (stat(CG_ROOT "/memory", &st) < 0 && stat(CG_ROOT "/pids", &st) < 0)
+		return ISB_CG_NONE;
+	if (statfs(CG_ROOT "/unified", &s) == 0 && s.f_type == CGROUP2_SUPER_MAGIC)
+		return ISB_CG_HYBRID;
+	return ISB_CG_V1;
+}
+
+const char *isb_cgroup_mode_name(enum isb_cgroup_mode m)
+{
+	switch (m) {
+	case ISB_CG_V1:
+		return "cgroup v1";
+	case ISB_CG_V2:
+		return "cgroup v2";
+	case ISB_CG_HYBRID:
+		return "cgroup hybrid (v1 controllers)";
+	default:
+		return "no cgroups";
+	}
+}
+
+/* The parent directories a campaign group lives in, for this host's mode. */
+static size_t cg_bases(const char *bases[3])
+{
+	switch (isb_cgroup_mode()) {
+	case ISB_CG_V2:
+		bases[0] = CG_ROOT;
+		return 1;
+	case ISB_CG_V1:
+	case ISB_CG_HYBRID:
+		bases[0] = CG_ROOT "/memory";
+		bases[1] = CG_ROOT "/pids";
+		return 2;
+	default:
+		return 0;
+	}
+}
+
+static int cg_write(const char *dir, const char *file, unsigned long long v, struct isb_err *err)
+{
+	char path[600], val[32];
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	snprintf(val, sizeof(val), "%llu", v);
+	int r = isb_write_file(path, val);
+	return r < 0 ? isb_errf(err, r, "write %s to %s", val, path) : 0;
+}
+
+int isb_cgroup_campaign_create(const char *campaign_id, uint64_t mem_max, uint64_t pids_max,
+			       char procs[][512], size_t *nprocs, struct isb_err *err)
+{
+	const char *bases[3];
+	size_t n = cg_bases(bases);
+	enum isb_cgroup_mode mode = isb_cgroup_mode();
+	*nprocs = 0;
+	if (!n)
+		return isb_errf(err, 0, "no cgroup file system at " CG_ROOT);
+	for (size_t i = 0; i < n; i++) {
+		char dir[512];
+		snprintf(dir, sizeof(dir), "%s/isobench-%s", bases[i], campaign_id);
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+			int e = errno;
+			isb_cgroup_campaign_remove(campaign_id);
+			return isb_errf(err, e, "mkdir %s", dir);
+		}
+		int r = 0;
+		if (mode == ISB_CG_V2) {
+			r = cg_write(dir, "memory.max", mem_max, err);
+			if (!r) /* no swap for tenants; absent where the kernel has no swap accounting */
+				(void)cg_write(dir, "memory.swap.max", 0, NULL);
+			if (!r)
+				r = cg_write(dir, "pids.max", pids_max, err);
+		} else if (strstr(bases[i], "/memory")) {
+			r = cg_write(dir, "memory.limit_in_bytes", mem_max, err);
+		} else {
+			r = cg_write(dir, "pids.max", pids_max, err);
+		}
+		if (r < 0) {
+			isb_cgroup_campaign_remove(campaign_id);
+			return r;
+		}
+		snprintf(procs[*nprocs], 512, "%s/cgroup.procs", dir);
+		(*nprocs)++;
+	}
+	return 0;
+}
+
+/* Kill what is left in one of our groups (only our tenants can be there), then rmdir. */
+static int cg_remove_dir(const char *dir)
+{
+	char path[600], buf[4096];
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	for (int attempt = 0; attempt < 50; attempt++) {
+		if (rmdir(dir) == 0 || errno == ENOENT)
+			return 1;
+		if (errno != EBUSY)
+			return 0;
+		if (isb_read_file(path, buf, sizeof(buf)) > 0) {
+			for (char *s = strtok(buf, "\n"); s; s = strtok(NULL, "\n")) {
+				pid_t pid = (pid_t)atoi(s);
+				if (pid > 1)
+					kill(pid, SIGKILL);
+			}
+		}
+		isb_sleep_ns(20000000);
+	}
+	isb_log("cgroup", "could not remove %s: still busy", dir);
+	return 0;
+}
+
+int isb_cgroup_campaign_remove(const char *campaign_id)
+{
+	const char *bases[3];
+	size_t n = cg_bases(bases);
+	int removed = 0;
+	for (size_t i = 0; i < n; i++) {
+		char dir[512];
+		snprintf(dir, sizeof(dir), "%s/isobench-%s", bases[i], campaign_id);
+		struct stat st;
+		if (stat(dir, &st) == 0)
+			removed += cg_remove_dir(dir);
+	}
+	return removed;
+}
+
+int isb_cgroup_list_campaigns(char ids[][40], size_t max)
+{
+	const char *bases[3];
+	size_t n = cg_bases(bases), count = 0;
+	for (size_t i = 0; i < n; i++) {
+		DIR *d = opendir(bases[i]);
+		struct dirent *e;
+		if (!d)
+			continue;
+		while ((e = readdir(d)) && count < max) {
+			if (strncmp(e->d_name, "isobench-", 9) || e->d_type != DT_DIR)
+				continue;
+			bool dup = false;
+			for (size_t k = 0; k < count; k++)
+				dup |= strcmp(ids[k], e->d_name + 9) == 0;
+			if (!dup)
+				snprintf(ids[count++], 40, "%s", e->d_name + 9);
+		}
+		closedir(d);
+	}
+	return (int)count;
+}

@@ -1,0 +1,212 @@
+/*
+ * What process-based backends share: the backend table, the agent's argv,
+ * fork with pipes to the agent's stdin/stdout, and stop-with-grace. Every
+ * tenant gets its own process group and dies with the harness
+ * (PR_SET_PDEATHSIG), so a killed campaign cannot leave tenants running.
+ */
+#include "config.h"
+#include "backends/backend.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+int isb_agent_main(int argc, char **argv); /* stressors/agent.c */
+
+static const struct isb_backend *const table[] = {
+#define ISB_BACKEND(sym) &sym,
+#include "backends/backends.def"
+#undef ISB_BACKEND
+};
+
+const struct isb_backend *const *isb_backends(size_t *n)
+{
+	*n = ISB_ARRAY_SIZE(table);
+	return table;
+}
+
+const struct isb_backend *isb_backend_find(const char *name)
+{
+	for (size_t i = 0; i < ISB_ARRAY_SIZE(table); i++)
+		if (strcmp(table[i]->name, name) == 0)
+			return table[i];
+	return NULL;
+}
+
+const char *isb_class_name(enum isb_class c)
+{
+	static const char *const names[] = {"native", "container", "sandbox", "hypervisor",
+					    "hybrid"};
+	return (unsigned)c < ISB_ARRAY_SIZE(names) ? names[c] : "?";
+}
+
+const char *isb_leaves_str(unsigned leaves, char *buf, size_t size)
+{
+	static const char *const names[] = {
+#define X(l) #l,
+		ISB_LEAVES(X)
+#undef X
+	};
+	size_t o = 0;
+	buf[0] = 0;
+	for (unsigned i = 0; i < ISB_LEAF__COUNT && o < size; i++)
+		if (leaves & (1u << i))
+			o += (size_t)snprintf(buf + o, size - o, "%s%s", o ? "," : "", names[i]);
+	return buf;
+}
+
+const char *isb_config_opt(const struct isb_config *c, const char *key)
+{
+	for (size_t i = 0; i < c->nopts; i++)
+		if (strcmp(c->opts[i].key, key) == 0)
+			return c->opts[i].value;
+	return NULL;
+}
+
+int isb_agent_argv(const struct isb_config *c, const struct isb_tenant_spec *spec, char **argv,
+		   size_t max, char *store, size_t store_size)
+{
+	size_t argc = 0, o = 0;
+#define ADD(...)                                                                                   \
+	do {                                                                                       \
+		if (argc + 1 >= max || o >= store_size)                                            \
+			return -E2BIG;                                                             \
+		int n_ = snprintf(store + o, store_size - o, __VA_ARGS__);                         \
+		if (n_ < 0 || (size_t)n_ >= store_size - o)                                        \
+			return -E2BIG;                                                             \
+		argv[argc++] = store + o;                                                          \
+		o += (size_t)n_ + 1;                                                               \
+	} while (0)
+	ADD("%s", c->agent_path);
+	if (c->agent_is_isobench)
+		ADD("agent");
+	ADD("%s", spec->stressor);
+	ADD("--role=%s", isb_role_name(spec->role));
+	ADD("--duration=%.9g", spec->duration_s);
+	ADD("--warmup=%.9g", spec->warmup_s);
+	ADD("--intensity=%.9g", spec->intensity);
+	ADD("--sample-interval=%.9g", spec->sample_interval_s);
+	for (size_t i = 0; i < spec->nopts; i++)
+		ADD("--opt=%s", spec->opts[i]);
+#undef ADD
+	argv[argc] = NULL;
+	return (int)argc;
+}
+
+static void child_fail(const char *what)
+{
+	char line[400];
+	int n = snprintf(line, sizeof(line), "{\"event\":\"error\",\"message\":\"%s: %s\"}\n",
+			 what, strerror(errno));
+	ssize_t w = write(STDOUT_FILENO, line, (size_t)n);
+	(void)w;
+	_exit(127);
+}
+
+int isb_proc_spawn(struct isb_config *c, const struct isb_tenant_spec *spec,
+		   struct isb_tenant *t, bool exec_agent, const char *cgroup_procs[],
+		   struct isb_err *err)
+{
+	char *argv[64], store[8192];
+	int inp[2], outp[2];
+	int argc = isb_agent_argv(c, spec, argv, ISB_ARRAY_SIZE(argv), store, sizeof(store));
+	if (argc < 0)
+		return isb_errf(err, E2BIG, "%s: agent arguments", spec->label);
+	if (pipe2(inp, O_CLOEXEC) < 0)
+		return isb_errf(err, errno, "pipe");
+	if (pipe2(outp, O_CLOEXEC) < 0) {
+		int e = errno;
+		close(inp[0]);
+		close(inp[1]);
+		return isb_errf(err, e, "pipe");
+	}
+	pid_t parent = getpid();
+	fflush(NULL);
+	t->spawn_ns = isb_now_ns();
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(inp[0]);
+		close(inp[1]);
+		close(outp[0]);
+		close(outp[1]);
+		return isb_errf(err, e, "fork %s", spec->label);
+	}
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		setpgid(0, 0);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		if (dup2(inp[0], STDIN_FILENO) < 0 || dup2(outp[1], STDOUT_FILENO) < 0)
+			_exit(127);
+		for (size_t i = 0; cgroup_procs && cgroup_procs[i]; i++) {
+			char self[32];
+			snprintf(self, sizeof(self), "%d", (int)getpid());
+			if (isb_write_file(cgroup_procs[i], self) < 0) {
+				errno = EIO;
+				child_fail(cgroup_procs[i]);
+			}
+		}
+		if (spec->pinned && sched_setaffinity(0, sizeof(spec->cpus), &spec->cpus) < 0)
+			child_fail("sched_setaffinity");
+		if (exec_agent) {
+			syscall(__NR_close_range, 3u, ~0u, 0u);
+			execv(argv[0], argv);
+			child_fail(argv[0]);
+		}
+		_exit(isb_agent_main(argc, argv + (c->agent_is_isobench ? 1 : 0)) & 0xff);
+	}
+	setpgid(pid, pid); /* also here: no race with a kill of the group */
+	close(inp[0]);
+	close(outp[1]);
+	t->pid = pid;
+	t->in_fd = inp[1];
+	t->out_fd = outp[0];
+	if (c->record_pid)
+		c->record_pid(pid);
+	return 0;
+}
+
+int isb_proc_stop(struct isb_tenant *t, uint64_t grace_ns)
+{
+	int status = 0;
+	pid_t r = 0;
+	if (t->pid <= 0)
+		return 0;
+	if (t->in_fd >= 0) {
+		close(t->in_fd); /* end of stdin: an agent that still runs stops itself */
+		t->in_fd = -1;
+	}
+	uint64_t deadline = isb_now_ns() + grace_ns;
+	while ((r = waitpid(t->pid, &status, WNOHANG)) == 0 && isb_now_ns() < deadline)
+		isb_sleep_ns(1000000);
+	t->exited = r == t->pid;
+	kill(-t->pid, SIGKILL); /* the whole group, also after a clean exit of its leader */
+	if (r == 0) {
+		while ((r = waitpid(t->pid, &status, 0)) < 0 && errno == EINTR)
+			;
+	}
+	if (r == t->pid) {
+		if (WIFEXITED(status)) {
+			t->exit_code = WEXITSTATUS(status);
+			t->term_signal = 0;
+		} else if (WIFSIGNALED(status)) {
+			t->exit_code = -1;
+			t->term_signal = WTERMSIG(status);
+		}
+	}
+	if (t->out_fd >= 0) {
+		close(t->out_fd);
+		t->out_fd = -1;
+	}
+	t->pid = 0;
+	return 0;
+}

@@ -1,0 +1,254 @@
+/*
+ * Implementation of the shared basics: errors, logging, time, parsing,
+ * small file I/O and order statistics used by both the agent and analysis.
+ */
+#include "config.h"
+#include "isb.h"
+
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <ctype.h>
+
+int isb_verbose;
+
+int isb_errf(struct isb_err *err, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+	if (errnum < 0)
+		errnum = -errnum;
+	if (err) {
+		err->errnum = errnum;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+		if (errnum) {
+			size_t len = strlen(err->msg);
+			snprintf(err->msg + len, sizeof(err->msg) - len, ": %s", strerror(errnum));
+		}
+	}
+	return errnum ? -errnum : -EINVAL;
+}
+
+static const char *const resource_names[ISB_RES__COUNT] = {
+	[ISB_RES_CPU] = "cpu",	       [ISB_RES_MEMORY] = "memory", [ISB_RES_DISK] = "disk",
+	[ISB_RES_NETWORK] = "network", [ISB_RES_PIDS] = "pids",	    [ISB_RES_CACHE] = "cache",
+	[ISB_RES_NONE] = "any",
+};
+
+const char *isb_resource_name(enum isb_resource r)
+{
+	return (unsigned)r < ISB_RES__COUNT ? resource_names[r] : "?";
+}
+
+int isb_resource_parse(const char *s, enum isb_resource *out)
+{
+	for (int i = 0; i < ISB_RES__COUNT; i++) {
+		if (strcmp(s, resource_names[i]) == 0) {
+			*out = (enum isb_resource)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *isb_role_name(unsigned role)
+{
+	switch (role) {
+	case ISB_ROLE_VICTIM:
+		return "victim";
+	case ISB_ROLE_AGGRESSOR:
+		return "aggressor";
+	case ISB_ROLE_VICTIM | ISB_ROLE_AGGRESSOR:
+		return "victim,aggressor";
+	default:
+		return "none";
+	}
+}
+
+int isb_role_parse(const char *s, unsigned *out)
+{
+	if (strcmp(s, "victim") == 0)
+		*out = ISB_ROLE_VICTIM;
+	else if (strcmp(s, "aggressor") == 0)
+		*out = ISB_ROLE_AGGRESSOR;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static void vlog(const char *component, const char *fmt, va_list ap)
+{
+	char line[2048];
+	int n = snprintf(line, sizeof(line), "%s: ", component);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		n = 0;
+	vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	/* One write per line so tenants and harness do not interleave mid-line. */
+	size_t len = strlen(line);
+	if (len + 1 < sizeof(line)) {
+		line[len++] = '\n';
+		line[len] = 0;
+	}
+	ssize_t w = write(STDERR_FILENO, line, len);
+	(void)w;
+}
+
+void isb_log(const char *component, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(component, fmt, ap);
+	va_end(ap);
+}
+
+void isb_debug(const char *component, const char *fmt, ...)
+{
+	va_list ap;
+	if (!isb_verbose)
+		return;
+	va_start(ap, fmt);
+	vlog(component, fmt, ap);
+	va_end(ap);
+}
+
+uint64_t isb_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t isb_wall_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void isb_sleep_ns(uint64_t ns)
+{
+	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ull),
+			      .tv_nsec = (long)(ns % 1000000000ull)};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int isb_parse_double(const char *s, double *out)
+{
+	char *end;
+	if (!s || !*s)
+		return -EINVAL;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || *end || !isfinite(v))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int isb_parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	if (!s || !*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+char *isb_trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = 0;
+	return s;
+}
+
+ssize_t isb_read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	size_t off = 0;
+	while (off + 1 < size) {
+		ssize_t r = read(fd, buf + off, size - 1 - off);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			close(fd);
+			return -e;
+		}
+		if (r == 0)
+			break;
+		off += (size_t)r;
+	}
+	buf[off] = 0;
+	close(fd);
+	return (ssize_t)off;
+}
+
+int isb_write_file(const char *path, const char *data)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	size_t len = strlen(data);
+	ssize_t w = write(fd, data, len);
+	int e = w < 0 ? errno : 0;
+	close(fd);
+	if (w < 0)
+		return -e;
+	return (size_t)w == len ? 0 : -EIO;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+void isb_sort_doubles(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+}
+
+double isb_percentile_sorted(const double *v, size_t n, double p)
+{
+	if (n == 0)
+		return NAN;
+	if (p <= 0)
+		return v[0];
+	if (p >= 1)
+		return v[n - 1];
+	double pos = p * (double)(n - 1);
+	size_t lo = (size_t)pos;
+	double frac = pos - (double)lo;
+	if (lo + 1 >= n)
+		return v[n - 1];
+	return v[lo] + frac * (v[lo + 1] - v[lo]);
+}
+
+double isb_median(const double *v, size_t n)
+{
+	if (n == 0)
+		return NAN;
+	double *c = malloc(n * sizeof(*c));
+	if (!c)
+		return NAN;
+	memcpy(c, v, n * sizeof(*c));
+	isb_sort_doubles(c, n);
+	double m = isb_percentile_sorted(c, n, 0.5);
+	free(c);
+	return m;
+}

@@ -1,0 +1,184 @@
+/*
+ * Internal interfaces of the harness: the only part of isobench that knows
+ * stressors, backends, recording and analysis together.
+ */
+#ifndef ISB_HARNESS_H
+#define ISB_HARNESS_H
+
+#include "common/isb.h"
+#include "backends/backend.h"
+#include "stressors/stressor.h"
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+/* ---- suite files ---- */
+
+#define ISB_MAX_CONFIGS	   32
+#define ISB_MAX_SCENARIOS  64
+#define ISB_MAX_PLACEMENTS 8
+#define ISB_MAX_SOPTS	   8
+
+struct isb_suite_config {
+	char name[64];
+	char backend[32];
+	int line;
+	size_t nopts;
+	struct {
+		char key[64];
+		char value[192];
+	} opts[ISB_MAX_CONFIG_OPTS];
+};
+
+struct isb_suite_scenario {
+	char name[64];
+	int line;
+	enum isb_resource resource;
+	char victim[48], aggressor[48];
+	double intensity;
+	size_t nplacements;
+	char placements[ISB_MAX_PLACEMENTS][16];
+	char grade[256]; /* metrics that grade the cell; empty: the stressor's defaults */
+	size_t nvopts, naopts;
+	char vopts[ISB_MAX_SOPTS][128], aopts[ISB_MAX_SOPTS][128]; /* NAME=VALUE */
+};
+
+struct isb_suite {
+	char path[512];
+	char *text; /* the file as read, recorded with the campaign */
+	unsigned reps;
+	double duration, warmup, aggressor_warmup, sample_interval, grace;
+	uint64_t seed;
+	double thresholds[4];
+	unsigned bootstrap;
+	double memory_ceiling; /* fraction of MemAvailable for all tenants */
+	uint64_t pids_ceiling;
+	size_t nconfigs, nscenarios;
+	struct isb_suite_config configs[ISB_MAX_CONFIGS];
+	struct isb_suite_scenario scenarios[ISB_MAX_SCENARIOS];
+};
+
+extern const char *const isb_placement_names[];
+
+void isb_suite_defaults(struct isb_suite *s);
+/* Parse text (named path for messages); errors name path:line and the bad key or value. */
+int isb_suite_parse(struct isb_suite *s, const char *path, const char *text, struct isb_err *err);
+int isb_suite_load(struct isb_suite *s, const char *path, struct isb_err *err);
+void isb_suite_free(struct isb_suite *s);
+
+struct isb_overrides {
+	const char *backends, *resources, *placements;
+	long reps;	 /* <0: unset */
+	double duration; /* <0: unset */
+	bool seed_set;
+	uint64_t seed;
+};
+int isb_suite_override(struct isb_suite *s, const struct isb_overrides *o, struct isb_err *err);
+/* Suite by name ("quick") or path. */
+int isb_suite_find(const char *name, char *path, size_t size);
+size_t isb_suite_dirs(const char *dirs[4]);
+
+/* ---- placement ---- */
+
+struct isb_placement {
+	cpu_set_t victim, aggressor;
+	char resolved[16]; /* what split resolved to, or the placement itself */
+	char victim_cpus[64], aggressor_cpus[64];
+};
+
+struct isb_topology;
+/* synthetic: an hwloc synthetic description, or NULL for this machine. */
+int isb_topo_load(struct isb_topology **t, const char *synthetic, struct isb_err *err);
+void isb_topo_free(struct isb_topology *t);
+/* 0 and *out, or -1 with why->reason when this machine cannot give it. */
+int isb_topo_place(struct isb_topology *t, const char *placement, struct isb_placement *out,
+		   struct isb_why *why);
+void isb_topo_summary(struct isb_topology *t, char *buf, size_t size);
+json_object *isb_topo_json(struct isb_topology *t);
+const char *isb_cpuset_str(const cpu_set_t *s, char *buf, size_t size);
+
+/* ---- the agent protocol, harness side ---- */
+
+enum isb_event_type { ISB_EV_READY, ISB_EV_SAMPLE, ISB_EV_RESULT, ISB_EV_ERROR, ISB_EV_PROBE };
+struct isb_event {
+	enum isb_event_type type;
+	json_object *obj; /* owned */
+};
+/* One JSON line into an event; -EPROTO with err naming what is wrong. */
+int isb_event_parse(const char *line, struct isb_event *ev, struct isb_err *err);
+
+struct isb_line_reader {
+	int fd;
+	size_t len;
+	char buf[65536];
+};
+/* 1 and a line, 0 at EOF, -ETIMEDOUT past deadline, -EINTR if interrupted. */
+int isb_read_line(struct isb_line_reader *r, uint64_t deadline_ns, char *line, size_t size);
+
+/* ---- counters ---- */
+
+#define ISB_MAX_COUNTERS 8
+struct isb_counters {
+	size_t n;
+	struct {
+		const char *name;
+		int fd;
+		char unavailable[128];
+		uint64_t value, enabled, running;
+	} ev[ISB_MAX_COUNTERS];
+};
+void isb_counters_open(struct isb_counters *c, pid_t pid);
+void isb_counters_read(struct isb_counters *c);
+json_object *isb_counters_json(const struct isb_counters *c);
+void isb_counters_close(struct isb_counters *c);
+const char *isb_counters_lib(void);
+
+/* ---- results store ---- */
+
+struct isb_store;
+int isb_store_create(struct isb_store **st, const char *path, struct isb_err *err);
+void isb_store_close(struct isb_store *st);
+int isb_store_exec(struct isb_store *st, const char *sql, struct isb_err *err);
+/* Binds (type letters: i int64, I int64 or NULL if negative, d double, t text or NULL)
+ * and steps one statement. */
+int isb_store_run(struct isb_store *st, struct isb_err *err, const char *sql, const char *types,
+		  ...);
+long long isb_store_last_id(struct isb_store *st);
+int isb_store_mark_interrupted(const char *db_path);
+
+/* ---- campaign state and cleanup ---- */
+
+const char *isb_state_root(void);
+int isb_state_create(const char *id, const char *out_dir, char *dir, size_t size,
+		     struct isb_err *err);
+void isb_state_record_pid(pid_t pid);
+void isb_state_remove(const char *dir);
+/* Removes what campaigns that are no longer running left; returns items removed. */
+int isb_cleanup_stale(bool verbose);
+
+/* ---- host ---- */
+json_object *isb_host_json(struct isb_topology *t);
+uint64_t isb_mem_available(void);
+
+/* ---- running ---- */
+
+struct isb_run_opts {
+	const char *out_dir;  /* NULL: campaigns/<id> */
+	const char *argv_str; /* the command line, recorded */
+	bool progress_tty;
+	bool no_report;
+};
+/* Runs a campaign; returns the process exit code. */
+int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o);
+
+extern volatile int isb_interrupted; /* the signal that asked us to stop, or 0 */
+
+/* ---- exit codes (documented in isobench(1)) ---- */
+enum {
+	ISB_EXIT_OK = 0,
+	ISB_EXIT_ERROR = 1,
+	ISB_EXIT_USAGE = 2,
+	ISB_EXIT_INTERRUPTED = 130,
+};
+
+#endif

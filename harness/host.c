@@ -1,0 +1,87 @@
+/*
+ * The host, recorded with every campaign: topology, kernel, CPU, memory,
+ * cgroup mode, and the versions of isobench and of every library and tool
+ * that shaped the numbers.
+ */
+#include "config.h"
+#include "harness/harness.h"
+
+#include <gsl/gsl_version.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+uint64_t isb_mem_available(void)
+{
+	char buf[8192];
+	if (isb_read_file("/proc/meminfo", buf, sizeof(buf)) <= 0)
+		return 0;
+	char *p = strstr(buf, "MemAvailable:");
+	return p ? strtoull(p + 13, NULL, 10) * 1024 : 0;
+}
+
+static void add_str(json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
+}
+
+/* First line a command prints, or "unavailable: reason". */
+static void tool_version(const char *cmd, char *out, size_t size)
+{
+	FILE *f = popen(cmd, "r");
+	out[0] = 0;
+	if (f) {
+		if (!fgets(out, (int)size, f))
+			out[0] = 0;
+		pclose(f);
+	}
+	isb_trim(out);
+	if (!out[0])
+		snprintf(out, size, "unavailable: not found");
+}
+
+json_object *isb_host_json(struct isb_topology *t)
+{
+	json_object *h = json_object_new_object();
+	struct utsname u;
+	char buf[512];
+	if (uname(&u) == 0) {
+		snprintf(buf, sizeof(buf), "%s %s %s", u.sysname, u.release, u.machine);
+		add_str(h, "kernel", buf);
+		add_str(h, "kernel_version", u.version);
+		add_str(h, "hostname", u.nodename);
+	}
+	char cpuinfo[16384];
+	if (isb_read_file("/proc/cpuinfo", cpuinfo, sizeof(cpuinfo)) > 0) {
+		char *m = strstr(cpuinfo, "model name");
+		if (m && (m = strchr(m, ':'))) {
+			char *nl = strchr(m, '\n');
+			if (nl)
+				*nl = 0;
+			add_str(h, "cpu_model", isb_trim(m + 1));
+		}
+	}
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+	json_object_object_add(h, "mem_total_bytes", json_object_new_int64((int64_t)pages * psz));
+	json_object_object_add(h, "mem_available_bytes", json_object_new_int64((int64_t)isb_mem_available()));
+	json_object_object_add(h, "online_cpus", json_object_new_int((int)sysconf(_SC_NPROCESSORS_ONLN)));
+	add_str(h, "cgroup", isb_cgroup_mode_name(isb_cgroup_mode()));
+	json_object_object_add(h, "topology", isb_topo_json(t));
+	json_object *v = json_object_new_object();
+	add_str(v, "isobench", PACKAGE_VERSION);
+	add_str(v, "json-c", json_c_version());
+	add_str(v, "sqlite", sqlite3_libversion());
+	add_str(v, "gsl", gsl_version);
+	add_str(v, "counters", isb_counters_lib());
+#ifdef HAVE_HWLOC
+	add_str(v, "hwloc", ISB_HWLOC_VERSION);
+#else
+	add_str(v, "hwloc", "unavailable: built --without-hwloc");
+#endif
+	tool_version("fio --version 2>/dev/null", buf, sizeof(buf));
+	add_str(v, "fio", buf);
+	json_object_object_add(h, "versions", v);
+	return h;
+}

@@ -1,0 +1,354 @@
+/*
+ * isobench: the command line. A thin layer over the harness and analysis:
+ * run, report, list, probe, cleanup, and agent (the tenant program).
+ * Exit codes: 0 ok, 1 error, 2 bad usage or input, 128+N interrupted by signal N.
+ */
+#include "config.h"
+#include "harness/harness.h"
+#include "analysis/analysis.h"
+
+#include <dirent.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const run_help =
+	"usage: isobench run [SUITE] [options]\n"
+	"Runs a campaign: every configuration x scenario x placement of SUITE (a path or\n"
+	"a shipped suite name; default: quick), then writes its report.\n"
+	"  --backends LIST     only configurations of these backends (comma separated)\n"
+	"  --resources LIST    only scenarios of these resources (cpu, memory, ...)\n"
+	"  --placements LIST   use these placements for every scenario\n"
+	"  --reps N            repetitions of each of baseline and contended per cell\n"
+	"  --duration S        measure window of every trial, seconds\n"
+	"  --seed N            seed of the trial order and the bootstrap\n"
+	"  --out DIR           campaign directory (default campaigns/<campaign id>)\n"
+	"  --no-report         do not write the report at the end\n"
+	"Exit: 0 ok, 1 error, 2 bad usage or suite, 130/143 interrupted (finished trials kept).\n";
+
+static const char *const report_help =
+	"usage: isobench report DIR [--thresholds T4,T3,T2,T1] [--quiet]\n"
+	"Writes DIR/report.md, DIR/cells.csv and DIR/trials.csv from DIR/results.db.\n"
+	"Needs no privileges and no backend: a copied campaign directory is enough.\n";
+
+static const char *const list_help = "usage: isobench list backends|stressors|suites|placements\n";
+static const char *const probe_help =
+	"usage: isobench probe\nTells what this host can run (backends, placements, counters, cgroups) and why not.\n";
+static const char *const cleanup_help =
+	"usage: isobench cleanup\nRemoves what campaigns that are no longer running left behind (tenant\n"
+	"processes, cgroups, state directories) and marks their results.db interrupted.\n";
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: isobench [-v] COMMAND [ARGS]\n"
+		   "  run [SUITE]     run a campaign (default suite: quick)\n"
+		   "  report DIR      (re)write the report of a campaign directory\n"
+		   "  list WHAT       backends, stressors, suites or placements\n"
+		   "  probe           what this host can run, and why not\n"
+		   "  cleanup         remove what killed campaigns left behind\n"
+		   "  agent ...       the tenant program (see isobench agent --help)\n"
+		   "  --version       print the version\n"
+		   "'isobench COMMAND --help' for each command; man isobench for the rest.\n");
+}
+
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return true;
+	return false;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"backends", required_argument, NULL, 'b'}, {"resources", required_argument, NULL, 'r'},
+		{"placements", required_argument, NULL, 'p'}, {"reps", required_argument, NULL, 'n'},
+		{"duration", required_argument, NULL, 'd'}, {"seed", required_argument, NULL, 's'},
+		{"out", required_argument, NULL, 'o'}, {"no-report", no_argument, NULL, 'N'},
+		{"help", no_argument, NULL, 'h'}, {0},
+	};
+	struct isb_overrides ov = {.reps = -1, .duration = -1};
+	struct isb_run_opts ro = {0};
+	int c;
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			ov.backends = optarg;
+			break;
+		case 'r':
+			ov.resources = optarg;
+			break;
+		case 'p':
+			ov.placements = optarg;
+			break;
+		case 'n': {
+			char *end;
+			ov.reps = strtol(optarg, &end, 10);
+			if (*end || ov.reps < 1) {
+				fprintf(stderr, "isobench run: --reps: '%s' is not a positive integer\n", optarg);
+				return ISB_EXIT_USAGE;
+			}
+			break;
+		}
+		case 'd':
+			if (isb_parse_double(optarg, &ov.duration) < 0 || ov.duration <= 0) {
+				fprintf(stderr, "isobench run: --duration: '%s' is not a positive number\n", optarg);
+				return ISB_EXIT_USAGE;
+			}
+			break;
+		case 's':
+			if (isb_parse_u64(optarg, &ov.seed) < 0) {
+				fprintf(stderr, "isobench run: --seed: '%s' is not an integer\n", optarg);
+				return ISB_EXIT_USAGE;
+			}
+			ov.seed_set = true;
+			break;
+		case 'o':
+			ro.out_dir = optarg;
+			break;
+		case 'N':
+			ro.no_report = true;
+			break;
+		case 'h':
+			fputs(run_help, stdout);
+			return 0;
+		default:
+			fputs(run_help, stderr);
+			return ISB_EXIT_USAGE;
+		}
+	}
+	if (argc - optind > 1) {
+		fputs(run_help, stderr);
+		return ISB_EXIT_USAGE;
+	}
+	const char *name = optind < argc ? argv[optind] : "quick";
+	char path[1024];
+	if (isb_suite_find(name, path, sizeof(path)) < 0) {
+		fprintf(stderr, "isobench run: no suite '%s' (see 'isobench list suites')\n", name);
+		return ISB_EXIT_USAGE;
+	}
+	struct isb_suite *s = malloc(sizeof(*s));
+	struct isb_err err = {0};
+	if (!s)
+		return ISB_EXIT_ERROR;
+	isb_suite_defaults(s);
+	if (isb_suite_load(s, path, &err) < 0 || isb_suite_override(s, &ov, &err) < 0) {
+		fprintf(stderr, "isobench run: %s\n", err.msg);
+		isb_suite_free(s);
+		free(s);
+		return ISB_EXIT_USAGE;
+	}
+	char argstr[2048];
+	size_t o = 0;
+	for (int i = 0; i < argc && o < sizeof(argstr); i++)
+		o += (size_t)snprintf(argstr + o, sizeof(argstr) - o, "%s%s", i ? " " : "isobench ", argv[i]);
+	ro.argv_str = argstr;
+	ro.progress_tty = isatty(STDERR_FILENO);
+	int r = isb_run_campaign(s, &ro);
+	isb_suite_free(s);
+	free(s);
+	return r;
+}
+
+static int cmd_report(int argc, char **argv)
+{
+	struct isb_report_opts ro = {0};
+	const char *dir = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(report_help, stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--quiet")) {
+			ro.quiet = true;
+		} else if (!strcmp(argv[i], "--thresholds") && i + 1 < argc) {
+			struct isb_suite tmp;
+			struct isb_err err = {0};
+			char text[300];
+			isb_suite_defaults(&tmp);
+			snprintf(text, sizeof(text), "[global]\nthresholds = %s\n[config x]\nbackend = null\n[scenario y]\nresource = cpu\nvictim = null\naggressor = null\n", argv[++i]);
+			if (isb_suite_parse(&tmp, "--thresholds", text, &err) < 0) {
+				fprintf(stderr, "isobench report: %s\n", err.msg);
+				return ISB_EXIT_USAGE;
+			}
+			memcpy(ro.thresholds, tmp.thresholds, sizeof(ro.thresholds));
+			ro.thresholds_set = true;
+		} else if (argv[i][0] == '-' || dir) {
+			fputs(report_help, stderr);
+			return ISB_EXIT_USAGE;
+		} else {
+			dir = argv[i];
+		}
+	}
+	if (!dir) {
+		fputs(report_help, stderr);
+		return ISB_EXIT_USAGE;
+	}
+	struct isb_err err = {0};
+	if (isb_report_write(dir, &ro, &err) < 0) {
+		fprintf(stderr, "isobench report: %s\n", err.msg);
+		return err.errnum == ENOENT ? ISB_EXIT_USAGE : ISB_EXIT_ERROR;
+	}
+	return 0;
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	if (argc != 2 || wants_help(argc, argv)) {
+		fputs(list_help, argc == 2 ? stdout : stderr);
+		return argc == 2 ? 0 : ISB_EXIT_USAGE;
+	}
+	const char *what = argv[1];
+	size_t n;
+	if (!strcmp(what, "backends")) {
+		const struct isb_backend *const *t = isb_backends(&n);
+		for (size_t i = 0; i < n; i++) {
+			struct isb_why why = {{0}};
+			int ok = t[i]->available(&why);
+			printf("%-10s %-10s %s%s%s\n", t[i]->name, isb_class_name(t[i]->class), t[i]->help,
+			       ok ? "" : " — unavailable: ", ok ? "" : why.reason);
+		}
+	} else if (!strcmp(what, "stressors")) {
+		const struct isb_stressor *const *t = isb_stressors(&n);
+		for (size_t i = 0; i < n; i++) {
+			const struct isb_stressor *s = t[i];
+			printf("%s (%s; %s): %s\n  intensity: %s\n", s->name, isb_resource_name(s->resource),
+			       isb_role_name(s->roles), s->help, s->intensity_help);
+			if (s->unavailable && s->unavailable())
+				printf("  unavailable: %s\n", s->unavailable());
+			for (const struct isb_metric *m = s->metrics; m && m->name; m++)
+				printf("  metric %-14s %-9s %s is better%s: %s\n", m->name, m->unit,
+				       m->better == ISB_HIGHER ? "higher" : "lower", m->graded ? ", graded" : "", m->help);
+			for (const struct isb_option *o = s->options; o && o->name; o++)
+				printf("  option %-14s default %g, [%g, %g]: %s\n", o->name, o->def, o->min, o->max, o->help);
+		}
+	} else if (!strcmp(what, "suites")) {
+		const char *dirs[4];
+		size_t nd = isb_suite_dirs(dirs);
+		for (size_t i = 0; i < nd; i++) {
+			DIR *d = opendir(dirs[i]);
+			struct dirent *e;
+			if (!d)
+				continue;
+			while ((e = readdir(d))) {
+				size_t l = strlen(e->d_name);
+				if (l > 4 && !strcmp(e->d_name + l - 4, ".ini"))
+					printf("%.*s\t%s/%s\n", (int)(l - 4), e->d_name, dirs[i], e->d_name);
+			}
+			closedir(d);
+			break; /* the first directory that exists wins, as in isb_suite_find */
+		}
+	} else if (!strcmp(what, "placements")) {
+		for (size_t i = 0; isb_placement_names[i]; i++)
+			printf("%s\n", isb_placement_names[i]);
+	} else {
+		fprintf(stderr, "isobench list: unknown list '%s'\n%s", what, list_help);
+		return ISB_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int cmd_probe(int argc, char **argv)
+{
+	if (wants_help(argc, argv)) {
+		fputs(probe_help, stdout);
+		return 0;
+	}
+	struct isb_topology *t = NULL;
+	struct isb_err err = {0};
+	char buf[512];
+	if (isb_topo_load(&t, NULL, &err) < 0) {
+		fprintf(stderr, "isobench probe: %s\n", err.msg);
+		return ISB_EXIT_ERROR;
+	}
+	isb_topo_summary(t, buf, sizeof(buf));
+	printf("isobench %s\ntopology: %s\ncgroups: %s\n", PACKAGE_VERSION, buf, isb_cgroup_mode_name(isb_cgroup_mode()));
+	printf("state directory: %s\n", isb_state_root());
+	printf("placements:\n");
+	for (size_t i = 0; isb_placement_names[i]; i++) {
+		struct isb_placement p;
+		struct isb_why why = {{0}};
+		if (isb_topo_place(t, isb_placement_names[i], &p, &why) == 0)
+			printf("  %-8s victim PU %s, aggressor PU %s (shares %s)\n", isb_placement_names[i],
+			       p.victim_cpus, p.aggressor_cpus, !strcmp(p.resolved, "shared") ? "the PU" : p.resolved);
+		else
+			printf("  %-8s unavailable: %s\n", isb_placement_names[i], why.reason);
+	}
+	printf("backends:\n");
+	size_t n;
+	const struct isb_backend *const *b = isb_backends(&n);
+	for (size_t i = 0; i < n; i++) {
+		struct isb_why why = {{0}};
+		if (b[i]->available(&why))
+			printf("  %-8s available\n", b[i]->name);
+		else
+			printf("  %-8s unavailable: %s\n", b[i]->name, why.reason);
+	}
+	printf("counters (%s), on this process:\n", isb_counters_lib());
+	struct isb_counters c;
+	isb_counters_open(&c, 0);
+	for (size_t i = 0; i < c.n; i++)
+		printf("  %-16s %s%s\n", c.ev[i].name, c.ev[i].fd >= 0 ? "available" : "unavailable: ",
+		       c.ev[i].fd >= 0 ? "" : c.ev[i].unavailable);
+	isb_counters_close(&c);
+	uint64_t avail = isb_mem_available();
+	printf("memory available: %.1f GiB\nrunning as: %s\n", (double)avail / (1ull << 30),
+	       geteuid() == 0 ? "root" : "an unprivileged user (no safety cgroup: ceilings unavailable)");
+	isb_topo_free(t);
+	return 0;
+}
+
+static int cmd_cleanup(int argc, char **argv)
+{
+	if (wants_help(argc, argv)) {
+		fputs(cleanup_help, stdout);
+		return 0;
+	}
+	if (argc != 1) {
+		fputs(cleanup_help, stderr);
+		return ISB_EXIT_USAGE;
+	}
+	int n = isb_cleanup_stale(true);
+	printf("removed %d leftover%s\n", n, n == 1 ? "" : "s");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+	while (i < argc && (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))) {
+		isb_verbose = 1;
+		i++;
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return ISB_EXIT_USAGE;
+	}
+	const char *cmd = argv[i];
+	int sub_argc = argc - i;
+	char **sub_argv = argv + i;
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "--version")) {
+		printf("isobench %s (results schema %d)\n", PACKAGE_VERSION, ISB_SCHEMA_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "agent"))
+		return isb_agent_main(sub_argc, sub_argv);
+	if (!strcmp(cmd, "run"))
+		return cmd_run(sub_argc, sub_argv);
+	if (!strcmp(cmd, "report"))
+		return cmd_report(sub_argc, sub_argv);
+	if (!strcmp(cmd, "list"))
+		return cmd_list(sub_argc, sub_argv);
+	if (!strcmp(cmd, "probe"))
+		return cmd_probe(sub_argc, sub_argv);
+	if (!strcmp(cmd, "cleanup"))
+		return cmd_cleanup(sub_argc, sub_argv);
+	fprintf(stderr, "isobench: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return ISB_EXIT_USAGE;
+}

@@ -1,0 +1,646 @@
+/*
+ * The runner: turns a suite into cells and trials, runs every trial with
+ * the start barrier (aggressor first, warm-up, then the victim; the victim
+ * stops first), records each finished trial in its own transaction, and
+ * cleans up on exit, on SIGINT/SIGTERM, and after a killed predecessor.
+ */
+#include "config.h"
+#include "harness/harness.h"
+#include "analysis/analysis.h"
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+volatile int isb_interrupted;
+
+static void on_signal(int sig)
+{
+	isb_interrupted = sig;
+}
+
+struct rcell {
+	long long id;
+	size_t cfg, sc;
+	const char *placement;
+	struct isb_placement pl;
+	bool skipped;
+};
+
+struct rtrial {
+	size_t cell;
+	bool contended;
+	unsigned rep;
+};
+
+struct rconfig {
+	struct isb_config c;
+	bool prepared;
+	char unavailable[300];
+};
+
+struct ctx {
+	struct isb_suite *s;
+	struct isb_store *st;
+	struct rconfig *cfgs;
+	struct rcell *cells;
+	size_t ncells;
+	char campaign_id[40];
+};
+
+struct tenant_run {
+	struct isb_tenant t;
+	struct isb_line_reader rd;
+	bool spawned;
+	uint64_t ready_ns;
+	json_object *result; /* "metrics" of the result event */
+	char error[400];
+};
+
+static void interruptible_sleep(uint64_t ns)
+{
+	uint64_t end = isb_now_ns() + ns;
+	while (!isb_interrupted && isb_now_ns() < end) {
+		uint64_t left = end - isb_now_ns();
+		isb_sleep_ns(left > 20000000 ? 20000000 : left);
+	}
+}
+
+/* Spawn and wait for "ready". Returns 0, or negative with tr->error filled. */
+static int tenant_start(struct ctx *x, struct rconfig *rc, const struct isb_tenant_spec *spec,
+			struct tenant_run *tr)
+{
+	struct isb_err err = {0};
+	char line[4096];
+	memset(tr, 0, sizeof(*tr));
+	tr->t.in_fd = tr->t.out_fd = -1;
+	if (rc->c.backend->spawn(&rc->c, spec, &tr->t, &err) < 0) {
+		snprintf(tr->error, sizeof(tr->error), "%s spawn: %s", spec->label, err.msg);
+		return -1;
+	}
+	tr->spawned = true;
+	tr->rd.fd = tr->t.out_fd;
+	uint64_t deadline = isb_now_ns() + 30ull * 1000000000ull;
+	for (;;) {
+		int r = isb_read_line(&tr->rd, deadline, line, sizeof(line));
+		if (r == -EINTR)
+			return snprintf(tr->error, sizeof(tr->error), "interrupted"), -EINTR;
+		if (r <= 0) {
+			snprintf(tr->error, sizeof(tr->error), "%s: %s before ready", spec->label,
+				 r == 0 ? "exited" : "timed out (30 s)");
+			return -1;
+		}
+		struct isb_event ev;
+		if (isb_event_parse(line, &ev, &err) < 0) {
+			snprintf(tr->error, sizeof(tr->error), "%s: %s", spec->label, err.msg);
+			return -1;
+		}
+		enum isb_event_type type = ev.type;
+		json_object *m;
+		if (type == ISB_EV_ERROR && json_object_object_get_ex(ev.obj, "message", &m))
+			snprintf(tr->error, sizeof(tr->error), "%s: %s", spec->label, json_object_get_string(m));
+		json_object_put(ev.obj);
+		if (type == ISB_EV_READY) {
+			tr->ready_ns = isb_now_ns();
+			return 0;
+		}
+		if (type == ISB_EV_ERROR)
+			return -1;
+	}
+}
+
+static int tenant_go(struct tenant_run *tr)
+{
+	return write(tr->t.in_fd, "go\n", 3) == 3 ? 0 : -EPIPE;
+}
+
+/* Read events until result/error/EOF/deadline. samples may be NULL. Returns 1 result, 0 other. */
+static int tenant_collect(struct tenant_run *tr, uint64_t deadline, json_object *samples,
+			  const char *label)
+{
+	char line[65536];
+	struct isb_err err = {0};
+	for (;;) {
+		int r = isb_read_line(&tr->rd, deadline, line, sizeof(line));
+		if (r == -EINTR)
+			return snprintf(tr->error, sizeof(tr->error), "interrupted"), 0;
+		if (r == -ETIMEDOUT) {
+			snprintf(tr->error, sizeof(tr->error), "%s timed out: no result by its deadline", label);
+			return 0;
+		}
+		if (r <= 0)
+			return 0; /* EOF: the cause comes from the exit status */
+		struct isb_event ev;
+		if (isb_event_parse(line, &ev, &err) < 0) {
+			snprintf(tr->error, sizeof(tr->error), "%s: %s", label, err.msg);
+			return 0;
+		}
+		json_object *f, *g;
+		switch (ev.type) {
+		case ISB_EV_SAMPLE:
+			if (samples && json_object_object_get_ex(ev.obj, "t_ns", &f) &&
+			    json_object_object_get_ex(ev.obj, "ops", &g)) {
+				json_object *pair = json_object_new_array();
+				json_object_array_add(pair, json_object_get(f));
+				json_object_array_add(pair, json_object_get(g));
+				json_object_array_add(samples, pair);
+			}
+			break;
+		case ISB_EV_RESULT:
+			json_object_object_get_ex(ev.obj, "metrics", &f);
+			tr->result = json_object_get(f);
+			json_object_put(ev.obj);
+			return 1;
+		case ISB_EV_ERROR:
+			json_object_object_get_ex(ev.obj, "message", &f);
+			snprintf(tr->error, sizeof(tr->error), "%s: %s", label, json_object_get_string(f));
+			json_object_put(ev.obj);
+			return 0;
+		default:
+			break;
+		}
+		json_object_put(ev.obj);
+	}
+}
+
+static void exit_cause(const struct isb_tenant *t, char *buf, size_t size)
+{
+	if (t->term_signal)
+		snprintf(buf, size, "killed by signal %d (%s)%s", t->term_signal,
+			 strsignal(t->term_signal),
+			 t->term_signal == SIGKILL && t->exited ? ": not by isobench (OOM killer?)" : "");
+	else
+		snprintf(buf, size, "exit code %d", t->exit_code);
+}
+
+static void spec_init(struct isb_tenant_spec *sp, const char *label, const char *stressor,
+		      unsigned role, const char (*opts)[128], size_t nopts, const char **optv,
+		      const cpu_set_t *cpus)
+{
+	memset(sp, 0, sizeof(*sp));
+	sp->label = label;
+	sp->stressor = stressor;
+	sp->role = role;
+	for (size_t i = 0; i < nopts; i++)
+		optv[i] = opts[i];
+	sp->opts = optv;
+	sp->nopts = nopts;
+	sp->pinned = true;
+	sp->cpus = *cpus;
+}
+
+/* One trial. Returns 0 stored, -EINTR interrupted (nothing stored), other <0 store error. */
+static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char *summary,
+		     size_t ssize)
+{
+	struct isb_suite *s = x->s;
+	struct rcell *cell = &x->cells[tr->cell];
+	struct rconfig *rc = &x->cfgs[cell->cfg];
+	struct isb_suite_scenario *sc = &s->scenarios[cell->sc];
+	struct isb_err err = {0};
+	const char *vopt[ISB_MAX_SOPTS], *aopt[ISB_MAX_SOPTS];
+	struct isb_tenant_spec vs, as;
+	struct tenant_run vic, agg;
+	struct isb_counters ctr = {0};
+	char status[16] = "ok", cause[600] = "";
+	json_object *samples = json_object_new_array(), *aggj = json_object_new_object();
+	uint64_t started = isb_wall_ns(), t0 = isb_now_ns();
+	int rc_ret = 0;
+
+	spec_init(&vs, "victim", sc->victim, ISB_ROLE_VICTIM, sc->vopts, sc->nvopts, vopt, &cell->pl.victim);
+	vs.duration_s = s->duration;
+	vs.warmup_s = s->warmup;
+	vs.intensity = 100;
+	vs.sample_interval_s = s->sample_interval;
+	spec_init(&as, "aggressor", sc->aggressor, ISB_ROLE_AGGRESSOR, sc->aopts, sc->naopts, aopt, &cell->pl.aggressor);
+	/* The aggressor's own deadline: it is told to stop long before this. */
+	as.duration_s = s->aggressor_warmup + s->warmup + s->duration + 2 * s->grace + 30;
+	as.intensity = sc->intensity;
+	as.sample_interval_s = 0;
+	memset(&agg, 0, sizeof(agg));
+	memset(&vic, 0, sizeof(vic));
+
+	if (tr->contended) {
+		if (tenant_start(x, rc, &as, &agg) < 0 || tenant_go(&agg) < 0) {
+			snprintf(status, sizeof(status), "error");
+			snprintf(cause, sizeof(cause), "%s", agg.error[0] ? agg.error : "aggressor: no barrier");
+			goto stop_agg;
+		}
+		json_object_object_add(aggj, "startup_ns", json_object_new_int64((int64_t)(agg.ready_ns - agg.t.spawn_ns)));
+		interruptible_sleep((uint64_t)(s->aggressor_warmup * 1e9));
+		if (isb_interrupted)
+			goto stop_agg;
+	}
+	if (tenant_start(x, rc, &vs, &vic) < 0) {
+		snprintf(status, sizeof(status), "failed");
+		snprintf(cause, sizeof(cause), "%s", vic.error);
+		goto stop_vic;
+	}
+	isb_counters_open(&ctr, vic.t.pid);
+	if (tenant_go(&vic) < 0) {
+		snprintf(status, sizeof(status), "failed");
+		snprintf(cause, sizeof(cause), "victim: stdin closed at the barrier");
+		goto stop_vic;
+	}
+	uint64_t deadline = isb_now_ns() + (uint64_t)((s->warmup + s->duration + s->grace) * 1e9);
+	if (tenant_collect(&vic, deadline, samples, "victim") != 1) {
+		snprintf(status, sizeof(status), "failed");
+		snprintf(cause, sizeof(cause), "%s", vic.error);
+	}
+stop_vic:
+	if (vic.spawned) {
+		rc->c.backend->stop(&vic.t, 2000000000ull);
+		isb_counters_read(&ctr);
+		if (!strcmp(status, "ok") && (vic.t.term_signal || vic.t.exit_code)) {
+			snprintf(status, sizeof(status), "failed");
+			exit_cause(&vic.t, cause, sizeof(cause));
+		} else if (!strcmp(status, "failed") && !cause[0]) {
+			exit_cause(&vic.t, cause, sizeof(cause));
+		} else if (!strcmp(status, "failed") && (vic.t.term_signal || vic.t.exit_code)) {
+			size_t n = strlen(cause);
+			snprintf(cause + n, sizeof(cause) - n, " (");
+			exit_cause(&vic.t, cause + n + 2, sizeof(cause) - n - 2);
+			n = strlen(cause);
+			snprintf(cause + n, sizeof(cause) - n, ")");
+		}
+	}
+stop_agg:
+	if (agg.spawned) {
+		if (agg.t.in_fd >= 0 && write(agg.t.in_fd, "stop\n", 5) == 5 && strcmp(status, "error"))
+			tenant_collect(&agg, isb_now_ns() + 3000000000ull, NULL, "aggressor");
+		rc->c.backend->stop(&agg.t, 1000000000ull);
+		if (agg.result)
+			json_object_object_add(aggj, "metrics", json_object_get(agg.result));
+		else if (!strcmp(status, "ok")) {
+			/* The victim's numbers are valid only with a live aggressor beside it. */
+			char ec[128];
+			exit_cause(&agg.t, ec, sizeof(ec));
+			snprintf(status, sizeof(status), "error");
+			snprintf(cause, sizeof(cause), "aggressor gave no result (%s%s%s)", agg.error, agg.error[0] ? "; " : "", ec);
+		}
+		if (agg.error[0])
+			json_object_object_add(aggj, "error", json_object_new_string(agg.error));
+	}
+	if (isb_interrupted) {
+		rc_ret = -EINTR;
+		goto out;
+	}
+	{
+		const char *mj = vic.result ? json_object_to_json_string_ext(vic.result, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;
+		char *mcopy = mj ? strdup(mj) : NULL;
+		json_object *cj = isb_counters_json(&ctr);
+		char *ccopy = strdup(json_object_to_json_string_ext(cj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		char *scopy = strdup(json_object_to_json_string_ext(samples, JSON_C_TO_STRING_PLAIN));
+		char *acopy = strdup(json_object_to_json_string_ext(aggj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(cj);
+		long long vstart = vic.ready_ns ? (long long)(vic.ready_ns - vic.t.spawn_ns) : -1;
+		long long astart = agg.ready_ns ? (long long)(agg.ready_ns - agg.t.spawn_ns) : -1;
+		rc_ret = isb_store_run(x->st, &err,
+				       "INSERT INTO trial(cell_id, kind, rep, seq, status, cause, started_ns, wall_s,"
+				       " victim_startup_ns, aggressor_startup_ns, metrics_json, samples_json,"
+				       " counters_json, aggressor_json) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+				       "itiittidIItttt", cell->id, tr->contended ? "contended" : "baseline",
+				       (long long)tr->rep, (long long)seq, status, cause[0] ? cause : NULL,
+				       (long long)started, (double)(isb_now_ns() - t0) / 1e9,
+				       vstart, astart, mcopy, scopy, ccopy, acopy);
+		free(mcopy);
+		free(ccopy);
+		free(scopy);
+		free(acopy);
+		if (rc_ret < 0)
+			isb_log("harness", "store: %s", err.msg);
+	}
+	if (vic.result) {
+		json_object *v;
+		if (json_object_object_get_ex(vic.result, "ops_per_s", &v))
+			snprintf(summary, ssize, "%s ops_per_s=%.4g", status, json_object_get_double(v));
+		else
+			snprintf(summary, ssize, "%s", status);
+	} else {
+		snprintf(summary, ssize, "%s: %s", status, cause);
+	}
+out:
+	isb_counters_close(&ctr);
+	json_object_put(vic.result);
+	json_object_put(agg.result);
+	json_object_put(samples);
+	json_object_put(aggj);
+	return rc_ret;
+}
+
+static int mkdir_p(const char *path)
+{
+	char buf[1024];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static char *settings_json(const struct isb_suite *s)
+{
+	json_object *o = json_object_new_object(), *t = json_object_new_array();
+	json_object_object_add(o, "schema_version", json_object_new_int(ISB_SCHEMA_VERSION));
+	json_object_object_add(o, "isobench_version", json_object_new_string(PACKAGE_VERSION));
+	json_object_object_add(o, "reps", json_object_new_int((int)s->reps));
+	json_object_object_add(o, "duration", json_object_new_double(s->duration));
+	json_object_object_add(o, "warmup", json_object_new_double(s->warmup));
+	json_object_object_add(o, "aggressor_warmup", json_object_new_double(s->aggressor_warmup));
+	json_object_object_add(o, "sample_interval", json_object_new_double(s->sample_interval));
+	json_object_object_add(o, "grace", json_object_new_double(s->grace));
+	for (int i = 0; i < 4; i++)
+		json_object_array_add(t, json_object_new_double(s->thresholds[i]));
+	json_object_object_add(o, "thresholds", t);
+	json_object_object_add(o, "bootstrap", json_object_new_int((int)s->bootstrap));
+	json_object_object_add(o, "memory_ceiling", json_object_new_double(s->memory_ceiling));
+	json_object_object_add(o, "pids_ceiling", json_object_new_int64((int64_t)s->pids_ceiling));
+	char *r = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return r;
+}
+
+static int store_metrics(struct isb_store *st, struct isb_err *err)
+{
+	size_t n;
+	const struct isb_stressor *const *t = isb_stressors(&n);
+	for (size_t i = 0; i < n; i++)
+		for (const struct isb_metric *m = t[i]->metrics; m && m->name; m++)
+			if (isb_store_run(st, err, "INSERT OR REPLACE INTO metric VALUES(?,?,?,?,?,?)", "tttt" "it",
+					  t[i]->name, m->name, m->unit, m->better == ISB_HIGHER ? "higher" : "lower",
+					  (long long)m->graded, m->help) < 0)
+				return -EIO;
+	return 0;
+}
+
+static void progress(const struct isb_run_opts *o, unsigned k, unsigned total, const struct rcell *c,
+		     const struct isb_suite *s, const struct rconfig *rc, bool contended, uint64_t t0,
+		     const char *summary)
+{
+	uint64_t el = isb_now_ns() - t0;
+	double eta = k ? (double)el / 1e9 / k * (total - k) : NAN;
+	char etas[32] = "?";
+	if (isfinite(eta))
+		snprintf(etas, sizeof(etas), "%d:%02d", (int)eta / 60, (int)eta % 60);
+	if (o->progress_tty)
+		fprintf(stderr, "\r\033[K[trial %u/%u] cell %lld %s %s %s %s ETA %s", k, total, c->id,
+			rc->c.name, s->scenarios[c->sc].name, c->placement,
+			contended ? "contended" : "baseline", etas);
+	else
+		fprintf(stderr, "trial %u/%u cell %lld %s %s %s %s: %s (ETA %s)\n", k, total, c->id,
+			rc->c.name, s->scenarios[c->sc].name, c->placement,
+			contended ? "contended" : "baseline", summary, etas);
+}
+
+int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
+{
+	struct ctx x = {.s = s};
+	struct isb_err err = {0};
+	struct isb_topology *topo = NULL;
+	char out[1024], state[700], dbpath[1100];
+	int ret = ISB_EXIT_ERROR;
+	struct rtrial *trials = NULL;
+	size_t ntrials = 0;
+	bool state_made = false;
+
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	int stale = isb_cleanup_stale(true);
+	if (stale)
+		isb_log("harness", "removed %d leftovers of earlier campaigns", stale);
+
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	char stamp[32];
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	snprintf(x.campaign_id, sizeof(x.campaign_id), "%s-%x", stamp, (unsigned)getpid());
+	if (o->out_dir)
+		snprintf(out, sizeof(out), "%s", o->out_dir);
+	else
+		snprintf(out, sizeof(out), "campaigns/%s", x.campaign_id);
+	if (mkdir_p(out) < 0) {
+		isb_log("harness", "cannot create %s: %s", out, strerror(errno));
+		return ISB_EXIT_ERROR;
+	}
+	snprintf(dbpath, sizeof(dbpath), "%s/results.db", out);
+	if (access(dbpath, F_OK) == 0) {
+		isb_log("harness", "%s already exists: choose another --out (a campaign is never overwritten)", dbpath);
+		return ISB_EXIT_USAGE;
+	}
+	char absout[1024];
+	if (!realpath(out, absout))
+		snprintf(absout, sizeof(absout), "%s", out);
+	if (isb_state_create(x.campaign_id, absout, state, sizeof(state), &err) < 0) {
+		isb_log("harness", "%s", err.msg);
+		return ISB_EXIT_ERROR;
+	}
+	state_made = true;
+	if (isb_topo_load(&topo, NULL, &err) < 0) {
+		isb_log("harness", "%s", err.msg);
+		goto out;
+	}
+	if (isb_store_create(&x.st, dbpath, &err) < 0) {
+		isb_log("harness", "%s", err.msg);
+		goto out;
+	}
+	isb_log("harness", "campaign %s: results in %s", x.campaign_id, out);
+	{
+		json_object *host = isb_host_json(topo);
+		char *settings = settings_json(s);
+		int r = isb_store_run(x.st, &err, "INSERT INTO campaign VALUES(?,?,NULL,'running',?,?,?,?,?,?)", "tiittttt",
+				      x.campaign_id, (long long)isb_wall_ns(), (long long)s->seed, s->path, s->text,
+				      o->argv_str, json_object_to_json_string_ext(host, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+				      settings);
+		json_object_put(host);
+		free(settings);
+		if (r < 0 || store_metrics(x.st, &err) < 0) {
+			isb_log("harness", "%s", err.msg);
+			goto out;
+		}
+	}
+
+	/* Configurations: available and prepared, or recorded as unavailable with the reason. */
+	x.cfgs = calloc(s->nconfigs, sizeof(*x.cfgs));
+	char self[1024];
+	ssize_t sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[sl > 0 ? sl : 0] = 0;
+	const char *agent_env = getenv("ISOBENCH_AGENT");
+	uint64_t memmax = (uint64_t)(s->memory_ceiling * (double)isb_mem_available());
+	for (size_t i = 0; x.cfgs && i < s->nconfigs; i++) {
+		struct rconfig *rc = &x.cfgs[i];
+		struct isb_suite_config *sc = &s->configs[i];
+		struct isb_why why = {{0}};
+		snprintf(rc->c.name, sizeof(rc->c.name), "%s", sc->name);
+		rc->c.backend = isb_backend_find(sc->backend);
+		rc->c.nopts = sc->nopts;
+		memcpy(rc->c.opts, sc->opts, sizeof(sc->opts));
+		snprintf(rc->c.campaign_id, sizeof(rc->c.campaign_id), "%s", x.campaign_id);
+		snprintf(rc->c.state_dir, sizeof(rc->c.state_dir), "%s", state);
+		rc->c.agent_path = agent_env ? agent_env : self;
+		rc->c.agent_is_isobench = !agent_env;
+		rc->c.mem_ceiling_bytes = memmax;
+		rc->c.pids_ceiling = s->pids_ceiling;
+		rc->c.record_pid = isb_state_record_pid;
+		if (!rc->c.backend->available(&why)) {
+			snprintf(rc->unavailable, sizeof(rc->unavailable), "unavailable: %s", why.reason);
+		} else if (rc->c.backend->prepare(&rc->c, &err) < 0) {
+			snprintf(rc->unavailable, sizeof(rc->unavailable), "unavailable: %s", err.msg);
+		} else {
+			rc->prepared = true;
+		}
+		if (rc->unavailable[0])
+			isb_log("harness", "config %s: %s", sc->name, rc->unavailable);
+		char leaves[256], opts[1024] = "{}";
+		json_object *oj = json_object_new_object();
+		for (size_t k = 0; k < sc->nopts; k++)
+			json_object_object_add(oj, sc->opts[k].key, json_object_new_string(sc->opts[k].value));
+		snprintf(opts, sizeof(opts), "%s", json_object_to_json_string_ext(oj, JSON_C_TO_STRING_PLAIN));
+		json_object_put(oj);
+		isb_store_run(x.st, &err, "INSERT INTO config VALUES(?,?,?,?,?,?,?,?)", "tttttti" "t", sc->name,
+			      sc->backend, isb_class_name(rc->c.backend->class), opts,
+			      isb_leaves_str(rc->c.declared_leaves, leaves, sizeof(leaves)), rc->c.cgroup_note,
+			      (long long)rc->prepared, rc->unavailable[0] ? rc->unavailable : NULL);
+	}
+
+	/* Cells: configuration x scenario x placement, each runnable or skipped with the reason. */
+	size_t maxcells = s->nconfigs * s->nscenarios * ISB_MAX_PLACEMENTS;
+	x.cells = calloc(maxcells ? maxcells : 1, sizeof(*x.cells));
+	trials = calloc(maxcells * s->reps * 2 + 1, sizeof(*trials));
+	if (!x.cfgs || !x.cells || !trials) {
+		isb_log("harness", "out of memory planning the campaign");
+		goto out;
+	}
+	size_t runnable = 0;
+	for (size_t ci = 0; ci < s->nconfigs; ci++) {
+		for (size_t si = 0; si < s->nscenarios; si++) {
+			struct isb_suite_scenario *sc = &s->scenarios[si];
+			for (size_t pi = 0; pi < sc->nplacements; pi++) {
+				struct rcell *c = &x.cells[x.ncells++];
+				struct isb_why why = {{0}};
+				char reason[400] = "";
+				c->cfg = ci;
+				c->sc = si;
+				c->placement = sc->placements[pi];
+				const struct isb_stressor *sv = isb_stressor_find(sc->victim), *sa2 = isb_stressor_find(sc->aggressor);
+				if (!x.cfgs[ci].prepared)
+					snprintf(reason, sizeof(reason), "config %s %s", x.cfgs[ci].c.name, x.cfgs[ci].unavailable);
+				else if (isb_topo_place(topo, c->placement, &c->pl, &why) < 0)
+					snprintf(reason, sizeof(reason), "placement %s: %s", c->placement, why.reason);
+				else if (sv->unavailable && sv->unavailable())
+					snprintf(reason, sizeof(reason), "stressor %s unavailable: %s", sv->name, sv->unavailable());
+				else if (sa2->unavailable && sa2->unavailable())
+					snprintf(reason, sizeof(reason), "stressor %s unavailable: %s", sa2->name, sa2->unavailable());
+				c->skipped = reason[0] != 0;
+				char vo[1200] = "", ao[1200] = "";
+				for (size_t k = 0, n = 0; k < sc->nvopts; k++)
+					n += (size_t)snprintf(vo + n, sizeof(vo) - n, "%s%s", k ? " " : "", sc->vopts[k]);
+				for (size_t k = 0, n = 0; k < sc->naopts; k++)
+					n += (size_t)snprintf(ao + n, sizeof(ao) - n, "%s%s", k ? " " : "", sc->aopts[k]);
+				if (isb_store_run(x.st, &err,
+						  "INSERT INTO cell(config, backend, resource, scenario, placement, resolved_placement,"
+						  " victim, aggressor, intensity, victim_opts, aggressor_opts, victim_cpus,"
+						  " aggressor_cpus, grade_metrics, status, reason) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+						  "ttttttttdttttttt", x.cfgs[ci].c.name, s->configs[ci].backend,
+						  isb_resource_name(sc->resource), sc->name, c->placement,
+						  c->skipped ? NULL : c->pl.resolved, sc->victim, sc->aggressor, sc->intensity,
+						  vo, ao, c->skipped ? NULL : c->pl.victim_cpus,
+						  c->skipped ? NULL : c->pl.aggressor_cpus, sc->grade[0] ? sc->grade : NULL,
+						  c->skipped ? "skipped" : "planned",
+						  c->skipped ? reason : NULL) < 0) {
+					isb_log("harness", "%s", err.msg);
+					goto out;
+				}
+				c->id = isb_store_last_id(x.st);
+				if (c->skipped) {
+					isb_log("harness", "skip %s/%s/%s: %s", x.cfgs[ci].c.name, sc->name, c->placement, reason);
+					continue;
+				}
+				runnable++;
+				for (unsigned r = 0; r < s->reps; r++) {
+					trials[ntrials++] = (struct rtrial){.cell = x.ncells - 1, .contended = false, .rep = r};
+					trials[ntrials++] = (struct rtrial){.cell = x.ncells - 1, .contended = true, .rep = r};
+				}
+			}
+		}
+	}
+	/* Baseline and contended trials of every cell interleaved in a seeded random order. */
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(rng, (unsigned long)s->seed);
+	if (ntrials > 1)
+		gsl_ran_shuffle(rng, trials, ntrials, sizeof(*trials));
+	gsl_rng_free(rng);
+
+	isb_log("harness", "%zu cells (%zu runnable), %zu trials, seed %llu", x.ncells, runnable, ntrials,
+		(unsigned long long)s->seed);
+	uint64_t t0 = isb_now_ns();
+	unsigned done = 0;
+	for (size_t i = 0; i < ntrials && !isb_interrupted; i++) {
+		char summary[700] = "";
+		int r = run_trial(&x, &trials[i], (unsigned)i + 1, summary, sizeof(summary));
+		if (r == -EINTR)
+			break;
+		if (r < 0)
+			goto out;
+		done++;
+		progress(o, done, (unsigned)ntrials, &x.cells[trials[i].cell], s, &x.cfgs[x.cells[trials[i].cell].cfg],
+			 trials[i].contended, t0, summary);
+	}
+	if (o->progress_tty)
+		fputc('\n', stderr);
+	isb_store_run(x.st, &err, "UPDATE campaign SET status=?, finished_ns=?", "ti",
+		      isb_interrupted ? "interrupted" : "complete", (long long)isb_wall_ns());
+	if (isb_interrupted) {
+		isb_log("harness", "interrupted by signal %d after %u of %zu trials: finished trials kept in %s",
+			isb_interrupted, done, ntrials, dbpath);
+		ret = 128 + isb_interrupted;
+	} else if (!runnable) {
+		isb_log("harness", "no cell of this campaign can run here (see skipped cells in the report)");
+		ret = ISB_EXIT_ERROR;
+	} else {
+		ret = ISB_EXIT_OK;
+	}
+
+out:
+	for (size_t i = 0; x.cfgs && i < s->nconfigs; i++)
+		if (x.cfgs[i].prepared)
+			x.cfgs[i].c.backend->cleanup(&x.cfgs[i].c);
+	isb_store_close(x.st);
+	x.st = NULL;
+	if (state_made)
+		isb_state_remove(state);
+	isb_topo_free(topo);
+	if (ret != ISB_EXIT_ERROR || access(dbpath, F_OK) == 0) {
+		if (!o->no_report && access(dbpath, F_OK) == 0) {
+			struct isb_report_opts ro = {0};
+			if (isb_report_write(out, &ro, &err) < 0) {
+				isb_log("report", "%s", err.msg);
+				if (ret == ISB_EXIT_OK)
+					ret = ISB_EXIT_ERROR;
+			} else {
+				isb_log("report", "%s/report.md, cells.csv, trials.csv", out);
+			}
+		}
+	}
+	free(x.cfgs);
+	free(x.cells);
+	free(trials);
+	return ret;
+}

@@ -1,0 +1,157 @@
+/*
+ * The results store: one SQLite file per campaign. Every trial is written
+ * in its own transaction as it ends, so an interrupted campaign loses no
+ * finished trial. The schema is documented in results/SCHEMA.md.
+ */
+#include "config.h"
+#include "harness/harness.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct isb_store {
+	sqlite3 *db;
+};
+
+static const char schema_sql[] =
+	"PRAGMA journal_mode=DELETE;"
+	"PRAGMA synchronous=FULL;"
+	"PRAGMA foreign_keys=ON;"
+	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS campaign(id TEXT PRIMARY KEY, started_ns INTEGER NOT NULL,"
+	" finished_ns INTEGER, status TEXT NOT NULL, seed INTEGER NOT NULL, suite_path TEXT,"
+	" suite_text TEXT, argv TEXT, host_json TEXT, settings_json TEXT);"
+	"CREATE TABLE IF NOT EXISTS config(name TEXT PRIMARY KEY, backend TEXT NOT NULL,"
+	" class TEXT NOT NULL, options_json TEXT, declared_leaves TEXT, cgroup_note TEXT,"
+	" available INTEGER NOT NULL, unavailable_reason TEXT);"
+	"CREATE TABLE IF NOT EXISTS metric(stressor TEXT NOT NULL, name TEXT NOT NULL,"
+	" unit TEXT, better TEXT NOT NULL, graded INTEGER NOT NULL, help TEXT,"
+	" PRIMARY KEY(stressor, name));"
+	"CREATE TABLE IF NOT EXISTS cell(id INTEGER PRIMARY KEY, config TEXT NOT NULL,"
+	" backend TEXT NOT NULL, resource TEXT NOT NULL, scenario TEXT NOT NULL,"
+	" placement TEXT NOT NULL, resolved_placement TEXT, victim TEXT NOT NULL,"
+	" aggressor TEXT NOT NULL, intensity REAL, victim_opts TEXT, aggressor_opts TEXT,"
+	" victim_cpus TEXT, aggressor_cpus TEXT, grade_metrics TEXT, status TEXT NOT NULL, reason TEXT);"
+	"CREATE TABLE IF NOT EXISTS trial(id INTEGER PRIMARY KEY, cell_id INTEGER NOT NULL"
+	" REFERENCES cell(id), kind TEXT NOT NULL, rep INTEGER NOT NULL, seq INTEGER NOT NULL,"
+	" status TEXT NOT NULL, cause TEXT, started_ns INTEGER, wall_s REAL,"
+	" victim_startup_ns INTEGER, aggressor_startup_ns INTEGER, metrics_json TEXT,"
+	" samples_json TEXT, counters_json TEXT, aggressor_json TEXT);";
+
+int isb_store_create(struct isb_store **out, const char *path, struct isb_err *err)
+{
+	struct isb_store *st = calloc(1, sizeof(*st));
+	if (!st)
+		return isb_errf(err, ENOMEM, "store");
+	int r = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (r != SQLITE_OK) {
+		isb_errf(err, 0, "sqlite open %s: %s", path, sqlite3_errstr(r));
+		sqlite3_close(st->db);
+		free(st);
+		return -EIO;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	char *msg = NULL;
+	if (sqlite3_exec(st->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
+		isb_errf(err, 0, "sqlite schema in %s: %s", path, msg ? msg : "?");
+		sqlite3_free(msg);
+		sqlite3_close(st->db);
+		free(st);
+		return -EIO;
+	}
+	*out = st;
+	char ver[16];
+	snprintf(ver, sizeof(ver), "%d", ISB_SCHEMA_VERSION);
+	if (isb_store_run(st, err, "INSERT OR REPLACE INTO meta VALUES('schema_version', ?)", "t", ver) < 0 ||
+	    isb_store_run(st, err, "INSERT OR REPLACE INTO meta VALUES('isobench_version', ?)", "t", PACKAGE_VERSION) < 0) {
+		isb_store_close(st);
+		*out = NULL;
+		return -EIO;
+	}
+	return 0;
+}
+
+void isb_store_close(struct isb_store *st)
+{
+	if (!st)
+		return;
+	sqlite3_close(st->db);
+	free(st);
+}
+
+int isb_store_exec(struct isb_store *st, const char *sql, struct isb_err *err)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		isb_errf(err, 0, "sqlite: %s: %s", sql, msg ? msg : "?");
+		sqlite3_free(msg);
+		return -EIO;
+	}
+	return 0;
+}
+
+int isb_store_run(struct isb_store *st, struct isb_err *err, const char *sql, const char *types,
+		  ...)
+{
+	sqlite3_stmt *stmt = NULL;
+	va_list ap;
+	int r = sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL);
+	if (r != SQLITE_OK)
+		return isb_errf(err, 0, "sqlite prepare '%.60s': %s", sql, sqlite3_errmsg(st->db)), -EIO;
+	va_start(ap, types);
+	for (int i = 0; types[i]; i++) {
+		switch (types[i]) {
+		case 'i':
+			sqlite3_bind_int64(stmt, i + 1, va_arg(ap, long long));
+			break;
+		case 'I': { /* int64, negative means unknown: NULL */
+			long long v = va_arg(ap, long long);
+			if (v < 0)
+				sqlite3_bind_null(stmt, i + 1);
+			else
+				sqlite3_bind_int64(stmt, i + 1, v);
+			break;
+		}
+		case 'd':
+			sqlite3_bind_double(stmt, i + 1, va_arg(ap, double));
+			break;
+		case 't': {
+			const char *s = va_arg(ap, const char *);
+			if (s)
+				sqlite3_bind_text(stmt, i + 1, s, -1, SQLITE_TRANSIENT);
+			else
+				sqlite3_bind_null(stmt, i + 1);
+			break;
+		}
+		default:
+			sqlite3_bind_null(stmt, i + 1);
+		}
+	}
+	va_end(ap);
+	r = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (r != SQLITE_DONE && r != SQLITE_ROW)
+		return isb_errf(err, 0, "sqlite '%.60s': %s", sql, sqlite3_errmsg(st->db)), -EIO;
+	return 0;
+}
+
+long long isb_store_last_id(struct isb_store *st)
+{
+	return (long long)sqlite3_last_insert_rowid(st->db);
+}
+
+int isb_store_mark_interrupted(const char *db_path)
+{
+	sqlite3 *db = NULL;
+	/* Opening also rolls back a transaction a killed run left half-written. */
+	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		sqlite3_close(db);
+		return -EIO;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	int r = sqlite3_exec(db, "UPDATE campaign SET status='interrupted' WHERE status='running'",
+			     NULL, NULL, NULL);
+	sqlite3_close(db);
+	return r == SQLITE_OK ? 0 : -EIO;
+}

@@ -1,0 +1,608 @@
+/*
+ * Suite files: INI style like fio job files, with [global], [config NAME]
+ * and [scenario NAME] sections. Everything is validated here, before
+ * anything runs: a bad file gets one error naming file:line and the bad key
+ * or value. Command-line options then override what the file says.
+ */
+#include "config.h"
+#include "harness/harness.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *const isb_placement_names[] = {"shared", "split", "smt",	 "core",
+					   "llc",    "numa",  "package", NULL};
+
+void isb_suite_defaults(struct isb_suite *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->reps = 5;
+	s->duration = 2;
+	s->warmup = 0.5;
+	s->aggressor_warmup = 0.5;
+	s->sample_interval = 0.5;
+	s->grace = 5;
+	s->seed = 1;
+	s->thresholds[0] = 0.05;
+	s->thresholds[1] = 0.15;
+	s->thresholds[2] = 0.40;
+	s->thresholds[3] = 0.80;
+	s->bootstrap = 2000;
+	s->memory_ceiling = 0.5;
+	s->pids_ceiling = 4096;
+}
+
+enum section { SEC_NONE, SEC_GLOBAL, SEC_CONFIG, SEC_SCENARIO };
+
+struct parser {
+	const char *path;
+	int line;
+	enum section sec;
+	char secname[80];
+	int secline;
+	struct isb_err *err;
+	/* keys seen in the current section, for duplicate detection */
+	size_t nseen;
+	struct {
+		char key[64];
+		int line;
+	} seen[64];
+};
+
+#define PERR(p, ...) perr(p, __VA_ARGS__)
+static int __attribute__((format(printf, 2, 3))) perr(struct parser *p, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return isb_errf(p->err, 0, "%s:%d: %s", p->path, p->line, msg);
+}
+
+static int parse_num(struct parser *p, const char *key, const char *v, double lo, double hi,
+		     bool lo_open, double *out)
+{
+	double d;
+	if (isb_parse_double(v, &d) < 0 || d > hi || d < lo || (lo_open && d == lo))
+		return PERR(p, "%s: '%s' is not a number in %s%g, %g]", key, v, lo_open ? "(" : "[",
+			    lo, hi);
+	*out = d;
+	return 0;
+}
+
+static int parse_uint(struct parser *p, const char *key, const char *v, uint64_t lo, uint64_t hi,
+		      uint64_t *out)
+{
+	uint64_t u = 0;
+	if (isb_parse_u64(v, &u) < 0 || u < lo || u > hi)
+		return PERR(p, "%s: '%s' is not an integer in [%llu, %llu]", key, v,
+			    (unsigned long long)lo, (unsigned long long)hi);
+	*out = u;
+	return 0;
+}
+
+static bool placement_known(const char *v)
+{
+	for (size_t i = 0; isb_placement_names[i]; i++)
+		if (strcmp(isb_placement_names[i], v) == 0)
+			return true;
+	return false;
+}
+
+/* "a, b,c" into items; returns count or negative on a bad item. */
+static int split_list(char *v, char items[][16], size_t max, const char **bad)
+{
+	size_t n = 0;
+	for (char *save = NULL, *tok = strtok_r(v, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		tok = isb_trim(tok);
+		if (!*tok)
+			continue;
+		if (n >= max || strlen(tok) >= 16) {
+			*bad = tok;
+			return -1;
+		}
+		snprintf(items[n++], 16, "%s", tok);
+	}
+	return (int)n;
+}
+
+static int global_key(struct parser *p, struct isb_suite *s, const char *k, const char *v)
+{
+	uint64_t u = 0;
+	if (!strcmp(k, "reps")) {
+		if (parse_uint(p, k, v, 1, 1000, &u) < 0)
+			return -EINVAL;
+		s->reps = (unsigned)u;
+	} else if (!strcmp(k, "duration")) {
+		return parse_num(p, k, v, 0, 3600, true, &s->duration);
+	} else if (!strcmp(k, "warmup")) {
+		return parse_num(p, k, v, 0, 600, false, &s->warmup);
+	} else if (!strcmp(k, "aggressor_warmup")) {
+		return parse_num(p, k, v, 0, 600, false, &s->aggressor_warmup);
+	} else if (!strcmp(k, "sample_interval")) {
+		return parse_num(p, k, v, 0, 3600, true, &s->sample_interval);
+	} else if (!strcmp(k, "grace")) {
+		return parse_num(p, k, v, 0, 600, true, &s->grace);
+	} else if (!strcmp(k, "seed")) {
+		return parse_uint(p, k, v, 0, UINT64_MAX, &s->seed);
+	} else if (!strcmp(k, "bootstrap")) {
+		if (parse_uint(p, k, v, 100, 1000000, &u) < 0)
+			return -EINVAL;
+		s->bootstrap = (unsigned)u;
+	} else if (!strcmp(k, "memory_ceiling")) {
+		return parse_num(p, k, v, 0, 0.9, true, &s->memory_ceiling);
+	} else if (!strcmp(k, "pids_ceiling")) {
+		return parse_uint(p, k, v, 16, 1000000, &s->pids_ceiling);
+	} else if (!strcmp(k, "thresholds")) {
+		double t[4];
+		char buf[256], *save = NULL;
+		int n = 0;
+		snprintf(buf, sizeof(buf), "%s", v);
+		for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			if (n >= 4 || isb_parse_double(isb_trim(tok), &t[n]) < 0 || t[n] <= 0 ||
+			    t[n] > 1 || (n && t[n] <= t[n - 1]))
+				return PERR(p, "thresholds: '%s' must be 4 increasing numbers in (0, 1]", v);
+			n++;
+		}
+		if (n != 4)
+			return PERR(p, "thresholds: '%s' must be 4 increasing numbers in (0, 1]", v);
+		memcpy(s->thresholds, t, sizeof(t));
+	} else {
+		return PERR(p, "unknown key '%s' in [global]", k);
+	}
+	return 0;
+}
+
+static int config_key(struct parser *p, struct isb_suite_config *c, const char *k, const char *v)
+{
+	if (!strcmp(k, "backend")) {
+		if (!isb_backend_find(v)) {
+			char known[256] = "";
+			size_t n, o = 0;
+			const struct isb_backend *const *t = isb_backends(&n);
+			for (size_t i = 0; i < n; i++)
+				o += (size_t)snprintf(known + o, sizeof(known) - o, "%s%s",
+						      i ? ", " : "", t[i]->name);
+			return PERR(p, "backend: unknown backend '%s' (known: %s)", v, known);
+		}
+		snprintf(c->backend, sizeof(c->backend), "%s", v);
+		return 0;
+	}
+	if (!strcmp(k, "description"))
+		return 0;
+	/* Backend options: checked against the backend once it is known (end of section). */
+	if (c->nopts >= ISB_MAX_CONFIG_OPTS)
+		return PERR(p, "too many keys in [config %s]", c->name);
+	if (strlen(k) >= sizeof(c->opts[0].key) || strlen(v) >= sizeof(c->opts[0].value))
+		return PERR(p, "%s: value too long", k);
+	snprintf(c->opts[c->nopts].key, sizeof(c->opts[0].key), "%s", k);
+	snprintf(c->opts[c->nopts].value, sizeof(c->opts[0].value), "%s", v);
+	c->nopts++;
+	return 0;
+}
+
+static int stressor_key(struct parser *p, struct isb_suite_scenario *sc, const char *k,
+			const char *v, unsigned role, char *dst)
+{
+	const struct isb_stressor *st = isb_stressor_find(v);
+	if (!st)
+		return PERR(p, "%s: unknown stressor '%s' (see 'isobench list stressors')", k, v);
+	if (!(st->roles & role))
+		return PERR(p, "%s: stressor '%s' cannot be a%s %s", k, v,
+			    role == ISB_ROLE_AGGRESSOR ? "n" : "", isb_role_name(role));
+	snprintf(dst, 48, "%s", v);
+	return 0;
+}
+
+static int scenario_key(struct parser *p, struct isb_suite_scenario *sc, const char *k,
+			const char *v)
+{
+	if (!strcmp(k, "resource")) {
+		if (isb_resource_parse(v, &sc->resource) < 0 || sc->resource == ISB_RES_NONE)
+			return PERR(p, "resource: unknown resource '%s' (known: cpu, memory, disk, network, pids, cache)", v);
+		return 0;
+	}
+	if (!strcmp(k, "victim"))
+		return stressor_key(p, sc, k, v, ISB_ROLE_VICTIM, sc->victim);
+	if (!strcmp(k, "aggressor"))
+		return stressor_key(p, sc, k, v, ISB_ROLE_AGGRESSOR, sc->aggressor);
+	if (!strcmp(k, "intensity"))
+		return parse_num(p, k, v, 0, 100, false, &sc->intensity);
+	if (!strcmp(k, "placements") || !strcmp(k, "placement")) {
+		char buf[256];
+		const char *bad = NULL;
+		snprintf(buf, sizeof(buf), "%s", v);
+		int n = split_list(buf, sc->placements, ISB_MAX_PLACEMENTS, &bad);
+		if (n < 0)
+			return PERR(p, "%s: bad list '%s'", k, v);
+		if (n == 0)
+			return PERR(p, "%s: empty list", k);
+		for (int i = 0; i < n; i++)
+			if (!placement_known(sc->placements[i]))
+				return PERR(p, "%s: unknown placement '%s' (known: shared, split, smt, core, llc, numa, package)", k, sc->placements[i]);
+		sc->nplacements = (size_t)n;
+		return 0;
+	}
+	if (!strcmp(k, "grade")) {
+		const struct isb_stressor *st = isb_stressor_find(sc->victim);
+		char buf[256];
+		if (!st)
+			return PERR(p, "grade: set 'victim' before the metrics that grade it");
+		snprintf(buf, sizeof(buf), "%s", v);
+		for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
+			if (!isb_stressor_metric(st, isb_trim(t)))
+				return PERR(p, "grade: %s has no metric '%s' (see 'isobench list stressors')", st->name, isb_trim(t));
+		snprintf(sc->grade, sizeof(sc->grade), "%s", v);
+		return 0;
+	}
+	bool vict = !strncmp(k, "victim.", 7), aggr = !strncmp(k, "aggressor.", 10);
+	if (vict || aggr) {
+		const char *name = strchr(k, '.') + 1;
+		const char *stname = vict ? sc->victim : sc->aggressor;
+		const struct isb_stressor *st = isb_stressor_find(stname);
+		if (!st)
+			return PERR(p, "%s: set '%s' before its options", k, vict ? "victim" : "aggressor");
+		struct isb_stressor_args a;
+		struct isb_err e = {0};
+		isb_stressor_args_init(st, &a);
+		if (isb_stressor_set_opt(st, &a, name, v, &e) < 0)
+			return PERR(p, "%s: %s", k, e.msg);
+		size_t *n = vict ? &sc->nvopts : &sc->naopts;
+		char(*dst)[128] = vict ? sc->vopts : sc->aopts;
+		if (*n >= ISB_MAX_SOPTS)
+			return PERR(p, "%s: too many options", k);
+		snprintf(dst[(*n)++], 128, "%s=%s", name, v);
+		return 0;
+	}
+	return PERR(p, "unknown key '%s' in [scenario %s]", k, sc->name);
+}
+
+/* Checks a finished section for what it must have. */
+static int end_section(struct parser *p, struct isb_suite *s)
+{
+	int saved = p->line;
+	p->line = p->secline;
+	int r = 0;
+	if (p->sec == SEC_CONFIG) {
+		struct isb_suite_config *c = &s->configs[s->nconfigs - 1];
+		if (!c->backend[0])
+			r = PERR(p, "[config %s] needs 'backend'", c->name);
+		else if (c->nopts)
+			r = PERR(p, "[config %s]: unknown key '%s' (backend %s takes no options)",
+				 c->name, c->opts[0].key, c->backend);
+	} else if (p->sec == SEC_SCENARIO) {
+		struct isb_suite_scenario *sc = &s->scenarios[s->nscenarios - 1];
+		const char *missing = sc->resource == ISB_RES_NONE ? "resource"
+				      : !sc->victim[0]		   ? "victim"
+				      : !sc->aggressor[0]	   ? "aggressor"
+								   : NULL;
+		if (missing) {
+			r = PERR(p, "[scenario %s] needs '%s'", sc->name, missing);
+		} else {
+			const char *names[2] = {sc->victim, sc->aggressor};
+			for (int i = 0; i < 2 && !r; i++) {
+				const struct isb_stressor *st = isb_stressor_find(names[i]);
+				if (st->resource != ISB_RES_NONE && st->resource != sc->resource)
+					r = PERR(p, "[scenario %s]: %s is a %s stressor, not %s",
+						 sc->name, st->name, isb_resource_name(st->resource),
+						 isb_resource_name(sc->resource));
+			}
+		}
+	}
+	p->line = saved;
+	return r;
+}
+
+static int parse_header(struct parser *p, struct isb_suite *s, char *line)
+{
+	char *close = strchr(line, ']');
+	if (!close || isb_trim(close + 1)[0])
+		return PERR(p, "section header is not closed: '%s'", line);
+	*close = 0;
+	char *name = isb_trim(line + 1);
+	char *space = strpbrk(name, " \t");
+	char *arg = NULL;
+	if (space) {
+		*space = 0;
+		arg = isb_trim(space + 1);
+	}
+	p->secline = p->line;
+	p->nseen = 0;
+	if (!strcmp(name, "global")) {
+		if (arg && *arg)
+			return PERR(p, "[global] takes no name");
+		p->sec = SEC_GLOBAL;
+		snprintf(p->secname, sizeof(p->secname), "global");
+		return 0;
+	}
+	bool cfg = !strcmp(name, "config");
+	if (!cfg && strcmp(name, "scenario"))
+		return PERR(p, "unknown section '[%s]' (expected [global], [config NAME] or [scenario NAME])", name);
+	if (!arg || !*arg)
+		return PERR(p, "[%s] needs a name", name);
+	if (strlen(arg) >= 64 || strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(arg))
+		return PERR(p, "[%s %s]: a name is at most 63 letters, digits, '.', '_' or '-'", name, arg);
+	if (cfg) {
+		for (size_t i = 0; i < s->nconfigs; i++)
+			if (!strcmp(s->configs[i].name, arg))
+				return PERR(p, "duplicate section [config %s] (first at line %d)", arg, s->configs[i].line);
+		if (s->nconfigs >= ISB_MAX_CONFIGS)
+			return PERR(p, "more than %d [config] sections", ISB_MAX_CONFIGS);
+		struct isb_suite_config *c = &s->configs[s->nconfigs++];
+		memset(c, 0, sizeof(*c));
+		snprintf(c->name, sizeof(c->name), "%s", arg);
+		c->line = p->line;
+		p->sec = SEC_CONFIG;
+	} else {
+		for (size_t i = 0; i < s->nscenarios; i++)
+			if (!strcmp(s->scenarios[i].name, arg))
+				return PERR(p, "duplicate section [scenario %s] (first at line %d)", arg, s->scenarios[i].line);
+		if (s->nscenarios >= ISB_MAX_SCENARIOS)
+			return PERR(p, "more than %d [scenario] sections", ISB_MAX_SCENARIOS);
+		struct isb_suite_scenario *sc = &s->scenarios[s->nscenarios++];
+		memset(sc, 0, sizeof(*sc));
+		snprintf(sc->name, sizeof(sc->name), "%s", arg);
+		sc->line = p->line;
+		sc->resource = ISB_RES_NONE;
+		sc->intensity = 100;
+		sc->nplacements = 2;
+		snprintf(sc->placements[0], 16, "shared");
+		snprintf(sc->placements[1], 16, "split");
+		p->sec = SEC_SCENARIO;
+	}
+	snprintf(p->secname, sizeof(p->secname), "%s %s", name, arg);
+	return 0;
+}
+
+int isb_suite_parse(struct isb_suite *s, const char *path, const char *text, struct isb_err *err)
+{
+	struct parser p = {.path = path, .err = err};
+	char *copy = strdup(text);
+	int r = 0;
+	if (!copy)
+		return isb_errf(err, ENOMEM, "%s", path);
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	char *save = NULL;
+	char *cur = copy;
+	for (;;) {
+		char *nl = strchr(cur, '\n');
+		if (nl)
+			*nl = 0;
+		p.line++;
+		char *line = isb_trim(cur);
+		if (!*line || *line == ';' || *line == '#') {
+			/* blank or comment */
+		} else if (*line == '[') {
+			if ((r = end_section(&p, s)) < 0)
+				break;
+			if ((r = parse_header(&p, s, line)) < 0)
+				break;
+		} else {
+			char *eq = strchr(line, '=');
+			if (!eq) {
+				r = PERR(&p, "line is not KEY = VALUE: '%s'", line);
+				break;
+			}
+			*eq = 0;
+			char *k = isb_trim(line), *v = isb_trim(eq + 1);
+			if (!*k) {
+				r = PERR(&p, "missing key before '='");
+				break;
+			}
+			if (p.sec == SEC_NONE) {
+				r = PERR(&p, "key '%s' outside any section", k);
+				break;
+			}
+			if (!*v) {
+				r = PERR(&p, "%s: empty value", k);
+				break;
+			}
+			for (size_t i = 0; i < p.nseen; i++) {
+				if (!strcmp(p.seen[i].key, k)) {
+					r = PERR(&p, "duplicate key '%s' in [%s] (first at line %d)", k, p.secname, p.seen[i].line);
+					goto out;
+				}
+			}
+			if (p.nseen < ISB_ARRAY_SIZE(p.seen)) {
+				snprintf(p.seen[p.nseen].key, sizeof(p.seen[0].key), "%s", k);
+				p.seen[p.nseen++].line = p.line;
+			}
+			if (p.sec == SEC_GLOBAL)
+				r = global_key(&p, s, k, v);
+			else if (p.sec == SEC_CONFIG)
+				r = config_key(&p, &s->configs[s->nconfigs - 1], k, v);
+			else
+				r = scenario_key(&p, &s->scenarios[s->nscenarios - 1], k, v);
+			if (r < 0)
+				break;
+		}
+		if (!nl)
+			break;
+		cur = nl + 1;
+	}
+	(void)save;
+	if (!r)
+		r = end_section(&p, s);
+	if (!r && !s->nconfigs)
+		r = isb_errf(err, 0, "%s: no [config NAME] section: nothing to run", path);
+	if (!r && !s->nscenarios)
+		r = isb_errf(err, 0, "%s: no [scenario NAME] section: nothing to run", path);
+out:
+	free(copy);
+	return r;
+}
+
+int isb_suite_load(struct isb_suite *s, const char *path, struct isb_err *err)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return isb_errf(err, errno, "open suite %s", path);
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+	size_t n;
+	while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+		len += n;
+		if (len + 1 >= cap) {
+			if (cap >= (4u << 20)) {
+				fclose(f);
+				free(buf);
+				return isb_errf(err, EFBIG, "suite %s", path);
+			}
+			char *nb = realloc(buf, cap *= 2);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+			}
+			buf = nb;
+		}
+	}
+	fclose(f);
+	if (!buf)
+		return isb_errf(err, ENOMEM, "read %s", path);
+	buf[len] = 0;
+	if (memchr(buf, 0, len))
+		return free(buf), isb_errf(err, 0, "%s: not a text file", path);
+	int r = isb_suite_parse(s, path, buf, err);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	s->text = buf;
+	return 0;
+}
+
+void isb_suite_free(struct isb_suite *s)
+{
+	free(s->text);
+	s->text = NULL;
+}
+
+/* Comma list contains name? */
+static bool in_list(const char *list, const char *name)
+{
+	char buf[512];
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		if (!strcmp(isb_trim(t), name))
+			return true;
+	return false;
+}
+
+int isb_suite_override(struct isb_suite *s, const struct isb_overrides *o, struct isb_err *err)
+{
+	char buf[512];
+	if (o->backends) {
+		snprintf(buf, sizeof(buf), "%s", o->backends);
+		for (char *save = NULL, *t = strtok_r(buf, ",", &save); t;
+		     t = strtok_r(NULL, ",", &save)) {
+			t = isb_trim(t);
+			if (!isb_backend_find(t))
+				return isb_errf(err, 0, "--backends: unknown backend '%s'", t);
+			bool have = false;
+			for (size_t i = 0; i < s->nconfigs; i++)
+				have |= !strcmp(s->configs[i].backend, t);
+			if (!have && s->nconfigs < ISB_MAX_CONFIGS) {
+				/* A backend the suite does not configure runs with its defaults. */
+				struct isb_suite_config *c = &s->configs[s->nconfigs++];
+				memset(c, 0, sizeof(*c));
+				snprintf(c->name, sizeof(c->name), "%s", t);
+				snprintf(c->backend, sizeof(c->backend), "%s", t);
+			}
+		}
+		size_t k = 0;
+		for (size_t i = 0; i < s->nconfigs; i++)
+			if (in_list(o->backends, s->configs[i].backend))
+				s->configs[k++] = s->configs[i];
+		s->nconfigs = k;
+	}
+	if (o->resources) {
+		snprintf(buf, sizeof(buf), "%s", o->resources);
+		for (char *save = NULL, *t = strtok_r(buf, ",", &save); t;
+		     t = strtok_r(NULL, ",", &save)) {
+			enum isb_resource r;
+			t = isb_trim(t);
+			if (isb_resource_parse(t, &r) < 0 || r == ISB_RES_NONE)
+				return isb_errf(err, 0, "--resources: unknown resource '%s'", t);
+		}
+		size_t k = 0;
+		for (size_t i = 0; i < s->nscenarios; i++)
+			if (in_list(o->resources, isb_resource_name(s->scenarios[i].resource)))
+				s->scenarios[k++] = s->scenarios[i];
+		s->nscenarios = k;
+		if (!k)
+			return isb_errf(err, 0, "--resources %s: no scenario of %s has that resource",
+					o->resources, s->path);
+	}
+	if (o->placements) {
+		char items[ISB_MAX_PLACEMENTS][16];
+		const char *bad = NULL;
+		snprintf(buf, sizeof(buf), "%s", o->placements);
+		int n = split_list(buf, items, ISB_MAX_PLACEMENTS, &bad);
+		if (n <= 0)
+			return isb_errf(err, 0, "--placements: bad list '%s'", o->placements);
+		for (int i = 0; i < n; i++)
+			if (!placement_known(items[i]))
+				return isb_errf(err, 0, "--placements: unknown placement '%s'", items[i]);
+		for (size_t i = 0; i < s->nscenarios; i++) {
+			memcpy(s->scenarios[i].placements, items, sizeof(items));
+			s->scenarios[i].nplacements = (size_t)n;
+		}
+	}
+	if (o->reps >= 0) {
+		if (o->reps < 1 || o->reps > 1000)
+			return isb_errf(err, 0, "--reps: %ld is not in [1, 1000]", o->reps);
+		s->reps = (unsigned)o->reps;
+	}
+	if (o->duration >= 0) {
+		if (o->duration <= 0 || o->duration > 3600)
+			return isb_errf(err, 0, "--duration: %g is not in (0, 3600]", o->duration);
+		s->duration = o->duration;
+	}
+	if (o->seed_set)
+		s->seed = o->seed;
+	if (!s->nconfigs)
+		return isb_errf(err, 0, "no configuration left to run in %s", s->path);
+	return 0;
+}
+
+size_t isb_suite_dirs(const char *dirs[4])
+{
+	static char here[PATH_MAX];
+	size_t n = 0;
+	const char *env = getenv("ISOBENCH_SUITES");
+	if (env)
+		dirs[n++] = env;
+	ssize_t l = readlink("/proc/self/exe", here, sizeof(here) - 16);
+	if (l > 0) {
+		here[l] = 0;
+		char *slash = strrchr(here, '/');
+		if (slash) {
+			strcpy(slash, "/suites");
+			dirs[n++] = here;
+		}
+	}
+	dirs[n++] = ISB_SUITEDIR;
+	return n;
+}
+
+int isb_suite_find(const char *name, char *path, size_t size)
+{
+	if (strchr(name, '/') || access(name, R_OK) == 0) {
+		snprintf(path, size, "%s", name);
+		return 0;
+	}
+	const char *dirs[4];
+	size_t n = isb_suite_dirs(dirs);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, size, "%s/%s%s", dirs[i], name, strstr(name, ".ini") ? "" : ".ini");
+		if (access(path, R_OK) == 0)
+			return 0;
+	}
+	snprintf(path, size, "%s", name);
+	return -ENOENT;
+}

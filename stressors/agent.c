@@ -1,0 +1,390 @@
+/*
+ * isobench-agent: the one program that runs inside every tenant. It runs
+ * one stressor in one role and speaks JSON lines on stdout: "ready", then it
+ * waits for "go" on stdin (the start barrier), then "sample" lines and one
+ * "result" (or "error"). "stop" or end of stdin ends an aggressor early.
+ * It depends on nothing but argv, stdin and stdout (and libc), so the same
+ * binary works in a container, a sandbox or a VM.
+ *
+ * Exit codes: 0 result written, 1 stressor failed, 2 bad arguments,
+ * 3 no "go" before the barrier timeout.
+ */
+#include "config.h"
+#include "stressors/stressor.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <dirent.h>
+#include <cpuid.h>
+
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+static volatile int stop_flag;
+
+static void emit(const char *line)
+{
+	pthread_mutex_lock(&out_lock);
+	fputs(line, stdout);
+	fputc('\n', stdout);
+	fflush(stdout);
+	pthread_mutex_unlock(&out_lock);
+}
+
+/* JSON string escaping for the few free-text fields (error messages). */
+static void json_escape(char *dst, size_t size, const char *src)
+{
+	size_t o = 0;
+	for (; *src && o + 7 < size; src++) {
+		unsigned char c = (unsigned char)*src;
+		if (c == '"' || c == '\\') {
+			dst[o++] = '\\';
+			dst[o++] = (char)c;
+		} else if (c < 0x20) {
+			o += (size_t)snprintf(dst + o, size - o, "\\u%04x", c);
+		} else {
+			dst[o++] = (char)c;
+		}
+	}
+	dst[o] = 0;
+}
+
+static void emit_error(const char *msg)
+{
+	char esc[1024], line[1200];
+	json_escape(esc, sizeof(esc), msg);
+	snprintf(line, sizeof(line), "{\"event\":\"error\",\"message\":\"%s\"}", esc);
+	emit(line);
+}
+
+static void agent_sample(struct isb_report *r, uint64_t t_ns, double ops)
+{
+	char line[160];
+	snprintf(line, sizeof(line), "{\"event\":\"sample\",\"t_ns\":%llu,\"ops\":%.17g}",
+		 (unsigned long long)t_ns, ops);
+	emit(line);
+}
+
+/* An aggressor stops at "stop" or end of stdin; a victim only at "stop" (its window is fixed). */
+static void *stdin_watch(void *arg)
+{
+	bool eof_stops = *(const unsigned *)arg == ISB_ROLE_AGGRESSOR;
+	char buf[256];
+	size_t have = 0;
+	for (;;) {
+		ssize_t n = read(STDIN_FILENO, buf + have, sizeof(buf) - 1 - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (eof_stops)
+				break;
+			return NULL;
+		}
+		have += (size_t)n;
+		buf[have] = 0;
+		if (strstr(buf, "stop"))
+			break;
+		if (have >= sizeof(buf) - 1)
+			have = 0;
+	}
+	stop_flag = 1;
+	return NULL;
+}
+
+/* Wait for the "go" line; anything else or a timeout aborts the tenant. */
+static int wait_go(double timeout_s)
+{
+	char buf[64];
+	size_t have = 0;
+	uint64_t deadline = isb_now_ns() + (uint64_t)(timeout_s * 1e9);
+	while (have < sizeof(buf) - 1) {
+		uint64_t now = isb_now_ns();
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+		int r = poll(&p, 1, (int)((deadline - now) / 1000000 + 1));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			continue;
+		/* One byte at a time: nothing after the newline may be consumed here. */
+		ssize_t n = read(STDIN_FILENO, buf + have, 1);
+		if (n <= 0)
+			return -EPIPE;
+		if (buf[have] == '\n') {
+			buf[have] = 0;
+			return strcmp(isb_trim(buf), "go") == 0 ? 0 : -EPROTO;
+		}
+		have++;
+	}
+	return -EPROTO;
+}
+
+static unsigned affinity_cpus(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return 1;
+	int n = CPU_COUNT(&set);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+/* A line of /proc/self/status, e.g. "CapEff", as a JSON string value. */
+static void status_field(const char *status, const char *key, char *out, size_t size)
+{
+	char pat[64];
+	snprintf(pat, sizeof(pat), "\n%s:", key);
+	const char *p = strstr(status, pat);
+	out[0] = 0;
+	if (!p)
+		return;
+	p += strlen(pat);
+	while (*p == ' ' || *p == '\t')
+		p++;
+	size_t i = 0;
+	while (p[i] && p[i] != '\n' && i + 1 < size) {
+		out[i] = p[i];
+		i++;
+	}
+	out[i] = 0;
+}
+
+/* What this tenant really has, seen from inside. */
+static int agent_probe(void)
+{
+	static const char *const ns[] = {"cgroup", "ipc",  "mnt",  "net",
+					 "pid",	   "time", "user", "uts"};
+	char line[4096], status[8192] = "\n", v[256], link[128], path[64];
+	size_t o = (size_t)snprintf(line, sizeof(line), "{\"event\":\"probe\",\"namespaces\":{");
+	for (size_t i = 0; i < ISB_ARRAY_SIZE(ns); i++) {
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns[i]);
+		ssize_t n = readlink(path, link, sizeof(link) - 1);
+		unsigned long long ino = 0;
+		if (n > 0) {
+			link[n] = 0;
+			const char *b = strchr(link, '[');
+			ino = b ? strtoull(b + 1, NULL, 10) : 0;
+		}
+		o += (size_t)snprintf(line + o, sizeof(line) - o, "%s\"%s\":%llu", i ? "," : "",
+				      ns[i], ino);
+	}
+	o += (size_t)snprintf(line + o, sizeof(line) - o, "}");
+	if (isb_read_file("/proc/self/status", status + 1, sizeof(status) - 1) < 0)
+		status[1] = 0;
+	static const char *const fields[] = {"CapEff",	"CapBnd",	   "NoNewPrivs",
+					     "Seccomp", "Seccomp_filters", "TracerPid"};
+	for (size_t i = 0; i < ISB_ARRAY_SIZE(fields); i++) {
+		status_field(status, fields[i], v, sizeof(v));
+		o += (size_t)snprintf(line + o, sizeof(line) - o, ",\"%s\":\"%s\"", fields[i], v);
+	}
+	char cg[1024], esc[1200];
+	if (isb_read_file("/proc/self/cgroup", cg, sizeof(cg)) < 0)
+		cg[0] = 0;
+	json_escape(esc, sizeof(esc), isb_trim(cg));
+	o += (size_t)snprintf(line + o, sizeof(line) - o, ",\"cgroup\":\"%s\"", esc);
+	unsigned a = 0, b = 0, c = 0, d = 0;
+	int hv = 0;
+	char vendor[13] = "";
+	if (__get_cpuid(1, &a, &b, &c, &d))
+		hv = (c >> 31) & 1;
+	if (hv) {
+		__cpuid(0x40000000, a, b, c, d);
+		memcpy(vendor, &b, 4);
+		memcpy(vendor + 4, &c, 4);
+		memcpy(vendor + 8, &d, 4);
+		vendor[12] = 0;
+		for (int i = 0; i < 12; i++) {
+			if (!vendor[i])
+				break;
+			if ((unsigned char)vendor[i] < 0x20 || vendor[i] == '"' || vendor[i] == '\\')
+				vendor[i] = '?';
+		}
+	}
+	snprintf(line + o, sizeof(line) - o, ",\"hypervisor_bit\":%d,\"hypervisor_vendor\":\"%s\"}",
+		 hv, vendor);
+	emit(line);
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: isobench-agent STRESSOR [--role victim|aggressor] [--duration S]\n"
+		   "         [--warmup S] [--intensity PCT] [--sample-interval S]\n"
+		   "         [--opt NAME=VALUE]... [--go-timeout S]\n"
+		   "       isobench-agent --probe | --list | --help\n"
+		   "Runs one stressor and speaks JSON lines: ready, waits for \"go\" on stdin,\n"
+		   "then sample lines and one result. \"stop\" or EOF on stdin ends it early.\n"
+		   "Exit: 0 result, 1 stressor failed, 2 bad arguments, 3 no go in time.\n");
+}
+
+static int bad_args(const char *msg)
+{
+	emit_error(msg);
+	isb_log("agent", "%s", msg);
+	return 2;
+}
+
+int isb_agent_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"role", required_argument, NULL, 'r'},
+		{"duration", required_argument, NULL, 'd'},
+		{"warmup", required_argument, NULL, 'w'},
+		{"intensity", required_argument, NULL, 'i'},
+		{"sample-interval", required_argument, NULL, 's'},
+		{"opt", required_argument, NULL, 'o'},
+		{"go-timeout", required_argument, NULL, 'g'},
+		{"probe", no_argument, NULL, 'p'},
+		{"list", no_argument, NULL, 'l'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	char msg[600];
+	struct isb_err err = {0};
+	const char *opts[ISB_MAX_OPTS * 2];
+	size_t nopts = 0;
+	double duration = 1, warmup = 0, intensity = 100, interval = 1, go_timeout = 30;
+	unsigned role = ISB_ROLE_VICTIM;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		double *dst = NULL;
+		switch (c) {
+		case 'r':
+			if (isb_role_parse(optarg, &role) < 0) {
+				snprintf(msg, sizeof(msg), "bad --role '%s'", optarg);
+				return bad_args(msg);
+			}
+			break;
+		case 'd':
+			dst = &duration;
+			break;
+		case 'w':
+			dst = &warmup;
+			break;
+		case 'i':
+			dst = &intensity;
+			break;
+		case 's':
+			dst = &interval;
+			break;
+		case 'g':
+			dst = &go_timeout;
+			break;
+		case 'o':
+			if (nopts >= ISB_ARRAY_SIZE(opts))
+				return bad_args("too many --opt");
+			opts[nopts++] = optarg;
+			break;
+		case 'p':
+			return agent_probe();
+		case 'l': {
+			size_t n;
+			const struct isb_stressor *const *t = isb_stressors(&n);
+			for (size_t i = 0; i < n; i++)
+				printf("%s\n", t[i]->name);
+			return 0;
+		}
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+		if (dst && (isb_parse_double(optarg, dst) < 0 || *dst < 0)) {
+			snprintf(msg, sizeof(msg), "bad value '%s' for an option of %s", optarg,
+				 argv[0]);
+			return bad_args(msg);
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return 2;
+	}
+	const struct isb_stressor *s = isb_stressor_find(argv[optind]);
+	if (!s) {
+		snprintf(msg, sizeof(msg), "unknown stressor '%s'", argv[optind]);
+		return bad_args(msg);
+	}
+	if (!(s->roles & role)) {
+		snprintf(msg, sizeof(msg), "stressor %s cannot be a %s", s->name,
+			 isb_role_name(role));
+		return bad_args(msg);
+	}
+	if (intensity > 100) {
+		snprintf(msg, sizeof(msg), "intensity %g is above 100", intensity);
+		return bad_args(msg);
+	}
+	if (s->unavailable && s->unavailable()) {
+		snprintf(msg, sizeof(msg), "unavailable: %s", s->unavailable());
+		return bad_args(msg);
+	}
+	struct isb_stressor_args a;
+	isb_stressor_args_init(s, &a);
+	a.role = role;
+	a.duration_s = duration;
+	a.warmup_s = warmup;
+	a.intensity = intensity;
+	a.sample_interval_s = interval;
+	a.ncpus = affinity_cpus();
+	a.stop = &stop_flag;
+	for (size_t i = 0; i < nopts; i++) {
+		char kv[256];
+		snprintf(kv, sizeof(kv), "%s", opts[i]);
+		char *eq = strchr(kv, '=');
+		if (!eq) {
+			snprintf(msg, sizeof(msg), "--opt '%s' is not NAME=VALUE", opts[i]);
+			return bad_args(msg);
+		}
+		*eq = 0;
+		if (isb_stressor_set_opt(s, &a, kv, eq + 1, &err) < 0)
+			return bad_args(err.msg);
+	}
+
+	char line[512];
+	snprintf(line, sizeof(line),
+		 "{\"event\":\"ready\",\"stressor\":\"%s\",\"role\":\"%s\",\"pid\":%d,"
+		 "\"ncpus\":%u,\"isobench_version\":\"%s\"}",
+		 s->name, isb_role_name(role), (int)getpid(), a.ncpus, PACKAGE_VERSION);
+	emit(line);
+	int r = wait_go(go_timeout);
+	if (r < 0) {
+		snprintf(msg, sizeof(msg), "no \"go\" on stdin (%s)",
+			 r == -ETIMEDOUT ? "timed out" : r == -EPIPE ? "stdin closed" : "bad line");
+		emit_error(msg);
+		return 3;
+	}
+	pthread_t watcher;
+	if (pthread_create(&watcher, NULL, stdin_watch, &role) == 0)
+		pthread_detach(watcher);
+
+	struct isb_report rep = {.sample = agent_sample};
+	uint64_t t0 = isb_now_ns();
+	r = s->run(&a, &rep, &err);
+	uint64_t elapsed = isb_now_ns() - t0;
+	if (r < 0) {
+		emit_error(err.msg[0] ? err.msg : "stressor failed");
+		return 1;
+	}
+	size_t o = (size_t)snprintf(line, sizeof(line), "{\"event\":\"result\",\"elapsed_ns\":%llu,"
+							 "\"metrics\":{",
+				    (unsigned long long)elapsed);
+	for (size_t i = 0; i < rep.nmetrics && o < sizeof(line); i++)
+	{
+		char num[40] = "null"; /* never a silent zero */
+		if (isfinite(rep.metrics[i].value))
+			snprintf(num, sizeof(num), "%.17g", rep.metrics[i].value);
+		o += (size_t)snprintf(line + o, sizeof(line) - o, "%s\"%s\":%s", i ? "," : "",
+				      rep.metrics[i].name, num);
+	}
+	if (o < sizeof(line))
+		snprintf(line + o, sizeof(line) - o, "}}");
+	emit(line);
+	return 0;
+}

@@ -1,0 +1,99 @@
+/*
+ * cpu.compute: the CPU victim. Repeats a fixed unit of integer and
+ * floating-point work (a xorshift/multiply chain feeding a dependent FP
+ * recurrence) and times every unit, so it reports both throughput and the
+ * latency percentiles of one unit. The unit never changes with the host, so
+ * ops/s are comparable across configurations.
+ */
+#include "config.h"
+#include "stressors/stressor.h"
+
+#include <math.h>
+
+uint64_t isb_cpu_compute_unit(uint64_t iterations, double *facc)
+{
+	uint64_t x = 0x9E3779B97F4A7C15ull;
+	double f = 1.0;
+	for (uint64_t i = 0; i < iterations; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		x *= 0x2545F4914F6CDD1Dull;
+		f = f * 0.999999 + (double)(x & 0xffff) * 1e-9;
+	}
+	*facc += f;
+	return x;
+}
+
+static const struct isb_metric compute_metrics[] = {
+	{.name = "ops_per_s", .unit = "units/s", .better = ISB_HIGHER, .graded = true,
+	 .help = "units of work completed per second of the window"},
+	{.name = "lat_p50_ns", .unit = "ns", .better = ISB_LOWER, .graded = true,
+	 .help = "median time of one unit"},
+	/* Not graded by default: a unit is far shorter than a scheduler time slice, so its
+	 * tail measures the slice length, not the CPU share; `grade =` in a suite opts in. */
+	{.name = "lat_p99_ns", .unit = "ns", .better = ISB_LOWER, .graded = false,
+	 .help = "99th percentile time of one unit (reported; a scheduler-slice tail, see docs)"},
+	{.name = "lat_p999_ns", .unit = "ns", .better = ISB_LOWER, .graded = false,
+	 .help = "99.9th percentile time of one unit (reported; too few units per window to grade)"},
+	{0},
+};
+
+static const struct isb_option compute_options[] = {
+	{.name = "unit", .def = 20000, .min = 100, .max = 1e9,
+	 .help = "iterations in one unit of work"},
+	{0},
+};
+
+static volatile uint64_t sink;
+
+static int compute_run(const struct isb_stressor_args *a, struct isb_report *r,
+		       struct isb_err *err)
+{
+	uint64_t iters = (uint64_t)a->opt[0];
+	double facc = 0;
+	struct isb_latencies lat = {0};
+	uint64_t t0 = isb_now_ns();
+	uint64_t wstart = t0 + (uint64_t)(a->warmup_s * 1e9);
+	uint64_t end = wstart + (uint64_t)(a->duration_s * 1e9);
+	uint64_t interval = (uint64_t)(a->sample_interval_s * 1e9);
+	uint64_t ops = 0, next_sample = wstart + interval, last = t0;
+
+	while (!isb_should_stop(a, end)) {
+		uint64_t s = isb_now_ns();
+		sink += isb_cpu_compute_unit(iters, &facc);
+		uint64_t e = isb_now_ns();
+		last = e;
+		if (s < wstart)
+			continue;
+		ops++;
+		if (isb_lat_add(&lat, (double)(e - s)) < 0) {
+			isb_lat_free(&lat);
+			return isb_errf(err, ENOMEM, "cpu.compute: latency buffer");
+		}
+		if (interval && e >= next_sample) {
+			r->sample(r, e - wstart, (double)ops);
+			next_sample += interval;
+		}
+	}
+	if (last <= wstart || ops == 0) {
+		isb_lat_free(&lat);
+		return isb_errf(err, 0, "cpu.compute: stopped before the window began");
+	}
+	isb_report_set(r, "ops_per_s", (double)ops * 1e9 / (double)(last - wstart));
+	isb_lat_report(&lat, r, "lat");
+	isb_lat_free(&lat);
+	sink += (uint64_t)facc;
+	return 0;
+}
+
+const struct isb_stressor isb_stressor_cpu_compute = {
+	.name = "cpu.compute",
+	.resource = ISB_RES_CPU,
+	.roles = ISB_ROLE_VICTIM,
+	.help = "fixed units of integer and floating-point work: throughput and per-unit latency",
+	.intensity_help = "ignored: a victim always runs flat out",
+	.metrics = compute_metrics,
+	.options = compute_options,
+	.run = compute_run,
+};

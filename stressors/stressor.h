@@ -1,0 +1,106 @@
+/*
+ * The stressor interface: one workload with a resource, a role and an
+ * intensity, run by the agent inside any tenant. A stressor is one C file
+ * that fills one const struct isb_stressor and one line in stressors.def.
+ * Nothing here may depend on the harness, backends or analysis.
+ */
+#ifndef ISB_STRESSOR_H
+#define ISB_STRESSOR_H
+
+#include "common/isb.h"
+
+#include <stdbool.h>
+
+#define ISB_MAX_OPTS	8
+#define ISB_MAX_METRICS 16
+
+enum isb_better { ISB_HIGHER, ISB_LOWER };
+
+struct isb_metric {
+	const char *name;
+	const char *unit;
+	enum isb_better better;
+	bool graded; /* counts toward the cell's grade (victim role) */
+	const char *help;
+};
+
+/* A numeric option, validated by the core for every stressor (fio style). */
+struct isb_option {
+	const char *name;
+	double def; /* default; 0 may mean "auto" where help says so */
+	double min, max;
+	const char *help;
+};
+
+struct isb_stressor_args {
+	unsigned role;
+	double duration_s;	  /* measure window; an aggressor runs until stopped or this ends */
+	double warmup_s;	  /* work done before the window, not counted */
+	double intensity;	  /* 0-100 %, meaning per stressor */
+	double sample_interval_s; /* how often a sample line is emitted */
+	unsigned ncpus;		  /* PUs in the tenant's affinity mask */
+	double opt[ISB_MAX_OPTS]; /* by index in stressor->options */
+	volatile int *stop;	  /* set when the harness says stop or stdin closes */
+};
+
+/* Where a stressor puts what it measured. */
+struct isb_report {
+	void (*sample)(struct isb_report *, uint64_t t_ns, double ops);
+	size_t nmetrics;
+	struct {
+		char name[48];
+		double value;
+	} metrics[ISB_MAX_METRICS];
+};
+
+void isb_report_set(struct isb_report *r, const char *name, double value);
+
+struct isb_stressor {
+	const char *name; /* "cpu.compute" */
+	enum isb_resource resource;
+	unsigned roles; /* ISB_ROLE_VICTIM | ISB_ROLE_AGGRESSOR */
+	const char *help;
+	const char *intensity_help;
+	const struct isb_metric *metrics; /* terminated by name == NULL */
+	const struct isb_option *options; /* terminated by name == NULL */
+	/* Why it cannot run in this build/host, or NULL. */
+	const char *(*unavailable)(void);
+	int (*run)(const struct isb_stressor_args *, struct isb_report *, struct isb_err *);
+};
+
+#define ISB_STRESSOR(sym) extern const struct isb_stressor sym;
+#include "stressors/stressors.def"
+#undef ISB_STRESSOR
+
+const struct isb_stressor *const *isb_stressors(size_t *n);
+const struct isb_stressor *isb_stressor_find(const char *name);
+const struct isb_metric *isb_stressor_metric(const struct isb_stressor *s, const char *name);
+
+/* Defaults for every option, then name=value validated against the table. */
+void isb_stressor_args_init(const struct isb_stressor *s, struct isb_stressor_args *a);
+int isb_stressor_set_opt(const struct isb_stressor *s, struct isb_stressor_args *a,
+			 const char *name, const char *value, struct isb_err *err);
+double isb_opt(const struct isb_stressor *s, const struct isb_stressor_args *a, const char *name);
+
+/* True once the window is over or the harness asked to stop. */
+static inline bool isb_should_stop(const struct isb_stressor_args *a, uint64_t end_ns)
+{
+	return *a->stop || isb_now_ns() >= end_ns;
+}
+
+/* The agent: argv in, JSON lines out. Returns the process exit code. */
+int isb_agent_main(int argc, char **argv);
+
+/* The fixed unit of CPU work of cpu.compute, shared with bench/. */
+uint64_t isb_cpu_compute_unit(uint64_t iterations, double *facc);
+
+/* Per-unit latency recorder shared by victims: percentiles at the end. */
+struct isb_latencies {
+	double *v;
+	size_t n, cap;
+};
+int isb_lat_add(struct isb_latencies *l, double ns);
+void isb_lat_report(struct isb_latencies *l, struct isb_report *r, const char *prefix);
+void isb_lat_free(struct isb_latencies *l);
+
+#endif
