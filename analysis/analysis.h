@@ -10,7 +10,13 @@
 
 #include <stdbool.h>
 
-enum { ISB_GRADE_NONE = 0, ISB_GRADE_SEVERE, ISB_GRADE_MODERATE, ISB_GRADE_MINOR, ISB_GRADE_ISOLATED };
+enum {
+	ISB_GRADE_NONE = 0,
+	ISB_GRADE_SEVERE,
+	ISB_GRADE_MODERATE,
+	ISB_GRADE_MINOR,
+	ISB_GRADE_ISOLATED
+};
 
 /* d = 1 - cont/base (higher is better) or 1 - base/cont (lower is better), clamped to [0,1]. */
 double isb_degradation(double base, double cont, bool higher_is_better);

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAXM 16
+#define MAXM	    16
 #define ISB_MAX_AGG 16
 
 struct metric_def {
@@ -63,7 +63,8 @@ static void trial_values(const char *json, struct cell *c, double *v)
 		json_object *x;
 		v[k] = NAN;
 		if (o && json_object_object_get_ex(o, c->m[k].def.name, &x) &&
-		    (json_object_is_type(x, json_type_double) || json_object_is_type(x, json_type_int)))
+		    (json_object_is_type(x, json_type_double) ||
+		     json_object_is_type(x, json_type_int)))
 			v[k] = json_object_get_double(x);
 	}
 	json_object_put(o);
@@ -112,13 +113,15 @@ static void jagg_add(struct jagg *a, size_t *na, size_t max, json_object *doc, b
 		if (json_object_is_type(val, json_type_object)) {
 			json_object *u;
 			if (json_object_object_get_ex(val, "unavailable", &u)) {
-				snprintf(a[i].unavailable, sizeof(a[i].unavailable), "%s", json_object_get_string(u));
+				snprintf(a[i].unavailable, sizeof(a[i].unavailable), "%s",
+					 json_object_get_string(u));
 				continue;
 			}
 			if (!json_object_object_get_ex(val, "value", &x))
 				continue;
 		}
-		if (json_object_is_type(x, json_type_double) || json_object_is_type(x, json_type_int))
+		if (json_object_is_type(x, json_type_double) ||
+		    json_object_is_type(x, json_type_int))
 			vpush(contended ? &a[i].cont : &a[i].base, json_object_get_double(x));
 	}
 }
@@ -181,7 +184,10 @@ static int load_cells(sqlite3 *db, struct cell **out, size_t *n, struct isb_err 
 static void load_metric_defs(sqlite3 *db, struct cell *c)
 {
 	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(db, "SELECT name, COALESCE(unit,''), better, graded FROM metric WHERE stressor=? ORDER BY rowid", -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+		db,
+		"SELECT name, COALESCE(unit,''), better, graded FROM metric WHERE stressor=? ORDER BY rowid",
+		-1, &s, NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_text(s, 1, c->victim, -1, SQLITE_STATIC);
 	while (sqlite3_step(s) == SQLITE_ROW && c->nmetrics < MAXM) {
@@ -215,16 +221,20 @@ static void analyse_cell(sqlite3 *db, struct cell *c, const double thr[4], unsig
 	size_t npress = 0, nctr = 0;
 	sqlite3_stmt *s;
 	load_metric_defs(db, c);
-	if (sqlite3_prepare_v2(db, "SELECT kind, status, COALESCE(cause,''), COALESCE(metrics_json,'{}'),"
-				   " COALESCE(aggressor_json,'{}'), COALESCE(counters_json,'{}'), victim_startup_ns"
-				   " FROM trial WHERE cell_id=? ORDER BY seq", -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+		db,
+		"SELECT kind, status, COALESCE(cause,''), COALESCE(metrics_json,'{}'),"
+		" COALESCE(aggressor_json,'{}'), COALESCE(counters_json,'{}'), victim_startup_ns"
+		" FROM trial WHERE cell_id=? ORDER BY seq",
+		-1, &s, NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_int64(s, 1, c->id);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		bool contended = !strcmp(col(s, 0), "contended");
 		bool ok = !strcmp(col(s, 1), "ok");
 		if (!ok && strcmp(col(s, 1), "failed")) {
-			/* "error": the harness or the aggressor failed, not the victim; not graded. */
+			/* "error": the harness or the aggressor failed, not the victim; not graded.
+			 */
 			c->nerror++;
 			continue;
 		}
@@ -235,7 +245,8 @@ static void analyse_cell(sqlite3 *db, struct cell *c, const double thr[4], unsig
 			} else {
 				c->nbase_fail++;
 				if (!c->fail_cause[0])
-					snprintf(c->fail_cause, sizeof(c->fail_cause), "baseline: %s", col(s, 2));
+					snprintf(c->fail_cause, sizeof(c->fail_cause),
+						 "baseline: %s", col(s, 2));
 			}
 			continue;
 		}
@@ -272,12 +283,13 @@ static void analyse_cell(sqlite3 *db, struct cell *c, const double thr[4], unsig
 		m->base_med = isb_median(base[k].v, m->nb);
 		m->cont_med = isb_median(cont[k].v, m->nc);
 		uint64_t s2 = seed * 1000003ull + (uint64_t)c->id * 131ull + k;
-		if (isb_bootstrap_d(base[k].v, m->nb, cont[k].v, m->nc, m->def.higher, resamples, s2,
-				    &m->d, &m->lo, &m->hi) < 0)
+		if (isb_bootstrap_d(base[k].v, m->nb, cont[k].v, m->nc, m->def.higher, resamples,
+				    s2, &m->d, &m->lo, &m->hi) < 0)
 			continue;
 		m->ok = true;
 		m->grade = isb_grade(m->hi, thr, c->ncont_fail > 0);
-		if (m->def.graded && (m->grade < worst_grade || (m->grade == worst_grade && m->hi > worst_hi))) {
+		if (m->def.graded &&
+		    (m->grade < worst_grade || (m->grade == worst_grade && m->hi > worst_hi))) {
 			worst_grade = m->grade;
 			worst_hi = m->hi;
 			c->worst = (int)k;
@@ -287,13 +299,16 @@ static void analyse_cell(sqlite3 *db, struct cell *c, const double thr[4], unsig
 		snprintf(c->grade_note, sizeof(c->grade_note), "skipped: %s", c->reason);
 	} else if (c->ncont_fail) {
 		c->grade = ISB_GRADE_NONE;
-		snprintf(c->grade_note, sizeof(c->grade_note), "victim failed in %d contended trial%s: %s",
-			 c->ncont_fail, c->ncont_fail == 1 ? "" : "s", c->fail_cause);
+		snprintf(c->grade_note, sizeof(c->grade_note),
+			 "victim failed in %d contended trial%s: %s", c->ncont_fail,
+			 c->ncont_fail == 1 ? "" : "s", c->fail_cause);
 	} else if (!c->nbase_ok || !c->ncont_ok) {
-		snprintf(c->grade_note, sizeof(c->grade_note), "ungraded: %d ok baseline and %d ok contended trials%s%s",
-			 c->nbase_ok, c->ncont_ok, c->fail_cause[0] ? "; " : "", c->fail_cause);
+		snprintf(c->grade_note, sizeof(c->grade_note),
+			 "ungraded: %d ok baseline and %d ok contended trials%s%s", c->nbase_ok,
+			 c->ncont_ok, c->fail_cause[0] ? "; " : "", c->fail_cause);
 	} else if (c->worst < 0) {
-		snprintf(c->grade_note, sizeof(c->grade_note), "ungraded: victim %s has no graded metric", c->victim);
+		snprintf(c->grade_note, sizeof(c->grade_note),
+			 "ungraded: victim %s has no graded metric", c->victim);
 	} else {
 		c->grade = worst_grade;
 	}
@@ -301,20 +316,26 @@ static void analyse_cell(sqlite3 *db, struct cell *c, const double thr[4], unsig
 	c->pressure[0] = 0;
 	for (size_t i = 0; i < npress && o < sizeof(c->pressure); i++) {
 		char num[32];
-		fmt_num(num, sizeof(num), press[i].cont.n ? isb_median(press[i].cont.v, press[i].cont.n) : NAN);
-		o += (size_t)snprintf(c->pressure + o, sizeof(c->pressure) - o, "%s%s=%s", i ? ", " : "", press[i].key, num);
+		fmt_num(num, sizeof(num),
+			press[i].cont.n ? isb_median(press[i].cont.v, press[i].cont.n) : NAN);
+		o += (size_t)snprintf(c->pressure + o, sizeof(c->pressure) - o, "%s%s=%s",
+				      i ? ", " : "", press[i].key, num);
 	}
 	o = 0;
 	c->counters[0] = 0;
 	for (size_t i = 0; i < nctr && o < sizeof(c->counters); i++) {
 		char b[32], cn[32];
 		if (ctr[i].unavailable[0] && !ctr[i].base.n && !ctr[i].cont.n) {
-			o += (size_t)snprintf(c->counters + o, sizeof(c->counters) - o, "%s%s: unavailable", i ? "; " : "", ctr[i].key);
+			o += (size_t)snprintf(c->counters + o, sizeof(c->counters) - o,
+					      "%s%s: unavailable", i ? "; " : "", ctr[i].key);
 			continue;
 		}
-		fmt_num(b, sizeof(b), ctr[i].base.n ? isb_median(ctr[i].base.v, ctr[i].base.n) : NAN);
-		fmt_num(cn, sizeof(cn), ctr[i].cont.n ? isb_median(ctr[i].cont.v, ctr[i].cont.n) : NAN);
-		o += (size_t)snprintf(c->counters + o, sizeof(c->counters) - o, "%s%s %s → %s", i ? "; " : "", ctr[i].key, b, cn);
+		fmt_num(b, sizeof(b),
+			ctr[i].base.n ? isb_median(ctr[i].base.v, ctr[i].base.n) : NAN);
+		fmt_num(cn, sizeof(cn),
+			ctr[i].cont.n ? isb_median(ctr[i].cont.v, ctr[i].cont.n) : NAN);
+		o += (size_t)snprintf(c->counters + o, sizeof(c->counters) - o, "%s%s %s → %s",
+				      i ? "; " : "", ctr[i].key, b, cn);
 	}
 	for (size_t k = 0; k < MAXM; k++) {
 		free(base[k].v);
@@ -334,7 +355,8 @@ static void analyse_cell(sqlite3 *db, struct cell *c, const double thr[4], unsig
 /* Rank configurations within (resource, scenario, placement, metric). */
 static void rank_cells(struct cell *cells, size_t n)
 {
-	double *d = malloc(n * sizeof(double)), *lo = malloc(n * sizeof(double)), *hi = malloc(n * sizeof(double));
+	double *d = malloc(n * sizeof(double)), *lo = malloc(n * sizeof(double)),
+	       *hi = malloc(n * sizeof(double));
 	int *rk = malloc(n * sizeof(int));
 	size_t *idx = malloc(n * sizeof(size_t));
 	if (!d || !lo || !hi || !rk || !idx)
@@ -345,11 +367,13 @@ static void rank_cells(struct cell *cells, size_t n)
 				continue;
 			size_t g = 0;
 			for (size_t j = 0; j < n; j++) {
-				if (strcmp(cells[j].resource, cells[i].resource) || strcmp(cells[j].scenario, cells[i].scenario) ||
+				if (strcmp(cells[j].resource, cells[i].resource) ||
+				    strcmp(cells[j].scenario, cells[i].scenario) ||
 				    strcmp(cells[j].placement, cells[i].placement))
 					continue;
 				for (size_t l = 0; l < cells[j].nmetrics; l++) {
-					if (!cells[j].m[l].ok || strcmp(cells[j].m[l].def.name, cells[i].m[k].def.name))
+					if (!cells[j].m[l].ok ||
+					    strcmp(cells[j].m[l].def.name, cells[i].m[k].def.name))
 						continue;
 					d[g] = cells[j].m[l].d;
 					lo[g] = cells[j].m[l].lo;
@@ -400,8 +424,10 @@ static int write_cells_csv(const char *path, struct cell *cells, size_t n)
 	FILE *f = fopen(path, "we");
 	if (!f)
 		return -errno;
-	fputs("config,backend,resource,scenario,placement,metric,d,d_lo,d_hi,grade,rank,cell_grade,graded,"
-	      "unit,baseline_median,contended_median,n_baseline,n_contended,resolved_placement,status,note\n", f);
+	fputs(
+	    "config,backend,resource,scenario,placement,metric,d,d_lo,d_hi,grade,rank,cell_grade,graded,"
+	    "unit,baseline_median,contended_median,n_baseline,n_contended,resolved_placement,status,note\n",
+	    f);
 	for (size_t i = 0; i < n; i++) {
 		struct cell *c = &cells[i];
 		char cg[8] = "";
@@ -450,11 +476,15 @@ static int write_trials_csv(sqlite3 *db, const char *path)
 	if (!f)
 		return -errno;
 	fputs("trial,seq,config,backend,resource,scenario,placement,kind,rep,status,cause,wall_s,"
-	      "victim_startup_ms,metric,value\n", f);
-	if (sqlite3_prepare_v2(db, "SELECT t.id, t.seq, c.config, c.backend, c.resource, c.scenario,"
-				   " c.placement, t.kind, t.rep, t.status, COALESCE(t.cause,''), t.wall_s,"
-				   " t.victim_startup_ns, COALESCE(t.metrics_json,'{}')"
-				   " FROM trial t JOIN cell c ON c.id = t.cell_id ORDER BY t.seq", -1, &s, NULL) != SQLITE_OK) {
+	      "victim_startup_ms,metric,value\n",
+	      f);
+	if (sqlite3_prepare_v2(
+		db,
+		"SELECT t.id, t.seq, c.config, c.backend, c.resource, c.scenario,"
+		" c.placement, t.kind, t.rep, t.status, COALESCE(t.cause,''), t.wall_s,"
+		" t.victim_startup_ns, COALESCE(t.metrics_json,'{}')"
+		" FROM trial t JOIN cell c ON c.id = t.cell_id ORDER BY t.seq",
+		-1, &s, NULL) != SQLITE_OK) {
 		fclose(f);
 		return -EIO;
 	}
@@ -512,37 +542,51 @@ static int write_report_md(sqlite3 *db, const char *path, struct cell *cells, si
 	if (!f)
 		return -errno;
 	fprintf(f, "# isobench report\n\n");
-	if (sqlite3_prepare_v2(db, "SELECT id, status, seed, COALESCE(suite_path,''), COALESCE(argv,''),"
-				   " COALESCE(host_json,'{}'), started_ns, finished_ns FROM campaign", -1, &s, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(
+		db,
+		"SELECT id, status, seed, COALESCE(suite_path,''), COALESCE(argv,''),"
+		" COALESCE(host_json,'{}'), started_ns, finished_ns FROM campaign",
+		-1, &s, NULL) == SQLITE_OK) {
 		if (sqlite3_step(s) == SQLITE_ROW) {
 			json_object *h = json_tokener_parse(col(s, 5)), *x, *t;
-			fprintf(f, "| campaign | %s |\n|---|---|\n| status | %s |\n| seed | %s |\n| suite | %s |\n| command | `%s` |\n",
-				col(s, 0), col(s, 1), col(s, 2), col(s, 3), col(s, 4));
+			fprintf(
+			    f,
+			    "| campaign | %s |\n|---|---|\n| status | %s |\n| seed | %s |\n| suite | %s |\n| command | `%s` |\n",
+			    col(s, 0), col(s, 1), col(s, 2), col(s, 3), col(s, 4));
 			if (sqlite3_column_type(s, 7) != SQLITE_NULL)
-				fprintf(f, "| duration | %.0f s |\n", (double)(sqlite3_column_int64(s, 7) - sqlite3_column_int64(s, 6)) / 1e9);
+				fprintf(f, "| duration | %.0f s |\n",
+					(double)(sqlite3_column_int64(s, 7) -
+						 sqlite3_column_int64(s, 6)) /
+					    1e9);
 			if (h && json_object_object_get_ex(h, "kernel", &x))
 				fprintf(f, "| kernel | %s |\n", json_object_get_string(x));
 			if (h && json_object_object_get_ex(h, "cpu_model", &x))
 				fprintf(f, "| cpu | %s |\n", json_object_get_string(x));
-			if (h && json_object_object_get_ex(h, "topology", &t) && json_object_object_get_ex(t, "summary", &x))
+			if (h && json_object_object_get_ex(h, "topology", &t) &&
+			    json_object_object_get_ex(t, "summary", &x))
 				fprintf(f, "| topology | %s |\n", json_object_get_string(x));
 			if (h && json_object_object_get_ex(h, "cgroup", &x))
 				fprintf(f, "| cgroups | %s |\n", json_object_get_string(x));
 			if (h && json_object_object_get_ex(h, "versions", &t)) {
 				fprintf(f, "| versions |");
-				json_object_object_foreach(t, k, v) fprintf(f, " %s %s;", k, json_object_get_string(v));
+				json_object_object_foreach(t, k, v)
+				    fprintf(f, " %s %s;", k, json_object_get_string(v));
 				fprintf(f, " |\n");
 			}
 			json_object_put(h);
 		}
 		sqlite3_finalize(s);
 	}
-	fprintf(f, "\nGrades use the upper bound of the 95 %% bootstrap interval of the degradation d "
-		   "(thresholds %.2f / %.2f / %.2f / %.2f): 4 isolated, 3 minor, 2 moderate, 1 severe, "
-		   "0 none or victim failed. A cell's grade is the worst of its graded metrics.\n\n",
-		thr[0], thr[1], thr[2], thr[3]);
+	fprintf(
+	    f,
+	    "\nGrades use the upper bound of the 95 %% bootstrap interval of the degradation d "
+	    "(thresholds %.2f / %.2f / %.2f / %.2f): 4 isolated, 3 minor, 2 moderate, 1 severe, "
+	    "0 none or victim failed. A cell's grade is the worst of its graded metrics.\n\n",
+	    thr[0], thr[1], thr[2], thr[3]);
 
-	fprintf(f, "## Grades\n\n| config | backend | resource | scenario | placement | grade | decided by | d [95 %% CI] | trials (base/cont) | aggressor achieved |\n|---|---|---|---|---|---|---|---|---|---|\n");
+	fprintf(
+	    f,
+	    "## Grades\n\n| config | backend | resource | scenario | placement | grade | decided by | d [95 %% CI] | trials (base/cont) | aggressor achieved |\n|---|---|---|---|---|---|---|---|---|---|\n");
 	for (size_t i = 0; i < n; i++) {
 		struct cell *c = &cells[i];
 		char pl[48], g[48], dd[96] = "—", by[64] = "—";
@@ -550,7 +594,8 @@ static int write_report_md(sqlite3 *db, const char *path, struct cell *cells, si
 		if (c->grade >= 0)
 			snprintf(g, sizeof(g), "**%d** %s", c->grade, isb_grade_name(c->grade));
 		else
-			snprintf(g, sizeof(g), "%s", !strcmp(c->status, "skipped") ? "skipped" : "ungraded");
+			snprintf(g, sizeof(g), "%s",
+				 !strcmp(c->status, "skipped") ? "skipped" : "ungraded");
 		if (c->worst >= 0) {
 			struct mres *m = &c->m[c->worst];
 			snprintf(by, sizeof(by), "%s", m->def.name);
@@ -558,13 +603,15 @@ static int write_report_md(sqlite3 *db, const char *path, struct cell *cells, si
 		}
 		if (c->grade_note[0])
 			snprintf(by, sizeof(by), "%.60s", c->grade_note);
-		fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s | %d/%d | %s |\n", c->config, c->backend,
-			c->resource, c->scenario, pl, g, by, dd, c->nbase_ok, c->ncont_ok,
-			c->pressure[0] ? c->pressure : "—");
+		fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s | %d/%d | %s |\n", c->config,
+			c->backend, c->resource, c->scenario, pl, g, by, dd, c->nbase_ok,
+			c->ncont_ok, c->pressure[0] ? c->pressure : "—");
 	}
 
 	/* Ranking per resource: each configuration by its worst graded cell. */
-	fprintf(f, "\n## Ranking per resource\n\nEach configuration is represented by its worst graded cell of that resource; ranks tie where 95 %% intervals overlap.\n\n| resource | rank | config | worst cell | d [95 %% CI] | grade |\n|---|---|---|---|---|---|\n");
+	fprintf(
+	    f,
+	    "\n## Ranking per resource\n\nEach configuration is represented by its worst graded cell of that resource; ranks tie where 95 %% intervals overlap.\n\n| resource | rank | config | worst cell | d [95 %% CI] | grade |\n|---|---|---|---|---|---|\n");
 	static const char *const res[] = {"cpu", "memory", "disk", "network", "pids", "cache"};
 	for (size_t r = 0; r < ISB_ARRAY_SIZE(res); r++) {
 		size_t idx[64], g = 0;
@@ -597,12 +644,15 @@ static int write_report_md(sqlite3 *db, const char *path, struct cell *cells, si
 				if (rk[j] != want)
 					continue;
 				struct cell *c = &cells[idx[j]];
-				fprintf(f, "| %s | %d | %s | %s/%s | %.3f [%.3f, %.3f] | %d %s |\n", res[r], rk[j], c->config,
-					c->scenario, c->placement, d[j], lo[j], hi[j], c->grade, isb_grade_name(c->grade));
+				fprintf(f, "| %s | %d | %s | %s/%s | %.3f [%.3f, %.3f] | %d %s |\n",
+					res[r], rk[j], c->config, c->scenario, c->placement, d[j],
+					lo[j], hi[j], c->grade, isb_grade_name(c->grade));
 			}
 	}
 
-	fprintf(f, "\n## Metrics\n\n| config | scenario | placement | metric | unit | baseline median | contended median | d [95 %% CI] | grade | rank | graded |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+	fprintf(
+	    f,
+	    "\n## Metrics\n\n| config | scenario | placement | metric | unit | baseline median | contended median | d [95 %% CI] | grade | rank | graded |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
 	for (size_t i = 0; i < n; i++) {
 		struct cell *c = &cells[i];
 		for (size_t k = 0; k < c->nmetrics; k++) {
@@ -613,13 +663,17 @@ static int write_report_md(sqlite3 *db, const char *path, struct cell *cells, si
 			md_cell_name(pl, sizeof(pl), c);
 			fmt_num(b, sizeof(b), m->base_med);
 			fmt_num(cc, sizeof(cc), m->cont_med);
-			fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %.3f [%.3f, %.3f] | %d | %d | %s |\n", c->config,
-				c->scenario, pl, m->def.name, m->def.unit, b, cc, m->d, m->lo, m->hi, m->grade,
-				m->rank, m->def.graded ? "yes" : "no");
+			fprintf(
+			    f,
+			    "| %s | %s | %s | %s | %s | %s | %s | %.3f [%.3f, %.3f] | %d | %d | %s |\n",
+			    c->config, c->scenario, pl, m->def.name, m->def.unit, b, cc, m->d,
+			    m->lo, m->hi, m->grade, m->rank, m->def.graded ? "yes" : "no");
 		}
 	}
 
-	fprintf(f, "\n## Counters of the victim (median baseline → contended)\n\n| config | scenario | placement | counters |\n|---|---|---|---|\n");
+	fprintf(
+	    f,
+	    "\n## Counters of the victim (median baseline → contended)\n\n| config | scenario | placement | counters |\n|---|---|---|---|\n");
 	char unavail[1024] = "";
 	for (size_t i = 0; i < n; i++) {
 		struct cell *c = &cells[i];
@@ -630,7 +684,10 @@ static int write_report_md(sqlite3 *db, const char *path, struct cell *cells, si
 		fprintf(f, "| %s | %s | %s | %s |\n", c->config, c->scenario, pl, c->counters);
 	}
 	/* Why counters were unavailable: from the first trial that says so. */
-	if (sqlite3_prepare_v2(db, "SELECT counters_json FROM trial WHERE counters_json IS NOT NULL ORDER BY seq LIMIT 1", -1, &s, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(
+		db,
+		"SELECT counters_json FROM trial WHERE counters_json IS NOT NULL ORDER BY seq LIMIT 1",
+		-1, &s, NULL) == SQLITE_OK) {
 		if (sqlite3_step(s) == SQLITE_ROW) {
 			json_object *j = json_tokener_parse(col(s, 0));
 			size_t o = 0;
@@ -638,8 +695,12 @@ static int write_report_md(sqlite3 *db, const char *path, struct cell *cells, si
 				json_object_object_foreach(j, k, v)
 				{
 					json_object *u;
-					if (json_object_object_get_ex(v, "unavailable", &u) && o < sizeof(unavail))
-						o += (size_t)snprintf(unavail + o, sizeof(unavail) - o, "- %s: unavailable: %s\n", k, json_object_get_string(u));
+					if (json_object_object_get_ex(v, "unavailable", &u) &&
+					    o < sizeof(unavail))
+						o += (size_t)snprintf(unavail + o,
+								      sizeof(unavail) - o,
+								      "- %s: unavailable: %s\n", k,
+								      json_object_get_string(u));
 				}
 			}
 			json_object_put(j);
@@ -649,7 +710,9 @@ static int write_report_md(sqlite3 *db, const char *path, struct cell *cells, si
 	if (unavail[0])
 		fprintf(f, "\n%s", unavail);
 
-	fprintf(f, "\n## Start-up time\n\n| config | backend | median victim start-up (spawn to ready) |\n|---|---|---|\n");
+	fprintf(
+	    f,
+	    "\n## Start-up time\n\n| config | backend | median victim start-up (spawn to ready) |\n|---|---|---|\n");
 	for (size_t i = 0; i < n; i++) {
 		bool seen = false;
 		for (size_t j = 0; j < i; j++)
@@ -658,18 +721,24 @@ static int write_report_md(sqlite3 *db, const char *path, struct cell *cells, si
 			continue;
 		struct vec v = {0};
 		for (size_t j = i; j < n; j++)
-			if (!strcmp(cells[j].config, cells[i].config) && isfinite(cells[j].startup_ms))
+			if (!strcmp(cells[j].config, cells[i].config) &&
+			    isfinite(cells[j].startup_ms))
 				vpush(&v, cells[j].startup_ms);
 		if (v.n)
-			fprintf(f, "| %s | %s | %.2f ms |\n", cells[i].config, cells[i].backend, isb_median(v.v, v.n));
+			fprintf(f, "| %s | %s | %.2f ms |\n", cells[i].config, cells[i].backend,
+				isb_median(v.v, v.n));
 		free(v.v);
 	}
 
 	fprintf(f, "\n## Failed trials\n\n");
 	int nf = 0;
-	if (sqlite3_prepare_v2(db, "SELECT t.seq, c.config, c.scenario, c.placement, t.kind, t.cause FROM trial t JOIN cell c ON c.id=t.cell_id WHERE t.status<>'ok' ORDER BY t.seq", -1, &s, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(
+		db,
+		"SELECT t.seq, c.config, c.scenario, c.placement, t.kind, t.cause FROM trial t JOIN cell c ON c.id=t.cell_id WHERE t.status<>'ok' ORDER BY t.seq",
+		-1, &s, NULL) == SQLITE_OK) {
 		while (sqlite3_step(s) == SQLITE_ROW) {
-			fprintf(f, "- trial %s (%s, %s, %s, %s): %s\n", col(s, 0), col(s, 1), col(s, 2), col(s, 3), col(s, 4), col(s, 5));
+			fprintf(f, "- trial %s (%s, %s, %s, %s): %s\n", col(s, 0), col(s, 1),
+				col(s, 2), col(s, 3), col(s, 4), col(s, 5));
 			nf++;
 		}
 		sqlite3_finalize(s);
@@ -680,7 +749,8 @@ static int write_report_md(sqlite3 *db, const char *path, struct cell *cells, si
 	int ns = 0;
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(cells[i].status, "skipped")) {
-			fprintf(f, "- %s / %s / %s: %s\n", cells[i].config, cells[i].scenario, cells[i].placement, cells[i].reason);
+			fprintf(f, "- %s / %s / %s: %s\n", cells[i].config, cells[i].scenario,
+				cells[i].placement, cells[i].reason);
 			ns++;
 		}
 	if (!ns)
@@ -704,7 +774,9 @@ int isb_report_write(const char *dir, const struct isb_report_opts *o, struct is
 	unsigned resamples = 2000;
 	uint64_t seed = 1;
 	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(db, "SELECT seed, COALESCE(settings_json,'{}') FROM campaign LIMIT 1", -1, &s, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(db,
+			       "SELECT seed, COALESCE(settings_json,'{}') FROM campaign LIMIT 1",
+			       -1, &s, NULL) != SQLITE_OK) {
 		isb_errf(err, 0, "%s: not an isobench results store: %s", path, sqlite3_errmsg(db));
 		sqlite3_close(db);
 		return -EINVAL;
@@ -712,7 +784,8 @@ int isb_report_write(const char *dir, const struct isb_report_opts *o, struct is
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		seed = (uint64_t)sqlite3_column_int64(s, 0);
 		json_object *j = json_tokener_parse(col(s, 1)), *x;
-		if (j && json_object_object_get_ex(j, "thresholds", &x) && json_object_array_length(x) == 4)
+		if (j && json_object_object_get_ex(j, "thresholds", &x) &&
+		    json_object_array_length(x) == 4)
 			for (size_t i = 0; i < 4; i++)
 				thr[i] = json_object_get_double(json_object_array_get_idx(x, i));
 		if (j && json_object_object_get_ex(j, "bootstrap", &x))
@@ -748,11 +821,14 @@ int isb_report_write(const char *dir, const struct isb_report_opts *o, struct is
 		for (size_t i = 0; i < n; i++) {
 			struct cell *c = &cells[i];
 			if (c->worst >= 0)
-				printf("%-12s %-8s %-16s %-8s grade %d %-9s %s d=%.3f [%.3f, %.3f]\n", c->config, c->resource,
-				       c->scenario, c->placement, c->grade, isb_grade_name(c->grade), c->m[c->worst].def.name,
-				       c->m[c->worst].d, c->m[c->worst].lo, c->m[c->worst].hi);
+				printf(
+				    "%-12s %-8s %-16s %-8s grade %d %-9s %s d=%.3f [%.3f, %.3f]\n",
+				    c->config, c->resource, c->scenario, c->placement, c->grade,
+				    isb_grade_name(c->grade), c->m[c->worst].def.name,
+				    c->m[c->worst].d, c->m[c->worst].lo, c->m[c->worst].hi);
 			else
-				printf("%-12s %-8s %-16s %-8s %s%s\n", c->config, c->resource, c->scenario, c->placement,
+				printf("%-12s %-8s %-16s %-8s %s%s\n", c->config, c->resource,
+				       c->scenario, c->placement,
 				       c->grade == 0 ? "grade 0 none      " : "", c->grade_note);
 		}
 	}

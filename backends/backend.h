@@ -24,13 +24,15 @@ const char *isb_class_name(enum isb_class c);
 
 /* The taxonomy's leaves, as bits (TAXONOMY.md ids). */
 #define ISB_LEAVES(X)                                                                              \
-	X(HV_TYPE1) X(HV_TYPE2) X(HV_FULL) X(HV_PARA) X(HV_HWA) X(CT_NS) X(CT_CGROUPS) X(CT_CAPS)  \
-		X(SB_PTRACE) X(SB_SECCOMP) X(SB_SUD)
+	X(HV_TYPE1)                                                                                \
+	X(HV_TYPE2)                                                                                \
+	X(HV_FULL) X(HV_PARA) X(HV_HWA) X(CT_NS) X(CT_CGROUPS) X(CT_CAPS) X(SB_PTRACE)             \
+	    X(SB_SECCOMP) X(SB_SUD)
 enum {
 #define X(l) ISB_LEAF_BIT_##l,
 	ISB_LEAVES(X)
 #undef X
-		ISB_LEAF__COUNT
+	    ISB_LEAF__COUNT
 };
 #define ISB_LEAF(l) (1u << ISB_LEAF_BIT_##l)
 /* "CT_NS,CT_CGROUPS" or "" into buf. */
@@ -53,12 +55,12 @@ struct isb_config {
 	} opts[ISB_MAX_CONFIG_OPTS];
 	/* Filled by the harness before prepare. */
 	char campaign_id[40];
-	char state_dir[512];	     /* the campaign's own directory for transient files */
-	const char *agent_path;	     /* binary that runs "agent ARGS" */
-	bool agent_is_isobench;	     /* agent_path needs "agent" as argv[1] */
-	uint64_t mem_ceiling_bytes;  /* hard ceiling for all tenants together */
-	uint64_t pids_ceiling;	     /* idem, processes */
-	void (*record_pid)(pid_t);   /* harness hook: remember a host pid it must reap */
+	char state_dir[512];	    /* the campaign's own directory for transient files */
+	const char *agent_path;	    /* binary that runs "agent ARGS" */
+	bool agent_is_isobench;	    /* agent_path needs "agent" as argv[1] */
+	uint64_t mem_ceiling_bytes; /* hard ceiling for all tenants together */
+	uint64_t pids_ceiling;	    /* idem, processes */
+	void (*record_pid)(pid_t);  /* harness hook: remember a host pid it must reap */
 	/* Filled by prepare. */
 	unsigned declared_leaves;
 	char cgroup_note[256]; /* what prepare did about the safety cgroup */
@@ -111,9 +113,8 @@ const struct isb_backend *const *isb_backends(size_t *n);
 const struct isb_backend *isb_backend_find(const char *name);
 
 /* Shared by process-based backends: fork with pipes; child runs child_fn. */
-int isb_proc_spawn(struct isb_config *c, const struct isb_tenant_spec *spec,
-		   struct isb_tenant *t, bool exec_agent, const char *cgroup_procs[],
-		   struct isb_err *err);
+int isb_proc_spawn(struct isb_config *c, const struct isb_tenant_spec *spec, struct isb_tenant *t,
+		   bool exec_agent, const char *cgroup_procs[], struct isb_err *err);
 int isb_proc_stop(struct isb_tenant *t, uint64_t grace_ns);
 /* argv for the agent from a spec; returns argc; strings live in store. */
 int isb_agent_argv(const struct isb_config *c, const struct isb_tenant_spec *spec, char **argv,

@@ -94,7 +94,8 @@ int isb_cgroup_campaign_create(const char *campaign_id, uint64_t mem_max, uint64
 		int r = 0;
 		if (mode == ISB_CG_V2) {
 			r = cg_write(dir, "memory.max", mem_max, err);
-			if (!r) /* no swap for tenants; absent where the kernel has no swap accounting */
+			if (!r) /* no swap for tenants; absent where the kernel has no swap
+				   accounting */
 				(void)cg_write(dir, "memory.swap.max", 0, NULL);
 			if (!r)
 				r = cg_write(dir, "pids.max", pids_max, err);

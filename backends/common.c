@@ -49,7 +49,7 @@ const char *isb_leaves_str(unsigned leaves, char *buf, size_t size)
 {
 	static const char *const names[] = {
 #define X(l) #l,
-		ISB_LEAVES(X)
+	    ISB_LEAVES(X)
 #undef X
 	};
 	size_t o = 0;
@@ -101,16 +101,15 @@ int isb_agent_argv(const struct isb_config *c, const struct isb_tenant_spec *spe
 static void child_fail(const char *what)
 {
 	char line[400];
-	int n = snprintf(line, sizeof(line), "{\"event\":\"error\",\"message\":\"%s: %s\"}\n",
-			 what, strerror(errno));
+	int n = snprintf(line, sizeof(line), "{\"event\":\"error\",\"message\":\"%s: %s\"}\n", what,
+			 strerror(errno));
 	ssize_t w = write(STDOUT_FILENO, line, (size_t)n);
 	(void)w;
 	_exit(127);
 }
 
-int isb_proc_spawn(struct isb_config *c, const struct isb_tenant_spec *spec,
-		   struct isb_tenant *t, bool exec_agent, const char *cgroup_procs[],
-		   struct isb_err *err)
+int isb_proc_spawn(struct isb_config *c, const struct isb_tenant_spec *spec, struct isb_tenant *t,
+		   bool exec_agent, const char *cgroup_procs[], struct isb_err *err)
 {
 	char *argv[64], store[8192];
 	int inp[2], outp[2];

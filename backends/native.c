@@ -63,12 +63,12 @@ static void native_cleanup(struct isb_config *c)
 }
 
 const struct isb_backend isb_backend_native = {
-	.name = "native",
-	.class = ISB_CLASS_NATIVE,
-	.help = "fork/exec of the agent on the host, pinned by placement",
-	.available = native_available,
-	.prepare = native_prepare,
-	.spawn = native_spawn,
-	.stop = isb_proc_stop,
-	.cleanup = native_cleanup,
+    .name = "native",
+    .class = ISB_CLASS_NATIVE,
+    .help = "fork/exec of the agent on the host, pinned by placement",
+    .available = native_available,
+    .prepare = native_prepare,
+    .spawn = native_spawn,
+    .stop = isb_proc_stop,
+    .cleanup = native_cleanup,
 };

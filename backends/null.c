@@ -31,12 +31,12 @@ static void null_cleanup(struct isb_config *c)
 }
 
 const struct isb_backend isb_backend_null = {
-	.name = "null",
-	.class = ISB_CLASS_NATIVE,
-	.help = "in-process fork of the agent, no pinning or limits (harness tests)",
-	.available = null_available,
-	.prepare = null_prepare,
-	.spawn = null_spawn,
-	.stop = isb_proc_stop,
-	.cleanup = null_cleanup,
+    .name = "null",
+    .class = ISB_CLASS_NATIVE,
+    .help = "in-process fork of the agent, no pinning or limits (harness tests)",
+    .available = null_available,
+    .prepare = null_prepare,
+    .spawn = null_spawn,
+    .stop = isb_proc_stop,
+    .cleanup = null_cleanup,
 };

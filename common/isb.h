@@ -23,7 +23,7 @@ struct isb_err {
 };
 
 int isb_errf(struct isb_err *err, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 enum isb_resource {
 	ISB_RES_CPU,

@@ -15,14 +15,14 @@ static const struct {
 	const char *name; /* as recorded */
 	const char *pfm;  /* as libpfm4 names it */
 } events[ISB_MAX_COUNTERS] = {
-	{"cycles", "perf::CYCLES"},
-	{"instructions", "perf::INSTRUCTIONS"},
-	{"llc_misses", "perf::PERF_COUNT_HW_CACHE_LL:READ:MISS"},
-	{"branch_misses", "perf::BRANCH-MISSES"},
-	{"task_clock_ns", "perf::TASK-CLOCK"},
-	{"context_switches", "perf::CONTEXT-SWITCHES"},
-	{"cpu_migrations", "perf::CPU-MIGRATIONS"},
-	{"page_faults", "perf::PAGE-FAULTS"},
+    {"cycles", "perf::CYCLES"},
+    {"instructions", "perf::INSTRUCTIONS"},
+    {"llc_misses", "perf::PERF_COUNT_HW_CACHE_LL:READ:MISS"},
+    {"branch_misses", "perf::BRANCH-MISSES"},
+    {"task_clock_ns", "perf::TASK-CLOCK"},
+    {"context_switches", "perf::CONTEXT-SWITCHES"},
+    {"cpu_migrations", "perf::CPU-MIGRATIONS"},
+    {"page_faults", "perf::PAGE-FAULTS"},
 };
 
 #ifdef HAVE_LIBPFM
@@ -77,7 +77,8 @@ void isb_counters_open(struct isb_counters *c, pid_t pid)
 		attr.size = sizeof(attr);
 		attr.inherit = 1;
 		attr.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
-		int fd = (int)syscall(__NR_perf_event_open, &attr, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+		int fd =
+		    (int)syscall(__NR_perf_event_open, &attr, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
 		if (fd < 0 && (errno == EACCES || errno == EPERM)) {
 			/* Unprivileged: user-space only is still worth counting. */
 			attr.exclude_kernel = 1;
@@ -89,7 +90,9 @@ void isb_counters_open(struct isb_counters *c, pid_t pid)
 			int e = errno;
 			snprintf(c->ev[i].unavailable, sizeof(c->ev[i].unavailable),
 				 "perf_event_open: %s (errno %d%s)", strerror(e), e,
-				 e == ENOENT ? ": no such event on this machine, e.g. no hardware PMU" : "");
+				 e == ENOENT
+				     ? ": no such event on this machine, e.g. no hardware PMU"
+				     : "");
 			continue;
 		}
 		c->ev[i].fd = fd;
@@ -146,10 +149,14 @@ json_object *isb_counters_json(const struct isb_counters *c)
 				v *= (double)c->ev[i].enabled / (double)c->ev[i].running;
 			json_object_object_add(e, "value", json_object_new_double(v));
 			json_object_object_add(e, "raw", json_object_new_uint64(c->ev[i].value));
-			json_object_object_add(e, "running_fraction",
-					       json_object_new_double(c->ev[i].enabled ? (double)c->ev[i].running / (double)c->ev[i].enabled : 0));
+			json_object_object_add(
+			    e, "running_fraction",
+			    json_object_new_double(c->ev[i].enabled ? (double)c->ev[i].running /
+									  (double)c->ev[i].enabled
+								    : 0));
 		} else {
-			json_object_object_add(e, "unavailable", json_object_new_string(c->ev[i].unavailable));
+			json_object_object_add(e, "unavailable",
+					       json_object_new_string(c->ev[i].unavailable));
 		}
 		json_object_object_add(o, c->ev[i].name, e);
 	}

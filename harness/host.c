@@ -65,8 +65,10 @@ json_object *isb_host_json(struct isb_topology *t)
 	}
 	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
 	json_object_object_add(h, "mem_total_bytes", json_object_new_int64((int64_t)pages * psz));
-	json_object_object_add(h, "mem_available_bytes", json_object_new_int64((int64_t)isb_mem_available()));
-	json_object_object_add(h, "online_cpus", json_object_new_int((int)sysconf(_SC_NPROCESSORS_ONLN)));
+	json_object_object_add(h, "mem_available_bytes",
+			       json_object_new_int64((int64_t)isb_mem_available()));
+	json_object_object_add(h, "online_cpus",
+			       json_object_new_int((int)sysconf(_SC_NPROCESSORS_ONLN)));
 	add_str(h, "cgroup", isb_cgroup_mode_name(isb_cgroup_mode()));
 	json_object_object_add(h, "topology", isb_topo_json(t));
 	json_object *v = json_object_new_object();

@@ -14,30 +14,30 @@
 #include <unistd.h>
 
 static const char *const run_help =
-	"usage: isobench run [SUITE] [options]\n"
-	"Runs a campaign: every configuration x scenario x placement of SUITE (a path or\n"
-	"a shipped suite name; default: quick), then writes its report.\n"
-	"  --backends LIST     only configurations of these backends (comma separated)\n"
-	"  --resources LIST    only scenarios of these resources (cpu, memory, ...)\n"
-	"  --placements LIST   use these placements for every scenario\n"
-	"  --reps N            repetitions of each of baseline and contended per cell\n"
-	"  --duration S        measure window of every trial, seconds\n"
-	"  --seed N            seed of the trial order and the bootstrap\n"
-	"  --out DIR           campaign directory (default campaigns/<campaign id>)\n"
-	"  --no-report         do not write the report at the end\n"
-	"Exit: 0 ok, 1 error, 2 bad usage or suite, 130/143 interrupted (finished trials kept).\n";
+    "usage: isobench run [SUITE] [options]\n"
+    "Runs a campaign: every configuration x scenario x placement of SUITE (a path or\n"
+    "a shipped suite name; default: quick), then writes its report.\n"
+    "  --backends LIST     only configurations of these backends (comma separated)\n"
+    "  --resources LIST    only scenarios of these resources (cpu, memory, ...)\n"
+    "  --placements LIST   use these placements for every scenario\n"
+    "  --reps N            repetitions of each of baseline and contended per cell\n"
+    "  --duration S        measure window of every trial, seconds\n"
+    "  --seed N            seed of the trial order and the bootstrap\n"
+    "  --out DIR           campaign directory (default campaigns/<campaign id>)\n"
+    "  --no-report         do not write the report at the end\n"
+    "Exit: 0 ok, 1 error, 2 bad usage or suite, 130/143 interrupted (finished trials kept).\n";
 
 static const char *const report_help =
-	"usage: isobench report DIR [--thresholds T4,T3,T2,T1] [--quiet]\n"
-	"Writes DIR/report.md, DIR/cells.csv and DIR/trials.csv from DIR/results.db.\n"
-	"Needs no privileges and no backend: a copied campaign directory is enough.\n";
+    "usage: isobench report DIR [--thresholds T4,T3,T2,T1] [--quiet]\n"
+    "Writes DIR/report.md, DIR/cells.csv and DIR/trials.csv from DIR/results.db.\n"
+    "Needs no privileges and no backend: a copied campaign directory is enough.\n";
 
 static const char *const list_help = "usage: isobench list backends|stressors|suites|placements\n";
 static const char *const probe_help =
-	"usage: isobench probe\nTells what this host can run (backends, placements, counters, cgroups) and why not.\n";
+    "usage: isobench probe\nTells what this host can run (backends, placements, counters, cgroups) and why not.\n";
 static const char *const cleanup_help =
-	"usage: isobench cleanup\nRemoves what campaigns that are no longer running left behind (tenant\n"
-	"processes, cgroups, state directories) and marks their results.db interrupted.\n";
+    "usage: isobench cleanup\nRemoves what campaigns that are no longer running left behind (tenant\n"
+    "processes, cgroups, state directories) and marks their results.db interrupted.\n";
 
 static void usage(FILE *f)
 {
@@ -63,11 +63,16 @@ static bool wants_help(int argc, char **argv)
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"backends", required_argument, NULL, 'b'}, {"resources", required_argument, NULL, 'r'},
-		{"placements", required_argument, NULL, 'p'}, {"reps", required_argument, NULL, 'n'},
-		{"duration", required_argument, NULL, 'd'}, {"seed", required_argument, NULL, 's'},
-		{"out", required_argument, NULL, 'o'}, {"no-report", no_argument, NULL, 'N'},
-		{"help", no_argument, NULL, 'h'}, {0},
+	    {"backends", required_argument, NULL, 'b'},
+	    {"resources", required_argument, NULL, 'r'},
+	    {"placements", required_argument, NULL, 'p'},
+	    {"reps", required_argument, NULL, 'n'},
+	    {"duration", required_argument, NULL, 'd'},
+	    {"seed", required_argument, NULL, 's'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"no-report", no_argument, NULL, 'N'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	struct isb_overrides ov = {.reps = -1, .duration = -1};
 	struct isb_run_opts ro = {0};
@@ -87,20 +92,25 @@ static int cmd_run(int argc, char **argv)
 			char *end;
 			ov.reps = strtol(optarg, &end, 10);
 			if (*end || ov.reps < 1) {
-				fprintf(stderr, "isobench run: --reps: '%s' is not a positive integer\n", optarg);
+				fprintf(stderr,
+					"isobench run: --reps: '%s' is not a positive integer\n",
+					optarg);
 				return ISB_EXIT_USAGE;
 			}
 			break;
 		}
 		case 'd':
 			if (isb_parse_double(optarg, &ov.duration) < 0 || ov.duration <= 0) {
-				fprintf(stderr, "isobench run: --duration: '%s' is not a positive number\n", optarg);
+				fprintf(stderr,
+					"isobench run: --duration: '%s' is not a positive number\n",
+					optarg);
 				return ISB_EXIT_USAGE;
 			}
 			break;
 		case 's':
 			if (isb_parse_u64(optarg, &ov.seed) < 0) {
-				fprintf(stderr, "isobench run: --seed: '%s' is not an integer\n", optarg);
+				fprintf(stderr, "isobench run: --seed: '%s' is not an integer\n",
+					optarg);
 				return ISB_EXIT_USAGE;
 			}
 			ov.seed_set = true;
@@ -143,7 +153,8 @@ static int cmd_run(int argc, char **argv)
 	char argstr[2048];
 	size_t o = 0;
 	for (int i = 0; i < argc && o < sizeof(argstr); i++)
-		o += (size_t)snprintf(argstr + o, sizeof(argstr) - o, "%s%s", i ? " " : "isobench ", argv[i]);
+		o += (size_t)snprintf(argstr + o, sizeof(argstr) - o, "%s%s", i ? " " : "isobench ",
+				      argv[i]);
 	ro.argv_str = argstr;
 	ro.progress_tty = isatty(STDERR_FILENO);
 	int r = isb_run_campaign(s, &ro);
@@ -167,7 +178,10 @@ static int cmd_report(int argc, char **argv)
 			struct isb_err err = {0};
 			char text[300];
 			isb_suite_defaults(&tmp);
-			snprintf(text, sizeof(text), "[global]\nthresholds = %s\n[config x]\nbackend = null\n[scenario y]\nresource = cpu\nvictim = null\naggressor = null\n", argv[++i]);
+			snprintf(
+			    text, sizeof(text),
+			    "[global]\nthresholds = %s\n[config x]\nbackend = null\n[scenario y]\nresource = cpu\nvictim = null\naggressor = null\n",
+			    argv[++i]);
 			if (isb_suite_parse(&tmp, "--thresholds", text, &err) < 0) {
 				fprintf(stderr, "isobench report: %s\n", err.msg);
 				return ISB_EXIT_USAGE;
@@ -206,22 +220,25 @@ static int cmd_list(int argc, char **argv)
 		for (size_t i = 0; i < n; i++) {
 			struct isb_why why = {{0}};
 			int ok = t[i]->available(&why);
-			printf("%-10s %-10s %s%s%s\n", t[i]->name, isb_class_name(t[i]->class), t[i]->help,
-			       ok ? "" : " — unavailable: ", ok ? "" : why.reason);
+			printf("%-10s %-10s %s%s%s\n", t[i]->name, isb_class_name(t[i]->class),
+			       t[i]->help, ok ? "" : " — unavailable: ", ok ? "" : why.reason);
 		}
 	} else if (!strcmp(what, "stressors")) {
 		const struct isb_stressor *const *t = isb_stressors(&n);
 		for (size_t i = 0; i < n; i++) {
 			const struct isb_stressor *s = t[i];
-			printf("%s (%s; %s): %s\n  intensity: %s\n", s->name, isb_resource_name(s->resource),
-			       isb_role_name(s->roles), s->help, s->intensity_help);
+			printf("%s (%s; %s): %s\n  intensity: %s\n", s->name,
+			       isb_resource_name(s->resource), isb_role_name(s->roles), s->help,
+			       s->intensity_help);
 			if (s->unavailable && s->unavailable())
 				printf("  unavailable: %s\n", s->unavailable());
 			for (const struct isb_metric *m = s->metrics; m && m->name; m++)
 				printf("  metric %-14s %-9s %s is better%s: %s\n", m->name, m->unit,
-				       m->better == ISB_HIGHER ? "higher" : "lower", m->graded ? ", graded" : "", m->help);
+				       m->better == ISB_HIGHER ? "higher" : "lower",
+				       m->graded ? ", graded" : "", m->help);
 			for (const struct isb_option *o = s->options; o && o->name; o++)
-				printf("  option %-14s default %g, [%g, %g]: %s\n", o->name, o->def, o->min, o->max, o->help);
+				printf("  option %-14s default %g, [%g, %g]: %s\n", o->name, o->def,
+				       o->min, o->max, o->help);
 		}
 	} else if (!strcmp(what, "suites")) {
 		const char *dirs[4];
@@ -234,7 +251,8 @@ static int cmd_list(int argc, char **argv)
 			while ((e = readdir(d))) {
 				size_t l = strlen(e->d_name);
 				if (l > 4 && !strcmp(e->d_name + l - 4, ".ini"))
-					printf("%.*s\t%s/%s\n", (int)(l - 4), e->d_name, dirs[i], e->d_name);
+					printf("%.*s\t%s/%s\n", (int)(l - 4), e->d_name, dirs[i],
+					       e->d_name);
 			}
 			closedir(d);
 			break; /* the first directory that exists wins, as in isb_suite_find */
@@ -263,15 +281,17 @@ static int cmd_probe(int argc, char **argv)
 		return ISB_EXIT_ERROR;
 	}
 	isb_topo_summary(t, buf, sizeof(buf));
-	printf("isobench %s\ntopology: %s\ncgroups: %s\n", PACKAGE_VERSION, buf, isb_cgroup_mode_name(isb_cgroup_mode()));
+	printf("isobench %s\ntopology: %s\ncgroups: %s\n", PACKAGE_VERSION, buf,
+	       isb_cgroup_mode_name(isb_cgroup_mode()));
 	printf("state directory: %s\n", isb_state_root());
 	printf("placements:\n");
 	for (size_t i = 0; isb_placement_names[i]; i++) {
 		struct isb_placement p;
 		struct isb_why why = {{0}};
 		if (isb_topo_place(t, isb_placement_names[i], &p, &why) == 0)
-			printf("  %-8s victim PU %s, aggressor PU %s (shares %s)\n", isb_placement_names[i],
-			       p.victim_cpus, p.aggressor_cpus, !strcmp(p.resolved, "shared") ? "the PU" : p.resolved);
+			printf("  %-8s victim PU %s, aggressor PU %s (shares %s)\n",
+			       isb_placement_names[i], p.victim_cpus, p.aggressor_cpus,
+			       !strcmp(p.resolved, "shared") ? "the PU" : p.resolved);
 		else
 			printf("  %-8s unavailable: %s\n", isb_placement_names[i], why.reason);
 	}
@@ -289,12 +309,14 @@ static int cmd_probe(int argc, char **argv)
 	struct isb_counters c;
 	isb_counters_open(&c, 0);
 	for (size_t i = 0; i < c.n; i++)
-		printf("  %-16s %s%s\n", c.ev[i].name, c.ev[i].fd >= 0 ? "available" : "unavailable: ",
+		printf("  %-16s %s%s\n", c.ev[i].name,
+		       c.ev[i].fd >= 0 ? "available" : "unavailable: ",
 		       c.ev[i].fd >= 0 ? "" : c.ev[i].unavailable);
 	isb_counters_close(&c);
 	uint64_t avail = isb_mem_available();
 	printf("memory available: %.1f GiB\nrunning as: %s\n", (double)avail / (1ull << 30),
-	       geteuid() == 0 ? "root" : "an unprivileged user (no safety cgroup: ceilings unavailable)");
+	       geteuid() == 0 ? "root"
+			      : "an unprivileged user (no safety cgroup: ceilings unavailable)");
 	isb_topo_free(t);
 	return 0;
 }

@@ -204,8 +204,9 @@ void isb_topo_summary(struct isb_topology *t, char *buf, size_t size)
 		}
 		break;
 	}
-	snprintf(buf, size, "%d package%s, %d NUMA node%s, %d core%s, %d PU%s, %d LLC of %llu KiB%s",
-		 pk, pk == 1 ? "" : "s", nn, nn == 1 ? "" : "s", co, co == 1 ? "" : "s", pu,
+	snprintf(buf, size,
+		 "%d package%s, %d NUMA node%s, %d core%s, %d PU%s, %d LLC of %llu KiB%s", pk,
+		 pk == 1 ? "" : "s", nn, nn == 1 ? "" : "s", co, co == 1 ? "" : "s", pu,
 		 pu == 1 ? "" : "s", nllc, llc / 1024, t->synthetic ? " (synthetic)" : "");
 }
 
@@ -215,10 +216,16 @@ json_object *isb_topo_json(struct isb_topology *t)
 	char sum[256];
 	isb_topo_summary(t, sum, sizeof(sum));
 	json_object_object_add(o, "summary", json_object_new_string(sum));
-	json_object_object_add(o, "packages", json_object_new_int(hwloc_get_nbobjs_by_type(t->topo, HWLOC_OBJ_PACKAGE)));
-	json_object_object_add(o, "numa_nodes", json_object_new_int(hwloc_get_nbobjs_by_type(t->topo, HWLOC_OBJ_NUMANODE)));
-	json_object_object_add(o, "cores", json_object_new_int(hwloc_get_nbobjs_by_type(t->topo, HWLOC_OBJ_CORE)));
-	json_object_object_add(o, "pus", json_object_new_int(hwloc_get_nbobjs_by_type(t->topo, HWLOC_OBJ_PU)));
+	json_object_object_add(
+	    o, "packages",
+	    json_object_new_int(hwloc_get_nbobjs_by_type(t->topo, HWLOC_OBJ_PACKAGE)));
+	json_object_object_add(
+	    o, "numa_nodes",
+	    json_object_new_int(hwloc_get_nbobjs_by_type(t->topo, HWLOC_OBJ_NUMANODE)));
+	json_object_object_add(
+	    o, "cores", json_object_new_int(hwloc_get_nbobjs_by_type(t->topo, HWLOC_OBJ_CORE)));
+	json_object_object_add(
+	    o, "pus", json_object_new_int(hwloc_get_nbobjs_by_type(t->topo, HWLOC_OBJ_PU)));
 	char buf[1024];
 	if (hwloc_topology_export_synthetic(t->topo, buf, sizeof(buf), 0) >= 0)
 		json_object_object_add(o, "synthetic", json_object_new_string(buf));
@@ -269,7 +276,8 @@ int isb_topo_place(struct isb_topology *t, const char *placement, struct isb_pla
 		fill_strings(out);
 		return 0;
 	}
-	snprintf(why->reason, sizeof(why->reason), "placement %s needs hwloc (built --without-hwloc)", placement);
+	snprintf(why->reason, sizeof(why->reason),
+		 "placement %s needs hwloc (built --without-hwloc)", placement);
 	return -1;
 }
 
@@ -284,7 +292,8 @@ json_object *isb_topo_json(struct isb_topology *t)
 	char sum[128];
 	isb_topo_summary(t, sum, sizeof(sum));
 	json_object_object_add(o, "summary", json_object_new_string(sum));
-	json_object_object_add(o, "hwloc", json_object_new_string("unavailable: built --without-hwloc"));
+	json_object_object_add(o, "hwloc",
+			       json_object_new_string("unavailable: built --without-hwloc"));
 	return o;
 }
 #endif

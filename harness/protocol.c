@@ -18,11 +18,14 @@ int isb_event_parse(const char *line, struct isb_event *ev, struct isb_err *err)
 		const char *required[3];
 		json_type req_type[3];
 	} events[] = {
-		{"ready", ISB_EV_READY, {"stressor", "role", "pid"}, {json_type_string, json_type_string, json_type_int}},
-		{"sample", ISB_EV_SAMPLE, {"t_ns", "ops"}, {json_type_int, json_type_double}},
-		{"result", ISB_EV_RESULT, {"metrics"}, {json_type_object}},
-		{"error", ISB_EV_ERROR, {"message"}, {json_type_string}},
-		{"probe", ISB_EV_PROBE, {"namespaces"}, {json_type_object}},
+	    {"ready",
+	     ISB_EV_READY,
+	     {"stressor", "role", "pid"},
+	     {json_type_string, json_type_string, json_type_int}},
+	    {"sample", ISB_EV_SAMPLE, {"t_ns", "ops"}, {json_type_int, json_type_double}},
+	    {"result", ISB_EV_RESULT, {"metrics"}, {json_type_object}},
+	    {"error", ISB_EV_ERROR, {"message"}, {json_type_string}},
+	    {"probe", ISB_EV_PROBE, {"namespaces"}, {json_type_object}},
 	};
 	memset(ev, 0, sizeof(*ev));
 	json_tokener *tok = json_tokener_new();
@@ -42,7 +45,8 @@ int isb_event_parse(const char *line, struct isb_event *ev, struct isb_err *err)
 		return isb_errf(err, EPROTO, "agent line has text after the JSON: '%.80s'", line);
 	}
 	json_object *e;
-	if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, "event", &e) ||
+	if (!json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, "event", &e) ||
 	    !json_object_is_type(e, json_type_string)) {
 		json_object_put(o);
 		return isb_errf(err, EPROTO, "agent line has no \"event\": '%.80s'", line);
@@ -56,10 +60,12 @@ int isb_event_parse(const char *line, struct isb_event *ev, struct isb_err *err)
 			json_type want = events[i].req_type[k];
 			if (!json_object_object_get_ex(o, events[i].required[k], &f) ||
 			    !(json_object_is_type(f, want) ||
-			      (want == json_type_double && json_object_is_type(f, json_type_int)))) {
+			      (want == json_type_double &&
+			       json_object_is_type(f, json_type_int)))) {
 				json_object_put(o);
-				return isb_errf(err, EPROTO, "agent \"%s\" event lacks %s field \"%s\"",
-						name, json_type_to_name(want), events[i].required[k]);
+				return isb_errf(err, EPROTO,
+						"agent \"%s\" event lacks %s field \"%s\"", name,
+						json_type_to_name(want), events[i].required[k]);
 			}
 		}
 		ev->type = events[i].type;

@@ -104,7 +104,8 @@ static int tenant_start(struct ctx *x, struct rconfig *rc, const struct isb_tena
 		enum isb_event_type type = ev.type;
 		json_object *m;
 		if (type == ISB_EV_ERROR && json_object_object_get_ex(ev.obj, "message", &m))
-			snprintf(tr->error, sizeof(tr->error), "%s: %s", spec->label, json_object_get_string(m));
+			snprintf(tr->error, sizeof(tr->error), "%s: %s", spec->label,
+				 json_object_get_string(m));
 		json_object_put(ev.obj);
 		if (type == ISB_EV_READY) {
 			tr->ready_ns = isb_now_ns();
@@ -131,7 +132,8 @@ static int tenant_collect(struct tenant_run *tr, uint64_t deadline, json_object 
 		if (r == -EINTR)
 			return snprintf(tr->error, sizeof(tr->error), "interrupted"), 0;
 		if (r == -ETIMEDOUT) {
-			snprintf(tr->error, sizeof(tr->error), "%s timed out: no result by its deadline", label);
+			snprintf(tr->error, sizeof(tr->error),
+				 "%s timed out: no result by its deadline", label);
 			return 0;
 		}
 		if (r <= 0)
@@ -159,7 +161,8 @@ static int tenant_collect(struct tenant_run *tr, uint64_t deadline, json_object 
 			return 1;
 		case ISB_EV_ERROR:
 			json_object_object_get_ex(ev.obj, "message", &f);
-			snprintf(tr->error, sizeof(tr->error), "%s: %s", label, json_object_get_string(f));
+			snprintf(tr->error, sizeof(tr->error), "%s: %s", label,
+				 json_object_get_string(f));
 			json_object_put(ev.obj);
 			return 0;
 		default:
@@ -174,7 +177,8 @@ static void exit_cause(const struct isb_tenant *t, char *buf, size_t size)
 	if (t->term_signal)
 		snprintf(buf, size, "killed by signal %d (%s)%s", t->term_signal,
 			 strsignal(t->term_signal),
-			 t->term_signal == SIGKILL && t->exited ? ": not by isobench (OOM killer?)" : "");
+			 t->term_signal == SIGKILL && t->exited ? ": not by isobench (OOM killer?)"
+								: "");
 	else
 		snprintf(buf, size, "exit code %d", t->exit_code);
 }
@@ -213,12 +217,14 @@ static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char 
 	uint64_t started = isb_wall_ns(), t0 = isb_now_ns();
 	int rc_ret = 0;
 
-	spec_init(&vs, "victim", sc->victim, ISB_ROLE_VICTIM, sc->vopts, sc->nvopts, vopt, &cell->pl.victim);
+	spec_init(&vs, "victim", sc->victim, ISB_ROLE_VICTIM, sc->vopts, sc->nvopts, vopt,
+		  &cell->pl.victim);
 	vs.duration_s = s->duration;
 	vs.warmup_s = s->warmup;
 	vs.intensity = 100;
 	vs.sample_interval_s = s->sample_interval;
-	spec_init(&as, "aggressor", sc->aggressor, ISB_ROLE_AGGRESSOR, sc->aopts, sc->naopts, aopt, &cell->pl.aggressor);
+	spec_init(&as, "aggressor", sc->aggressor, ISB_ROLE_AGGRESSOR, sc->aopts, sc->naopts, aopt,
+		  &cell->pl.aggressor);
 	/* The aggressor's own deadline: it is told to stop long before this. */
 	as.duration_s = s->aggressor_warmup + s->warmup + s->duration + 2 * s->grace + 30;
 	as.intensity = sc->intensity;
@@ -229,10 +235,13 @@ static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char 
 	if (tr->contended) {
 		if (tenant_start(x, rc, &as, &agg) < 0 || tenant_go(&agg) < 0) {
 			snprintf(status, sizeof(status), "error");
-			snprintf(cause, sizeof(cause), "%s", agg.error[0] ? agg.error : "aggressor: no barrier");
+			snprintf(cause, sizeof(cause), "%s",
+				 agg.error[0] ? agg.error : "aggressor: no barrier");
 			goto stop_agg;
 		}
-		json_object_object_add(aggj, "startup_ns", json_object_new_int64((int64_t)(agg.ready_ns - agg.t.spawn_ns)));
+		json_object_object_add(
+		    aggj, "startup_ns",
+		    json_object_new_int64((int64_t)(agg.ready_ns - agg.t.spawn_ns)));
 		interruptible_sleep((uint64_t)(s->aggressor_warmup * 1e9));
 		if (isb_interrupted)
 			goto stop_agg;
@@ -272,7 +281,8 @@ stop_vic:
 	}
 stop_agg:
 	if (agg.spawned) {
-		if (agg.t.in_fd >= 0 && write(agg.t.in_fd, "stop\n", 5) == 5 && strcmp(status, "error"))
+		if (agg.t.in_fd >= 0 && write(agg.t.in_fd, "stop\n", 5) == 5 &&
+		    strcmp(status, "error"))
 			tenant_collect(&agg, isb_now_ns() + 3000000000ull, NULL, "aggressor");
 		rc->c.backend->stop(&agg.t, 1000000000ull);
 		if (agg.result)
@@ -282,7 +292,8 @@ stop_agg:
 			char ec[128];
 			exit_cause(&agg.t, ec, sizeof(ec));
 			snprintf(status, sizeof(status), "error");
-			snprintf(cause, sizeof(cause), "aggressor gave no result (%s%s%s)", agg.error, agg.error[0] ? "; " : "", ec);
+			snprintf(cause, sizeof(cause), "aggressor gave no result (%s%s%s)",
+				 agg.error, agg.error[0] ? "; " : "", ec);
 		}
 		if (agg.error[0])
 			json_object_object_add(aggj, "error", json_object_new_string(agg.error));
@@ -292,23 +303,31 @@ stop_agg:
 		goto out;
 	}
 	{
-		const char *mj = vic.result ? json_object_to_json_string_ext(vic.result, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;
+		const char *mj =
+		    vic.result
+			? json_object_to_json_string_ext(
+			      vic.result, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+			: NULL;
 		char *mcopy = mj ? strdup(mj) : NULL;
 		json_object *cj = isb_counters_json(&ctr);
-		char *ccopy = strdup(json_object_to_json_string_ext(cj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-		char *scopy = strdup(json_object_to_json_string_ext(samples, JSON_C_TO_STRING_PLAIN));
-		char *acopy = strdup(json_object_to_json_string_ext(aggj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		char *ccopy = strdup(json_object_to_json_string_ext(
+		    cj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		char *scopy =
+		    strdup(json_object_to_json_string_ext(samples, JSON_C_TO_STRING_PLAIN));
+		char *acopy = strdup(json_object_to_json_string_ext(
+		    aggj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(cj);
 		long long vstart = vic.ready_ns ? (long long)(vic.ready_ns - vic.t.spawn_ns) : -1;
 		long long astart = agg.ready_ns ? (long long)(agg.ready_ns - agg.t.spawn_ns) : -1;
-		rc_ret = isb_store_run(x->st, &err,
-				       "INSERT INTO trial(cell_id, kind, rep, seq, status, cause, started_ns, wall_s,"
-				       " victim_startup_ns, aggressor_startup_ns, metrics_json, samples_json,"
-				       " counters_json, aggressor_json) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-				       "itiittidIItttt", cell->id, tr->contended ? "contended" : "baseline",
-				       (long long)tr->rep, (long long)seq, status, cause[0] ? cause : NULL,
-				       (long long)started, (double)(isb_now_ns() - t0) / 1e9,
-				       vstart, astart, mcopy, scopy, ccopy, acopy);
+		rc_ret = isb_store_run(
+		    x->st, &err,
+		    "INSERT INTO trial(cell_id, kind, rep, seq, status, cause, started_ns, wall_s,"
+		    " victim_startup_ns, aggressor_startup_ns, metrics_json, samples_json,"
+		    " counters_json, aggressor_json) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		    "itiittidIItttt", cell->id, tr->contended ? "contended" : "baseline",
+		    (long long)tr->rep, (long long)seq, status, cause[0] ? cause : NULL,
+		    (long long)started, (double)(isb_now_ns() - t0) / 1e9, vstart, astart, mcopy,
+		    scopy, ccopy, acopy);
 		free(mcopy);
 		free(ccopy);
 		free(scopy);
@@ -319,7 +338,8 @@ stop_agg:
 	if (vic.result) {
 		json_object *v;
 		if (json_object_object_get_ex(vic.result, "ops_per_s", &v))
-			snprintf(summary, ssize, "%s ops_per_s=%.4g", status, json_object_get_double(v));
+			snprintf(summary, ssize, "%s ops_per_s=%.4g", status,
+				 json_object_get_double(v));
 		else
 			snprintf(summary, ssize, "%s", status);
 	} else {
@@ -368,7 +388,8 @@ static char *settings_json(const struct isb_suite *s)
 	json_object_object_add(o, "bootstrap", json_object_new_int((int)s->bootstrap));
 	json_object_object_add(o, "memory_ceiling", json_object_new_double(s->memory_ceiling));
 	json_object_object_add(o, "pids_ceiling", json_object_new_int64((int64_t)s->pids_ceiling));
-	char *r = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	char *r = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return r;
 }
@@ -379,16 +400,20 @@ static int store_metrics(struct isb_store *st, struct isb_err *err)
 	const struct isb_stressor *const *t = isb_stressors(&n);
 	for (size_t i = 0; i < n; i++)
 		for (const struct isb_metric *m = t[i]->metrics; m && m->name; m++)
-			if (isb_store_run(st, err, "INSERT OR REPLACE INTO metric VALUES(?,?,?,?,?,?)", "tttt" "it",
-					  t[i]->name, m->name, m->unit, m->better == ISB_HIGHER ? "higher" : "lower",
+			if (isb_store_run(st, err,
+					  "INSERT OR REPLACE INTO metric VALUES(?,?,?,?,?,?)",
+					  "tttt"
+					  "it",
+					  t[i]->name, m->name, m->unit,
+					  m->better == ISB_HIGHER ? "higher" : "lower",
 					  (long long)m->graded, m->help) < 0)
 				return -EIO;
 	return 0;
 }
 
-static void progress(const struct isb_run_opts *o, unsigned k, unsigned total, const struct rcell *c,
-		     const struct isb_suite *s, const struct rconfig *rc, bool contended, uint64_t t0,
-		     const char *summary)
+static void progress(const struct isb_run_opts *o, unsigned k, unsigned total,
+		     const struct rcell *c, const struct isb_suite *s, const struct rconfig *rc,
+		     bool contended, uint64_t t0, const char *summary)
 {
 	uint64_t el = isb_now_ns() - t0;
 	double eta = k ? (double)el / 1e9 / k * (total - k) : NAN;
@@ -396,8 +421,8 @@ static void progress(const struct isb_run_opts *o, unsigned k, unsigned total, c
 	if (isfinite(eta))
 		snprintf(etas, sizeof(etas), "%d:%02d", (int)eta / 60, (int)eta % 60);
 	if (o->progress_tty)
-		fprintf(stderr, "\r\033[K[trial %u/%u] cell %lld %s %s %s %s ETA %s", k, total, c->id,
-			rc->c.name, s->scenarios[c->sc].name, c->placement,
+		fprintf(stderr, "\r\033[K[trial %u/%u] cell %lld %s %s %s %s ETA %s", k, total,
+			c->id, rc->c.name, s->scenarios[c->sc].name, c->placement,
 			contended ? "contended" : "baseline", etas);
 	else
 		fprintf(stderr, "trial %u/%u cell %lld %s %s %s %s: %s (ETA %s)\n", k, total, c->id,
@@ -442,7 +467,9 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 	}
 	snprintf(dbpath, sizeof(dbpath), "%s/results.db", out);
 	if (access(dbpath, F_OK) == 0) {
-		isb_log("harness", "%s already exists: choose another --out (a campaign is never overwritten)", dbpath);
+		isb_log("harness",
+			"%s already exists: choose another --out (a campaign is never overwritten)",
+			dbpath);
 		return ISB_EXIT_USAGE;
 	}
 	char absout[1024];
@@ -465,10 +492,13 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 	{
 		json_object *host = isb_host_json(topo);
 		char *settings = settings_json(s);
-		int r = isb_store_run(x.st, &err, "INSERT INTO campaign VALUES(?,?,NULL,'running',?,?,?,?,?,?)", "tiittttt",
-				      x.campaign_id, (long long)isb_wall_ns(), (long long)s->seed, s->path, s->text,
-				      o->argv_str, json_object_to_json_string_ext(host, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
-				      settings);
+		int r = isb_store_run(
+		    x.st, &err, "INSERT INTO campaign VALUES(?,?,NULL,'running',?,?,?,?,?,?)",
+		    "tiittttt", x.campaign_id, (long long)isb_wall_ns(), (long long)s->seed,
+		    s->path, s->text, o->argv_str,
+		    json_object_to_json_string_ext(host, JSON_C_TO_STRING_PLAIN |
+							     JSON_C_TO_STRING_NOSLASHESCAPE),
+		    settings);
 		json_object_put(host);
 		free(settings);
 		if (r < 0 || store_metrics(x.st, &err) < 0) {
@@ -500,9 +530,11 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 		rc->c.pids_ceiling = s->pids_ceiling;
 		rc->c.record_pid = isb_state_record_pid;
 		if (!rc->c.backend->available(&why)) {
-			snprintf(rc->unavailable, sizeof(rc->unavailable), "unavailable: %s", why.reason);
+			snprintf(rc->unavailable, sizeof(rc->unavailable), "unavailable: %s",
+				 why.reason);
 		} else if (rc->c.backend->prepare(&rc->c, &err) < 0) {
-			snprintf(rc->unavailable, sizeof(rc->unavailable), "unavailable: %s", err.msg);
+			snprintf(rc->unavailable, sizeof(rc->unavailable), "unavailable: %s",
+				 err.msg);
 		} else {
 			rc->prepared = true;
 		}
@@ -511,13 +543,18 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 		char leaves[256], opts[1024] = "{}";
 		json_object *oj = json_object_new_object();
 		for (size_t k = 0; k < sc->nopts; k++)
-			json_object_object_add(oj, sc->opts[k].key, json_object_new_string(sc->opts[k].value));
-		snprintf(opts, sizeof(opts), "%s", json_object_to_json_string_ext(oj, JSON_C_TO_STRING_PLAIN));
+			json_object_object_add(oj, sc->opts[k].key,
+					       json_object_new_string(sc->opts[k].value));
+		snprintf(opts, sizeof(opts), "%s",
+			 json_object_to_json_string_ext(oj, JSON_C_TO_STRING_PLAIN));
 		json_object_put(oj);
-		isb_store_run(x.st, &err, "INSERT INTO config VALUES(?,?,?,?,?,?,?,?)", "tttttti" "t", sc->name,
-			      sc->backend, isb_class_name(rc->c.backend->class), opts,
-			      isb_leaves_str(rc->c.declared_leaves, leaves, sizeof(leaves)), rc->c.cgroup_note,
-			      (long long)rc->prepared, rc->unavailable[0] ? rc->unavailable : NULL);
+		isb_store_run(x.st, &err, "INSERT INTO config VALUES(?,?,?,?,?,?,?,?)",
+			      "tttttti"
+			      "t",
+			      sc->name, sc->backend, isb_class_name(rc->c.backend->class), opts,
+			      isb_leaves_str(rc->c.declared_leaves, leaves, sizeof(leaves)),
+			      rc->c.cgroup_note, (long long)rc->prepared,
+			      rc->unavailable[0] ? rc->unavailable : NULL);
 	}
 
 	/* Cells: configuration x scenario x placement, each runnable or skipped with the reason. */
@@ -539,44 +576,59 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 				c->cfg = ci;
 				c->sc = si;
 				c->placement = sc->placements[pi];
-				const struct isb_stressor *sv = isb_stressor_find(sc->victim), *sa2 = isb_stressor_find(sc->aggressor);
+				const struct isb_stressor *sv = isb_stressor_find(sc->victim),
+							  *sa2 = isb_stressor_find(sc->aggressor);
 				if (!x.cfgs[ci].prepared)
-					snprintf(reason, sizeof(reason), "config %s %s", x.cfgs[ci].c.name, x.cfgs[ci].unavailable);
+					snprintf(reason, sizeof(reason), "config %s %s",
+						 x.cfgs[ci].c.name, x.cfgs[ci].unavailable);
 				else if (isb_topo_place(topo, c->placement, &c->pl, &why) < 0)
-					snprintf(reason, sizeof(reason), "placement %s: %s", c->placement, why.reason);
+					snprintf(reason, sizeof(reason), "placement %s: %s",
+						 c->placement, why.reason);
 				else if (sv->unavailable && sv->unavailable())
-					snprintf(reason, sizeof(reason), "stressor %s unavailable: %s", sv->name, sv->unavailable());
+					snprintf(reason, sizeof(reason),
+						 "stressor %s unavailable: %s", sv->name,
+						 sv->unavailable());
 				else if (sa2->unavailable && sa2->unavailable())
-					snprintf(reason, sizeof(reason), "stressor %s unavailable: %s", sa2->name, sa2->unavailable());
+					snprintf(reason, sizeof(reason),
+						 "stressor %s unavailable: %s", sa2->name,
+						 sa2->unavailable());
 				c->skipped = reason[0] != 0;
 				char vo[1200] = "", ao[1200] = "";
 				for (size_t k = 0, n = 0; k < sc->nvopts; k++)
-					n += (size_t)snprintf(vo + n, sizeof(vo) - n, "%s%s", k ? " " : "", sc->vopts[k]);
+					n += (size_t)snprintf(vo + n, sizeof(vo) - n, "%s%s",
+							      k ? " " : "", sc->vopts[k]);
 				for (size_t k = 0, n = 0; k < sc->naopts; k++)
-					n += (size_t)snprintf(ao + n, sizeof(ao) - n, "%s%s", k ? " " : "", sc->aopts[k]);
-				if (isb_store_run(x.st, &err,
-						  "INSERT INTO cell(config, backend, resource, scenario, placement, resolved_placement,"
-						  " victim, aggressor, intensity, victim_opts, aggressor_opts, victim_cpus,"
-						  " aggressor_cpus, grade_metrics, status, reason) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-						  "ttttttttdttttttt", x.cfgs[ci].c.name, s->configs[ci].backend,
-						  isb_resource_name(sc->resource), sc->name, c->placement,
-						  c->skipped ? NULL : c->pl.resolved, sc->victim, sc->aggressor, sc->intensity,
-						  vo, ao, c->skipped ? NULL : c->pl.victim_cpus,
-						  c->skipped ? NULL : c->pl.aggressor_cpus, sc->grade[0] ? sc->grade : NULL,
-						  c->skipped ? "skipped" : "planned",
-						  c->skipped ? reason : NULL) < 0) {
+					n += (size_t)snprintf(ao + n, sizeof(ao) - n, "%s%s",
+							      k ? " " : "", sc->aopts[k]);
+				if (isb_store_run(
+					x.st, &err,
+					"INSERT INTO cell(config, backend, resource, scenario, placement, resolved_placement,"
+					" victim, aggressor, intensity, victim_opts, aggressor_opts, victim_cpus,"
+					" aggressor_cpus, grade_metrics, status, reason) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+					"ttttttttdttttttt", x.cfgs[ci].c.name,
+					s->configs[ci].backend, isb_resource_name(sc->resource),
+					sc->name, c->placement, c->skipped ? NULL : c->pl.resolved,
+					sc->victim, sc->aggressor, sc->intensity, vo, ao,
+					c->skipped ? NULL : c->pl.victim_cpus,
+					c->skipped ? NULL : c->pl.aggressor_cpus,
+					sc->grade[0] ? sc->grade : NULL,
+					c->skipped ? "skipped" : "planned",
+					c->skipped ? reason : NULL) < 0) {
 					isb_log("harness", "%s", err.msg);
 					goto out;
 				}
 				c->id = isb_store_last_id(x.st);
 				if (c->skipped) {
-					isb_log("harness", "skip %s/%s/%s: %s", x.cfgs[ci].c.name, sc->name, c->placement, reason);
+					isb_log("harness", "skip %s/%s/%s: %s", x.cfgs[ci].c.name,
+						sc->name, c->placement, reason);
 					continue;
 				}
 				runnable++;
 				for (unsigned r = 0; r < s->reps; r++) {
-					trials[ntrials++] = (struct rtrial){.cell = x.ncells - 1, .contended = false, .rep = r};
-					trials[ntrials++] = (struct rtrial){.cell = x.ncells - 1, .contended = true, .rep = r};
+					trials[ntrials++] = (struct rtrial){
+					    .cell = x.ncells - 1, .contended = false, .rep = r};
+					trials[ntrials++] = (struct rtrial){
+					    .cell = x.ncells - 1, .contended = true, .rep = r};
 				}
 			}
 		}
@@ -588,8 +640,8 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 		gsl_ran_shuffle(rng, trials, ntrials, sizeof(*trials));
 	gsl_rng_free(rng);
 
-	isb_log("harness", "%zu cells (%zu runnable), %zu trials, seed %llu", x.ncells, runnable, ntrials,
-		(unsigned long long)s->seed);
+	isb_log("harness", "%zu cells (%zu runnable), %zu trials, seed %llu", x.ncells, runnable,
+		ntrials, (unsigned long long)s->seed);
 	uint64_t t0 = isb_now_ns();
 	unsigned done = 0;
 	for (size_t i = 0; i < ntrials && !isb_interrupted; i++) {
@@ -600,19 +652,22 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 		if (r < 0)
 			goto out;
 		done++;
-		progress(o, done, (unsigned)ntrials, &x.cells[trials[i].cell], s, &x.cfgs[x.cells[trials[i].cell].cfg],
-			 trials[i].contended, t0, summary);
+		progress(o, done, (unsigned)ntrials, &x.cells[trials[i].cell], s,
+			 &x.cfgs[x.cells[trials[i].cell].cfg], trials[i].contended, t0, summary);
 	}
 	if (o->progress_tty)
 		fputc('\n', stderr);
 	isb_store_run(x.st, &err, "UPDATE campaign SET status=?, finished_ns=?", "ti",
 		      isb_interrupted ? "interrupted" : "complete", (long long)isb_wall_ns());
 	if (isb_interrupted) {
-		isb_log("harness", "interrupted by signal %d after %u of %zu trials: finished trials kept in %s",
-			isb_interrupted, done, ntrials, dbpath);
+		isb_log(
+		    "harness",
+		    "interrupted by signal %d after %u of %zu trials: finished trials kept in %s",
+		    isb_interrupted, done, ntrials, dbpath);
 		ret = 128 + isb_interrupted;
 	} else if (!runnable) {
-		isb_log("harness", "no cell of this campaign can run here (see skipped cells in the report)");
+		isb_log("harness",
+			"no cell of this campaign can run here (see skipped cells in the report)");
 		ret = ISB_EXIT_ERROR;
 	} else {
 		ret = ISB_EXIT_OK;

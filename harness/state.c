@@ -148,7 +148,8 @@ static int cleanup_one(const char *dir, const char *id, bool verbose)
 	int removed = 0;
 	snprintf(path, sizeof(path), "%s/owner", dir);
 	pid_t owner;
-	if (isb_read_file(path, buf, sizeof(buf)) > 0 && line_alive(buf, &owner) && owner != getpid())
+	if (isb_read_file(path, buf, sizeof(buf)) > 0 && line_alive(buf, &owner) &&
+	    owner != getpid())
 		return 0; /* a campaign that is still running */
 	snprintf(path, sizeof(path), "%s/tenants", dir);
 	if (isb_read_file(path, buf, sizeof(buf)) > 0) {
@@ -160,7 +161,8 @@ static int cleanup_one(const char *dir, const char *id, bool verbose)
 				kill(pid, SIGKILL);
 				removed++;
 				if (verbose)
-					isb_log("cleanup", "campaign %s: killed tenant pid %d", id, (int)pid);
+					isb_log("cleanup", "campaign %s: killed tenant pid %d", id,
+						(int)pid);
 			}
 		}
 	}

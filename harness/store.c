@@ -15,29 +15,29 @@ struct isb_store {
 };
 
 static const char schema_sql[] =
-	"PRAGMA journal_mode=DELETE;"
-	"PRAGMA synchronous=FULL;"
-	"PRAGMA foreign_keys=ON;"
-	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS campaign(id TEXT PRIMARY KEY, started_ns INTEGER NOT NULL,"
-	" finished_ns INTEGER, status TEXT NOT NULL, seed INTEGER NOT NULL, suite_path TEXT,"
-	" suite_text TEXT, argv TEXT, host_json TEXT, settings_json TEXT);"
-	"CREATE TABLE IF NOT EXISTS config(name TEXT PRIMARY KEY, backend TEXT NOT NULL,"
-	" class TEXT NOT NULL, options_json TEXT, declared_leaves TEXT, cgroup_note TEXT,"
-	" available INTEGER NOT NULL, unavailable_reason TEXT);"
-	"CREATE TABLE IF NOT EXISTS metric(stressor TEXT NOT NULL, name TEXT NOT NULL,"
-	" unit TEXT, better TEXT NOT NULL, graded INTEGER NOT NULL, help TEXT,"
-	" PRIMARY KEY(stressor, name));"
-	"CREATE TABLE IF NOT EXISTS cell(id INTEGER PRIMARY KEY, config TEXT NOT NULL,"
-	" backend TEXT NOT NULL, resource TEXT NOT NULL, scenario TEXT NOT NULL,"
-	" placement TEXT NOT NULL, resolved_placement TEXT, victim TEXT NOT NULL,"
-	" aggressor TEXT NOT NULL, intensity REAL, victim_opts TEXT, aggressor_opts TEXT,"
-	" victim_cpus TEXT, aggressor_cpus TEXT, grade_metrics TEXT, status TEXT NOT NULL, reason TEXT);"
-	"CREATE TABLE IF NOT EXISTS trial(id INTEGER PRIMARY KEY, cell_id INTEGER NOT NULL"
-	" REFERENCES cell(id), kind TEXT NOT NULL, rep INTEGER NOT NULL, seq INTEGER NOT NULL,"
-	" status TEXT NOT NULL, cause TEXT, started_ns INTEGER, wall_s REAL,"
-	" victim_startup_ns INTEGER, aggressor_startup_ns INTEGER, metrics_json TEXT,"
-	" samples_json TEXT, counters_json TEXT, aggressor_json TEXT);";
+    "PRAGMA journal_mode=DELETE;"
+    "PRAGMA synchronous=FULL;"
+    "PRAGMA foreign_keys=ON;"
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS campaign(id TEXT PRIMARY KEY, started_ns INTEGER NOT NULL,"
+    " finished_ns INTEGER, status TEXT NOT NULL, seed INTEGER NOT NULL, suite_path TEXT,"
+    " suite_text TEXT, argv TEXT, host_json TEXT, settings_json TEXT);"
+    "CREATE TABLE IF NOT EXISTS config(name TEXT PRIMARY KEY, backend TEXT NOT NULL,"
+    " class TEXT NOT NULL, options_json TEXT, declared_leaves TEXT, cgroup_note TEXT,"
+    " available INTEGER NOT NULL, unavailable_reason TEXT);"
+    "CREATE TABLE IF NOT EXISTS metric(stressor TEXT NOT NULL, name TEXT NOT NULL,"
+    " unit TEXT, better TEXT NOT NULL, graded INTEGER NOT NULL, help TEXT,"
+    " PRIMARY KEY(stressor, name));"
+    "CREATE TABLE IF NOT EXISTS cell(id INTEGER PRIMARY KEY, config TEXT NOT NULL,"
+    " backend TEXT NOT NULL, resource TEXT NOT NULL, scenario TEXT NOT NULL,"
+    " placement TEXT NOT NULL, resolved_placement TEXT, victim TEXT NOT NULL,"
+    " aggressor TEXT NOT NULL, intensity REAL, victim_opts TEXT, aggressor_opts TEXT,"
+    " victim_cpus TEXT, aggressor_cpus TEXT, grade_metrics TEXT, status TEXT NOT NULL, reason TEXT);"
+    "CREATE TABLE IF NOT EXISTS trial(id INTEGER PRIMARY KEY, cell_id INTEGER NOT NULL"
+    " REFERENCES cell(id), kind TEXT NOT NULL, rep INTEGER NOT NULL, seq INTEGER NOT NULL,"
+    " status TEXT NOT NULL, cause TEXT, started_ns INTEGER, wall_s REAL,"
+    " victim_startup_ns INTEGER, aggressor_startup_ns INTEGER, metrics_json TEXT,"
+    " samples_json TEXT, counters_json TEXT, aggressor_json TEXT);";
 
 int isb_store_create(struct isb_store **out, const char *path, struct isb_err *err)
 {
@@ -63,8 +63,10 @@ int isb_store_create(struct isb_store **out, const char *path, struct isb_err *e
 	*out = st;
 	char ver[16];
 	snprintf(ver, sizeof(ver), "%d", ISB_SCHEMA_VERSION);
-	if (isb_store_run(st, err, "INSERT OR REPLACE INTO meta VALUES('schema_version', ?)", "t", ver) < 0 ||
-	    isb_store_run(st, err, "INSERT OR REPLACE INTO meta VALUES('isobench_version', ?)", "t", PACKAGE_VERSION) < 0) {
+	if (isb_store_run(st, err, "INSERT OR REPLACE INTO meta VALUES('schema_version', ?)", "t",
+			  ver) < 0 ||
+	    isb_store_run(st, err, "INSERT OR REPLACE INTO meta VALUES('isobench_version', ?)", "t",
+			  PACKAGE_VERSION) < 0) {
 		isb_store_close(st);
 		*out = NULL;
 		return -EIO;
@@ -98,7 +100,8 @@ int isb_store_run(struct isb_store *st, struct isb_err *err, const char *sql, co
 	va_list ap;
 	int r = sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL);
 	if (r != SQLITE_OK)
-		return isb_errf(err, 0, "sqlite prepare '%.60s': %s", sql, sqlite3_errmsg(st->db)), -EIO;
+		return isb_errf(err, 0, "sqlite prepare '%.60s': %s", sql, sqlite3_errmsg(st->db)),
+		       -EIO;
 	va_start(ap, types);
 	for (int i = 0; types[i]; i++) {
 		switch (types[i]) {

@@ -146,11 +146,14 @@ static int global_key(struct parser *p, struct isb_suite *s, const char *k, cons
 		for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 			if (n >= 4 || isb_parse_double(isb_trim(tok), &t[n]) < 0 || t[n] <= 0 ||
 			    t[n] > 1 || (n && t[n] <= t[n - 1]))
-				return PERR(p, "thresholds: '%s' must be 4 increasing numbers in (0, 1]", v);
+				return PERR(
+				    p, "thresholds: '%s' must be 4 increasing numbers in (0, 1]",
+				    v);
 			n++;
 		}
 		if (n != 4)
-			return PERR(p, "thresholds: '%s' must be 4 increasing numbers in (0, 1]", v);
+			return PERR(p, "thresholds: '%s' must be 4 increasing numbers in (0, 1]",
+				    v);
 		memcpy(s->thresholds, t, sizeof(t));
 	} else {
 		return PERR(p, "unknown key '%s' in [global]", k);
@@ -204,7 +207,10 @@ static int scenario_key(struct parser *p, struct isb_suite_scenario *sc, const c
 {
 	if (!strcmp(k, "resource")) {
 		if (isb_resource_parse(v, &sc->resource) < 0 || sc->resource == ISB_RES_NONE)
-			return PERR(p, "resource: unknown resource '%s' (known: cpu, memory, disk, network, pids, cache)", v);
+			return PERR(
+			    p,
+			    "resource: unknown resource '%s' (known: cpu, memory, disk, network, pids, cache)",
+			    v);
 		return 0;
 	}
 	if (!strcmp(k, "victim"))
@@ -224,7 +230,10 @@ static int scenario_key(struct parser *p, struct isb_suite_scenario *sc, const c
 			return PERR(p, "%s: empty list", k);
 		for (int i = 0; i < n; i++)
 			if (!placement_known(sc->placements[i]))
-				return PERR(p, "%s: unknown placement '%s' (known: shared, split, smt, core, llc, numa, package)", k, sc->placements[i]);
+				return PERR(
+				    p,
+				    "%s: unknown placement '%s' (known: shared, split, smt, core, llc, numa, package)",
+				    k, sc->placements[i]);
 		sc->nplacements = (size_t)n;
 		return 0;
 	}
@@ -234,9 +243,13 @@ static int scenario_key(struct parser *p, struct isb_suite_scenario *sc, const c
 		if (!st)
 			return PERR(p, "grade: set 'victim' before the metrics that grade it");
 		snprintf(buf, sizeof(buf), "%s", v);
-		for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		for (char *save = NULL, *t = strtok_r(buf, ",", &save); t;
+		     t = strtok_r(NULL, ",", &save))
 			if (!isb_stressor_metric(st, isb_trim(t)))
-				return PERR(p, "grade: %s has no metric '%s' (see 'isobench list stressors')", st->name, isb_trim(t));
+				return PERR(
+				    p,
+				    "grade: %s has no metric '%s' (see 'isobench list stressors')",
+				    st->name, isb_trim(t));
 		snprintf(sc->grade, sizeof(sc->grade), "%s", v);
 		return 0;
 	}
@@ -246,7 +259,8 @@ static int scenario_key(struct parser *p, struct isb_suite_scenario *sc, const c
 		const char *stname = vict ? sc->victim : sc->aggressor;
 		const struct isb_stressor *st = isb_stressor_find(stname);
 		if (!st)
-			return PERR(p, "%s: set '%s' before its options", k, vict ? "victim" : "aggressor");
+			return PERR(p, "%s: set '%s' before its options", k,
+				    vict ? "victim" : "aggressor");
 		struct isb_stressor_args a;
 		struct isb_err e = {0};
 		isb_stressor_args_init(st, &a);
@@ -289,7 +303,8 @@ static int end_section(struct parser *p, struct isb_suite *s)
 				const struct isb_stressor *st = isb_stressor_find(names[i]);
 				if (st->resource != ISB_RES_NONE && st->resource != sc->resource)
 					r = PERR(p, "[scenario %s]: %s is a %s stressor, not %s",
-						 sc->name, st->name, isb_resource_name(st->resource),
+						 sc->name, st->name,
+						 isb_resource_name(st->resource),
 						 isb_resource_name(sc->resource));
 			}
 		}
@@ -322,15 +337,22 @@ static int parse_header(struct parser *p, struct isb_suite *s, char *line)
 	}
 	bool cfg = !strcmp(name, "config");
 	if (!cfg && strcmp(name, "scenario"))
-		return PERR(p, "unknown section '[%s]' (expected [global], [config NAME] or [scenario NAME])", name);
+		return PERR(
+		    p,
+		    "unknown section '[%s]' (expected [global], [config NAME] or [scenario NAME])",
+		    name);
 	if (!arg || !*arg)
 		return PERR(p, "[%s] needs a name", name);
-	if (strlen(arg) >= 64 || strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(arg))
-		return PERR(p, "[%s %s]: a name is at most 63 letters, digits, '.', '_' or '-'", name, arg);
+	if (strlen(arg) >= 64 ||
+	    strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+		strlen(arg))
+		return PERR(p, "[%s %s]: a name is at most 63 letters, digits, '.', '_' or '-'",
+			    name, arg);
 	if (cfg) {
 		for (size_t i = 0; i < s->nconfigs; i++)
 			if (!strcmp(s->configs[i].name, arg))
-				return PERR(p, "duplicate section [config %s] (first at line %d)", arg, s->configs[i].line);
+				return PERR(p, "duplicate section [config %s] (first at line %d)",
+					    arg, s->configs[i].line);
 		if (s->nconfigs >= ISB_MAX_CONFIGS)
 			return PERR(p, "more than %d [config] sections", ISB_MAX_CONFIGS);
 		struct isb_suite_config *c = &s->configs[s->nconfigs++];
@@ -341,7 +363,8 @@ static int parse_header(struct parser *p, struct isb_suite *s, char *line)
 	} else {
 		for (size_t i = 0; i < s->nscenarios; i++)
 			if (!strcmp(s->scenarios[i].name, arg))
-				return PERR(p, "duplicate section [scenario %s] (first at line %d)", arg, s->scenarios[i].line);
+				return PERR(p, "duplicate section [scenario %s] (first at line %d)",
+					    arg, s->scenarios[i].line);
 		if (s->nscenarios >= ISB_MAX_SCENARIOS)
 			return PERR(p, "more than %d [scenario] sections", ISB_MAX_SCENARIOS);
 		struct isb_suite_scenario *sc = &s->scenarios[s->nscenarios++];
@@ -404,7 +427,9 @@ int isb_suite_parse(struct isb_suite *s, const char *path, const char *text, str
 			}
 			for (size_t i = 0; i < p.nseen; i++) {
 				if (!strcmp(p.seen[i].key, k)) {
-					r = PERR(&p, "duplicate key '%s' in [%s] (first at line %d)", k, p.secname, p.seen[i].line);
+					r = PERR(&p,
+						 "duplicate key '%s' in [%s] (first at line %d)", k,
+						 p.secname, p.seen[i].line);
 					goto out;
 				}
 			}
@@ -535,7 +560,8 @@ int isb_suite_override(struct isb_suite *s, const struct isb_overrides *o, struc
 				s->scenarios[k++] = s->scenarios[i];
 		s->nscenarios = k;
 		if (!k)
-			return isb_errf(err, 0, "--resources %s: no scenario of %s has that resource",
+			return isb_errf(err, 0,
+					"--resources %s: no scenario of %s has that resource",
 					o->resources, s->path);
 	}
 	if (o->placements) {
@@ -547,7 +573,8 @@ int isb_suite_override(struct isb_suite *s, const struct isb_overrides *o, struc
 			return isb_errf(err, 0, "--placements: bad list '%s'", o->placements);
 		for (int i = 0; i < n; i++)
 			if (!placement_known(items[i]))
-				return isb_errf(err, 0, "--placements: unknown placement '%s'", items[i]);
+				return isb_errf(err, 0, "--placements: unknown placement '%s'",
+						items[i]);
 		for (size_t i = 0; i < s->nscenarios; i++) {
 			memcpy(s->scenarios[i].placements, items, sizeof(items));
 			s->scenarios[i].nplacements = (size_t)n;

@@ -200,7 +200,8 @@ static int agent_probe(void)
 		for (int i = 0; i < 12; i++) {
 			if (!vendor[i])
 				break;
-			if ((unsigned char)vendor[i] < 0x20 || vendor[i] == '"' || vendor[i] == '\\')
+			if ((unsigned char)vendor[i] < 0x20 || vendor[i] == '"' ||
+			    vendor[i] == '\\')
 				vendor[i] = '?';
 		}
 	}
@@ -231,17 +232,17 @@ static int bad_args(const char *msg)
 int isb_agent_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"role", required_argument, NULL, 'r'},
-		{"duration", required_argument, NULL, 'd'},
-		{"warmup", required_argument, NULL, 'w'},
-		{"intensity", required_argument, NULL, 'i'},
-		{"sample-interval", required_argument, NULL, 's'},
-		{"opt", required_argument, NULL, 'o'},
-		{"go-timeout", required_argument, NULL, 'g'},
-		{"probe", no_argument, NULL, 'p'},
-		{"list", no_argument, NULL, 'l'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"role", required_argument, NULL, 'r'},
+	    {"duration", required_argument, NULL, 'd'},
+	    {"warmup", required_argument, NULL, 'w'},
+	    {"intensity", required_argument, NULL, 'i'},
+	    {"sample-interval", required_argument, NULL, 's'},
+	    {"opt", required_argument, NULL, 'o'},
+	    {"go-timeout", required_argument, NULL, 'g'},
+	    {"probe", no_argument, NULL, 'p'},
+	    {"list", no_argument, NULL, 'l'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	char msg[600];
 	struct isb_err err = {0};
@@ -356,7 +357,9 @@ int isb_agent_main(int argc, char **argv)
 	int r = wait_go(go_timeout);
 	if (r < 0) {
 		snprintf(msg, sizeof(msg), "no \"go\" on stdin (%s)",
-			 r == -ETIMEDOUT ? "timed out" : r == -EPIPE ? "stdin closed" : "bad line");
+			 r == -ETIMEDOUT ? "timed out"
+			 : r == -EPIPE	 ? "stdin closed"
+					 : "bad line");
 		emit_error(msg);
 		return 3;
 	}
@@ -372,11 +375,11 @@ int isb_agent_main(int argc, char **argv)
 		emit_error(err.msg[0] ? err.msg : "stressor failed");
 		return 1;
 	}
-	size_t o = (size_t)snprintf(line, sizeof(line), "{\"event\":\"result\",\"elapsed_ns\":%llu,"
-							 "\"metrics\":{",
+	size_t o = (size_t)snprintf(line, sizeof(line),
+				    "{\"event\":\"result\",\"elapsed_ns\":%llu,"
+				    "\"metrics\":{",
 				    (unsigned long long)elapsed);
-	for (size_t i = 0; i < rep.nmetrics && o < sizeof(line); i++)
-	{
+	for (size_t i = 0; i < rep.nmetrics && o < sizeof(line); i++) {
 		char num[40] = "null"; /* never a silent zero */
 		if (isfinite(rep.metrics[i].value))
 			snprintf(num, sizeof(num), "%.17g", rep.metrics[i].value);

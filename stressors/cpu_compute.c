@@ -26,29 +26,43 @@ uint64_t isb_cpu_compute_unit(uint64_t iterations, double *facc)
 }
 
 static const struct isb_metric compute_metrics[] = {
-	{.name = "ops_per_s", .unit = "units/s", .better = ISB_HIGHER, .graded = true,
-	 .help = "units of work completed per second of the window"},
-	{.name = "lat_p50_ns", .unit = "ns", .better = ISB_LOWER, .graded = true,
-	 .help = "median time of one unit"},
-	/* Not graded by default: a unit is far shorter than a scheduler time slice, so its
-	 * tail measures the slice length, not the CPU share; `grade =` in a suite opts in. */
-	{.name = "lat_p99_ns", .unit = "ns", .better = ISB_LOWER, .graded = false,
-	 .help = "99th percentile time of one unit (reported; a scheduler-slice tail, see docs)"},
-	{.name = "lat_p999_ns", .unit = "ns", .better = ISB_LOWER, .graded = false,
-	 .help = "99.9th percentile time of one unit (reported; too few units per window to grade)"},
-	{0},
+    {.name = "ops_per_s",
+     .unit = "units/s",
+     .better = ISB_HIGHER,
+     .graded = true,
+     .help = "units of work completed per second of the window"},
+    {.name = "lat_p50_ns",
+     .unit = "ns",
+     .better = ISB_LOWER,
+     .graded = true,
+     .help = "median time of one unit"},
+    /* Not graded by default: a unit is far shorter than a scheduler time slice, so its
+     * tail measures the slice length, not the CPU share; `grade =` in a suite opts in. */
+    {.name = "lat_p99_ns",
+     .unit = "ns",
+     .better = ISB_LOWER,
+     .graded = false,
+     .help = "99th percentile time of one unit (reported; a scheduler-slice tail, see docs)"},
+    {.name = "lat_p999_ns",
+     .unit = "ns",
+     .better = ISB_LOWER,
+     .graded = false,
+     .help = "99.9th percentile time of one unit (reported; too few units per window to grade)"},
+    {0},
 };
 
 static const struct isb_option compute_options[] = {
-	{.name = "unit", .def = 20000, .min = 100, .max = 1e9,
-	 .help = "iterations in one unit of work"},
-	{0},
+    {.name = "unit",
+     .def = 20000,
+     .min = 100,
+     .max = 1e9,
+     .help = "iterations in one unit of work"},
+    {0},
 };
 
 static volatile uint64_t sink;
 
-static int compute_run(const struct isb_stressor_args *a, struct isb_report *r,
-		       struct isb_err *err)
+static int compute_run(const struct isb_stressor_args *a, struct isb_report *r, struct isb_err *err)
 {
 	uint64_t iters = (uint64_t)a->opt[0];
 	double facc = 0;
@@ -88,12 +102,12 @@ static int compute_run(const struct isb_stressor_args *a, struct isb_report *r,
 }
 
 const struct isb_stressor isb_stressor_cpu_compute = {
-	.name = "cpu.compute",
-	.resource = ISB_RES_CPU,
-	.roles = ISB_ROLE_VICTIM,
-	.help = "fixed units of integer and floating-point work: throughput and per-unit latency",
-	.intensity_help = "ignored: a victim always runs flat out",
-	.metrics = compute_metrics,
-	.options = compute_options,
-	.run = compute_run,
+    .name = "cpu.compute",
+    .resource = ISB_RES_CPU,
+    .roles = ISB_ROLE_VICTIM,
+    .help = "fixed units of integer and floating-point work: throughput and per-unit latency",
+    .intensity_help = "ignored: a victim always runs flat out",
+    .metrics = compute_metrics,
+    .options = compute_options,
+    .run = compute_run,
 };

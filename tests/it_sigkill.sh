@@ -1,0 +1,92 @@
+#!/bin/sh
+# Safety: SIGKILL of `isobench run` mid-trial, then a new start: no tenant,
+# state directory or cgroup of the killed run remains, and its finished
+# trials are still in its results.db. SIGINT: the run stops cleanly with
+# exit 130, keeps its trials, writes its report, leaves nothing.
+. "$TESTS_SRCDIR/lib.sh"
+need_root
+cd "$WORK" || exit 1
+cat >long.ini <<'INI'
+[global]
+reps = 20
+duration = 0.6
+warmup = 0.1
+aggressor_warmup = 0.1
+[config native]
+backend = native
+[scenario hog]
+resource = cpu
+victim = cpu.compute
+aggressor = cpu.hog
+placements = shared, split
+INI
+
+# wait_trials DIR N: until results.db holds N trials (at most 60 s)
+wait_trials() {
+	i=0
+	while [ $i -lt 600 ]; do
+		c=$(sqlite3 "$1/results.db" "select count(*) from trial" 2>/dev/null || echo 0)
+		[ "${c:-0}" -ge "$2" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+"$ISOBENCH" run long.ini --out k1 >/dev/null 2>k1.err &
+pid=$!
+check "first run records trials" wait_trials k1 3
+sleep 0.3 # mid-trial: tenants are running now
+state=$(ls "$ISOBENCH_STATE_DIR")
+tenants=$(awk '{print $1}' "$ISOBENCH_STATE_DIR/$state/tenants" 2>/dev/null)
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+before=$(q k1 "select count(*) from trial")
+check "tenants were recorded ($(echo $tenants | wc -w))" [ -n "$tenants" ]
+sleep 0.2
+left=""
+for t in $tenants; do alive "$t" && left="$left $t"; done
+check "no tenant outlives the killed harness (PR_SET_PDEATHSIG)${left:+: alive$left}" [ -z "$left" ]
+check "the killed run's state directory is still there before a new start" [ -d "$ISOBENCH_STATE_DIR/$state" ]
+
+# A new start cleans up what the killed run left.
+cat >tiny.ini <<'INI'
+[global]
+reps = 1
+duration = 0.2
+warmup = 0.05
+aggressor_warmup = 0.05
+[config native]
+backend = native
+[scenario hog]
+resource = cpu
+victim = cpu.compute
+aggressor = null
+placements = shared
+INI
+"$ISOBENCH" run tiny.ini --out k2 >/dev/null 2>k2.err; rc=$?
+check "a new start runs (exit $rc)" [ "$rc" = 0 ]
+check "and says it removed leftovers" grep -q "removed .* leftovers of earlier campaigns" k2.err
+check "the killed run's state directory is gone" [ ! -d "$ISOBENCH_STATE_DIR/$state" ]
+check "its cgroups are gone" no_leftovers "$state"
+check "its finished trials are kept ($before)" [ "$(q k1 "select count(*) from trial where status='ok'")" -ge 3 ]
+check "none lost: still $before" [ "$(q k1 "select count(*) from trial")" = "$before" ]
+check "it is marked interrupted" [ "$(q k1 "select status from campaign")" = interrupted ]
+check "no stray journal or temp file beside results.db" [ "$(ls k1)" = "results.db" ]
+check "its report can still be written" "$ISOBENCH" report k1 --quiet
+
+# SIGINT: a clean stop.
+"$ISOBENCH" run long.ini --out i1 >/dev/null 2>i1.err &
+pid=$!
+wait_trials i1 2
+sleep 0.3
+state=$(ls "$ISOBENCH_STATE_DIR")
+kill -INT "$pid"
+wait "$pid"; rc=$?
+check "SIGINT exits 130 ($rc)" [ "$rc" = 130 ]
+check "the interrupted campaign keeps its trials" [ "$(q i1 "select count(*) from trial")" -ge 2 ]
+check "and is marked interrupted" [ "$(q i1 "select status from campaign")" = interrupted ]
+check "its report is written" [ -s i1/report.md ]
+check "nothing left behind after SIGINT" no_leftovers "$state"
+check "no isobench tenant of this test is running" sh -c "! pgrep -f 'isobench agent cpu' >/dev/null || ! pgrep -f 'isobench agent cpu' | xargs -r ps -o args= -p | grep -q long"
+done_testing

@@ -1,0 +1,43 @@
+# TAP helpers for the integration tests: they run the real binaries and
+# assert on what a user sees (exit codes, files, results, leftovers).
+n=0
+fails=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $1"; fails=$((fails + 1)); }
+# check DESCRIPTION COMMAND...: ok if the command succeeds
+check() {
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+skip_all() { echo "1..0 # SKIP $1"; exit 0; }
+done_testing() { echo "1..$n"; [ "$fails" -eq 0 ]; }
+need_root() { [ "$(id -u)" = 0 ] || skip_all "needs root (native backend, cgroups)"; }
+
+: "${ISOBENCH:?run through make check}"
+WORK=$(mktemp -d /tmp/isobench-test.XXXXXX)
+export ISOBENCH_STATE_DIR="$WORK/state"
+trap 'rm -rf "$WORK"' EXIT
+
+# SQL on a campaign's results.db
+q() { sqlite3 "$1/results.db" "$2"; }
+
+# A number from cells.csv: field of the row for scenario/placement/metric
+cell_field() { # dir scenario placement metric column
+	awk -F, -v s="$2" -v p="$3" -v m="$4" -v c="$5" '
+		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+		$4 == s && $5 == p && $6 == m { print $col[c]; exit }' "$1/cells.csv"
+}
+
+# Nothing of campaign $1 may remain: state directory, cgroups, tenant processes.
+no_leftovers() {
+	id=$1
+	[ -z "$(ls -A "$ISOBENCH_STATE_DIR" 2>/dev/null)" ] || { echo "# state left: $(ls "$ISOBENCH_STATE_DIR")"; return 1; }
+	for d in /sys/fs/cgroup/memory /sys/fs/cgroup/pids /sys/fs/cgroup; do
+		[ ! -e "$d/isobench-$id" ] || { echo "# cgroup left: $d/isobench-$id"; return 1; }
+	done
+	return 0
+}
+
+# Is a process with this pid alive (and not a zombie)?
+alive() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }

@@ -1,1 +1,216 @@
-int main(void){return 0;}
+/*
+ * Suite files: every malformed input in one table with the exact file:line
+ * message it must get; a good file parses to what it says; command-line
+ * overrides apply and reject bad values.
+ */
+#include "config.h"
+#include "harness/harness.h"
+#include "unit.h"
+
+#include <stdlib.h>
+
+#define OKCFG "[config native]\nbackend = native\n"
+#define OKSC  "[scenario s]\nresource = cpu\nvictim = cpu.compute\naggressor = cpu.hog\n"
+
+static const struct {
+	const char *text;
+	const char *message;
+} bad[] = {
+    {"reps = 3\n" OKCFG OKSC, "t.ini:1: key 'reps' outside any section"},
+    {"[global\nreps = 3\n", "t.ini:1: section header is not closed: '[global'"},
+    {"[global] x\n", "t.ini:1: section header is not closed: '[global] x'"},
+    {"[jobs]\n",
+     "t.ini:1: unknown section '[jobs]' (expected [global], [config NAME] or [scenario NAME])"},
+    {"[config]\n", "t.ini:1: [config] needs a name"},
+    {"[config a b]\n",
+     "t.ini:1: [config a b]: a name is at most 63 letters, digits, '.', '_' or '-'"},
+    {"[global]\nreps\n", "t.ini:2: line is not KEY = VALUE: 'reps'"},
+    {"[global]\n= 3\n", "t.ini:2: missing key before '='"},
+    {"[global]\nreps =\n", "t.ini:2: reps: empty value"},
+    {"[global]\nreps = three\n", "t.ini:2: reps: 'three' is not an integer in [1, 1000]"},
+    {"[global]\nreps = 0\n", "t.ini:2: reps: '0' is not an integer in [1, 1000]"},
+    {"[global]\nduration = -1\n", "t.ini:2: duration: '-1' is not a number in (0, 3600]"},
+    {"[global]\nduration = 0\n", "t.ini:2: duration: '0' is not a number in (0, 3600]"},
+    {"[global]\nwarmup = 1e9\n", "t.ini:2: warmup: '1e9' is not a number in [0, 600]"},
+    {"[global]\nthresholds = 0.1,0.05,0.4,0.8\n",
+     "t.ini:2: thresholds: '0.1,0.05,0.4,0.8' must be 4 increasing numbers in (0, 1]"},
+    {"[global]\nthresholds = 0.1,0.2\n",
+     "t.ini:2: thresholds: '0.1,0.2' must be 4 increasing numbers in (0, 1]"},
+    {"[global]\nfrobnicate = 1\n", "t.ini:2: unknown key 'frobnicate' in [global]"},
+    {"[global]\nreps = 2\nreps = 3\n",
+     "t.ini:3: duplicate key 'reps' in [global] (first at line 2)"},
+    {"[config a]\nbackend = kvm9\n",
+     "t.ini:2: backend: unknown backend 'kvm9' (known: null, native)"},
+    {"[config a]\ndescription = x\n" OKSC, "t.ini:1: [config a] needs 'backend'"},
+    {"[config a]\nbackend = native\nrootless = yes\n" OKSC,
+     "t.ini:1: [config a]: unknown key 'rootless' (backend native takes no options)"},
+    {OKCFG "[config native]\nbackend = null\n",
+     "t.ini:3: duplicate section [config native] (first at line 1)"},
+    {OKCFG "[scenario s]\nresource = gpu\n",
+     "t.ini:4: resource: unknown resource 'gpu' (known: cpu, memory, disk, network, pids, cache)"},
+    {OKCFG "[scenario s]\nvictim = cpu.nope\n",
+     "t.ini:4: victim: unknown stressor 'cpu.nope' (see 'isobench list stressors')"},
+    {OKCFG "[scenario s]\nvictim = cpu.hog\n",
+     "t.ini:4: victim: stressor 'cpu.hog' cannot be a victim"},
+    {OKCFG "[scenario s]\naggressor = cpu.compute\n",
+     "t.ini:4: aggressor: stressor 'cpu.compute' cannot be an aggressor"},
+    {OKCFG "[scenario s]\nintensity = 101\n",
+     "t.ini:4: intensity: '101' is not a number in [0, 100]"},
+    {OKCFG "[scenario s]\nplacements = shared, far\n",
+     "t.ini:4: placements: unknown placement 'far' (known: shared, split, smt, core, llc, numa, package)"},
+    {OKCFG "[scenario s]\nvictim.unit = 5\n",
+     "t.ini:4: victim.unit: set 'victim' before its options"},
+    {OKCFG OKSC "victim.unit = 5\n",
+     "t.ini:7: victim.unit: stressor cpu.compute: option unit: 5 is outside [100, 1e+09]"},
+    {OKCFG OKSC "aggressor.threads = many\n",
+     "t.ini:7: aggressor.threads: stressor cpu.hog: option threads: 'many' is not a number"},
+    {OKCFG OKSC "aggressor.color = red\n",
+     "t.ini:7: aggressor.color: stressor cpu.hog has no option 'color'"},
+    {OKCFG OKSC "grade = ops_per_s, lat_p90_ns\n",
+     "t.ini:7: grade: cpu.compute has no metric 'lat_p90_ns' (see 'isobench list stressors')"},
+    {OKCFG "[scenario s]\nresource = cpu\nvictim = cpu.compute\n",
+     "t.ini:3: [scenario s] needs 'aggressor'"},
+    {OKCFG "[scenario s]\nresource = memory\nvictim = cpu.compute\naggressor = null\n",
+     "t.ini:3: [scenario s]: cpu.compute is a cpu stressor, not memory"},
+    {OKCFG, "t.ini: no [scenario NAME] section: nothing to run"},
+    {OKSC, "t.ini: no [config NAME] section: nothing to run"},
+    {"", "t.ini: no [config NAME] section: nothing to run"},
+};
+
+static void test_malformed_table(void **state)
+{
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct isb_suite *s = malloc(sizeof(*s));
+		struct isb_err err = {0};
+		isb_suite_defaults(s);
+		int r = isb_suite_parse(s, "t.ini", bad[i].text, &err);
+		if (r >= 0 || strcmp(err.msg, bad[i].message))
+			fail_msg("case %zu: got %d '%s'\n  expected '%s'", i, r, err.msg,
+				 bad[i].message);
+		free(s);
+	}
+}
+
+static void test_good_file(void **state)
+{
+	struct isb_suite *s = malloc(sizeof(*s));
+	struct isb_err err = {0};
+	const char *text =
+	    "; comment\n# another\n[global]\nreps = 3\nduration = 1.5\nseed = 99\n"
+	    "thresholds = 0.1, 0.2, 0.3, 0.9\n\n" OKCFG "[config nul]\nbackend = null\n" OKSC
+	    "intensity = 50\nplacements = shared\n"
+	    "aggressor.threads = 2\ngrade = ops_per_s,lat_p99_ns\n";
+	isb_suite_defaults(s);
+	assert_int_equal(isb_suite_parse(s, "g.ini", text, &err), 0);
+	assert_int_equal(s->reps, 3);
+	assert_close(s->duration, 1.5, 0);
+	assert_int_equal(s->seed, 99);
+	assert_close(s->thresholds[3], 0.9, 0);
+	assert_int_equal(s->nconfigs, 2);
+	assert_string_equal(s->configs[1].backend, "null");
+	assert_int_equal(s->nscenarios, 1);
+	assert_close(s->scenarios[0].intensity, 50, 0);
+	assert_int_equal(s->scenarios[0].nplacements, 1);
+	assert_string_equal(s->scenarios[0].aopts[0], "threads=2");
+	assert_string_equal(s->scenarios[0].grade, "ops_per_s,lat_p99_ns");
+
+	struct isb_overrides o = {.reps = 7,
+				  .duration = 0.25,
+				  .seed_set = true,
+				  .seed = 5,
+				  .backends = "null",
+				  .placements = "split,shared"};
+	assert_int_equal(isb_suite_override(s, &o, &err), 0);
+	assert_int_equal(s->reps, 7);
+	assert_close(s->duration, 0.25, 0);
+	assert_int_equal(s->seed, 5);
+	assert_int_equal(s->nconfigs, 1);
+	assert_string_equal(s->configs[0].name, "nul");
+	assert_int_equal(s->scenarios[0].nplacements, 2);
+	assert_string_equal(s->scenarios[0].placements[0], "split");
+	free(s);
+}
+
+static void test_override_errors(void **state)
+{
+	static const struct {
+		struct isb_overrides o;
+		const char *message;
+	} cases[] = {
+	    {{.reps = -1, .duration = -1, .backends = "xen"}, "--backends: unknown backend 'xen'"},
+	    {{.reps = -1, .duration = -1, .resources = "gpu"},
+	     "--resources: unknown resource 'gpu'"},
+	    {{.reps = -1, .duration = -1, .resources = "memory"},
+	     "--resources memory: no scenario of o.ini has that resource"},
+	    {{.reps = -1, .duration = -1, .placements = "near"},
+	     "--placements: unknown placement 'near'"},
+	    {{.reps = 0, .duration = -1}, "--reps: 0 is not in [1, 1000]"},
+	    {{.reps = -1, .duration = 7200}, "--duration: 7200 is not in (0, 3600]"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct isb_suite *s = malloc(sizeof(*s));
+		struct isb_err err = {0};
+		isb_suite_defaults(s);
+		assert_int_equal(isb_suite_parse(s, "o.ini", OKCFG OKSC, &err), 0);
+		int r = isb_suite_override(s, &cases[i].o, &err);
+		if (r >= 0 || strcmp(err.msg, cases[i].message))
+			fail_msg("case %zu: got %d '%s', expected '%s'", i, r, err.msg,
+				 cases[i].message);
+		free(s);
+	}
+}
+
+static void test_backend_added_by_override(void **state)
+{
+	struct isb_suite *s = malloc(sizeof(*s));
+	struct isb_err err = {0};
+	isb_suite_defaults(s);
+	assert_int_equal(isb_suite_parse(s, "o.ini", OKCFG OKSC, &err), 0);
+	struct isb_overrides o = {.reps = -1, .duration = -1, .backends = "null"};
+	assert_int_equal(isb_suite_override(s, &o, &err), 0);
+	assert_int_equal(s->nconfigs, 1);
+	assert_string_equal(s->configs[0].backend, "null");
+	free(s);
+}
+
+static void test_shipped_suites_parse(void **state)
+{
+	static const char *const names[] = {"quick", "standard", "aa"};
+	const char *dir = getenv("ISOBENCH_SUITES");
+	if (!dir)
+		skip();
+	for (size_t i = 0; i < 3; i++) {
+		char path[1024];
+		struct isb_suite *s = malloc(sizeof(*s));
+		struct isb_err err = {0};
+		snprintf(path, sizeof(path), "%s/%s.ini", dir, names[i]);
+		isb_suite_defaults(s);
+		if (isb_suite_load(s, path, &err) < 0)
+			fail_msg("%s: %s", path, err.msg);
+		isb_suite_free(s);
+		free(s);
+	}
+}
+
+static void test_missing_file(void **state)
+{
+	struct isb_suite *s = malloc(sizeof(*s));
+	struct isb_err err = {0};
+	isb_suite_defaults(s);
+	assert_true(isb_suite_load(s, "/nonexistent/x.ini", &err) < 0);
+	assert_string_equal(err.msg, "open suite /nonexistent/x.ini: No such file or directory");
+	free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_malformed_table),
+	    cmocka_unit_test(test_good_file),
+	    cmocka_unit_test(test_override_errors),
+	    cmocka_unit_test(test_backend_added_by_override),
+	    cmocka_unit_test(test_shipped_suites_parse),
+	    cmocka_unit_test(test_missing_file),
+	};
+	ISB_RUN_TESTS(tests);
+}

@@ -1,0 +1,55 @@
+#!/bin/sh
+# A victim that fails is recorded as failed with its cause and grades 0,
+# never as a number: killed, timed out, non-zero exit. A stand-in agent
+# (ISOBENCH_AGENT) misbehaves on purpose; the aggressor is the real one.
+. "$TESTS_SRCDIR/lib.sh"
+need_root
+cd "$WORK" || exit 1
+cat >fake-agent <<EOF2
+#!/bin/sh
+# argv: STRESSOR --role=ROLE ...
+case "\$2" in --role=aggressor) exec "$ISOBENCH_AGENT_BIN" "\$@" ;; esac
+echo '{"event":"ready","stressor":"'"\$1"'","role":"victim","pid":'\$\$'}'
+read go
+case "\$FAKE_MODE" in
+kill) kill -KILL \$\$ ;;
+hang) sleep 600 ;;
+exit) echo '{"event":"error","message":"disk on fire"}'; exit 5 ;;
+garbage) echo 'this is not json'; exit 0 ;;
+esac
+EOF2
+chmod +x fake-agent
+cat >f.ini <<'INI'
+[global]
+reps = 2
+duration = 0.3
+warmup = 0.05
+aggressor_warmup = 0.05
+grace = 1
+[config native]
+backend = native
+[scenario s]
+resource = cpu
+victim = cpu.compute
+aggressor = null
+placements = shared
+INI
+for mode in kill hang exit garbage; do
+	FAKE_MODE=$mode ISOBENCH_AGENT="$WORK/fake-agent" "$ISOBENCH" run f.ini --out "c-$mode" >out.txt 2>err.txt; rc=$?
+	check "$mode: the campaign still completes (exit $rc)" [ "$rc" = 0 ]
+	check "$mode: every trial recorded as failed" [ "$(q "c-$mode" "select count(*) from trial where status='failed'")" = 4 ]
+	check "$mode: no metric stored for a failed victim" [ "$(q "c-$mode" "select count(*) from trial where metrics_json is not null")" = 0 ]
+	cause=$(q "c-$mode" "select cause from trial limit 1")
+	case $mode in
+	kill) want="killed by signal 9" ;;
+	hang) want="timed out" ;;
+	exit) want="disk on fire" ;;
+	garbage) want="not JSON" ;;
+	esac
+	check "$mode: the cause says '$want' ($cause)" sh -c "echo '$cause' | grep -q '$want'"
+	check "$mode: the cell grades 0" sh -c "grep -q '^| native | native | cpu | s | shared | \*\*0\*\* none' c-$mode/report.md"
+	check "$mode: the report lists the failed trials" grep -q "^- trial 1 " "c-$mode/report.md"
+	id=$(q "c-$mode" "select id from campaign")
+	check "$mode: nothing left behind" no_leftovers "$id"
+done
+done_testing
