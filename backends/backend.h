@@ -23,17 +23,18 @@ enum isb_class {
 const char *isb_class_name(enum isb_class c);
 
 /* The taxonomy's leaves, as bits (TAXONOMY.md ids). */
-#define ISB_LEAVES(X)                                                                              \
-	X(HV_TYPE1)                                                                                \
-	X(HV_TYPE2)                                                                                \
-	X(HV_FULL) X(HV_PARA) X(HV_HWA) X(CT_NS) X(CT_CGROUPS) X(CT_CAPS) X(SB_PTRACE)             \
-	    X(SB_SECCOMP) X(SB_SUD)
+/* clang-format off */
+#define ISB_LEAVES(X) \
+	X(HV_TYPE1) X(HV_TYPE2) X(HV_FULL) X(HV_PARA) X(HV_HWA) \
+	X(CT_NS) X(CT_CGROUPS) X(CT_CAPS) \
+	X(SB_PTRACE) X(SB_SECCOMP) X(SB_SUD)
 enum {
 #define X(l) ISB_LEAF_BIT_##l,
 	ISB_LEAVES(X)
 #undef X
-	    ISB_LEAF__COUNT
+	ISB_LEAF__COUNT
 };
+/* clang-format on */
 #define ISB_LEAF(l) (1u << ISB_LEAF_BIT_##l)
 /* "CT_NS,CT_CGROUPS" or "" into buf. */
 const char *isb_leaves_str(unsigned leaves, char *buf, size_t size);
