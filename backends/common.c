@@ -161,7 +161,10 @@ int isb_proc_spawn(struct isb_config *c, const struct isb_tenant_spec *spec, str
 			execv(argv[0], argv);
 			child_fail(argv[0]);
 		}
-		_exit(isb_agent_main(argc, argv + (c->agent_is_isobench ? 1 : 0)) & 0xff);
+		int shift = c->agent_is_isobench ? 1 : 0; /* drop "isobench" before "agent" */
+		int code = isb_agent_main(argc - shift, argv + shift);
+		fflush(NULL);
+		_exit(code & 0xff);
 	}
 	setpgid(pid, pid); /* also here: no race with a kill of the group */
 	close(inp[0]);

@@ -62,18 +62,20 @@ int isb_event_parse(const char *line, struct isb_event *ev, struct isb_err *err)
 			    !(json_object_is_type(f, want) ||
 			      (want == json_type_double &&
 			       json_object_is_type(f, json_type_int)))) {
-				json_object_put(o);
-				return isb_errf(err, EPROTO,
-						"agent \"%s\" event lacks %s field \"%s\"", name,
-						json_type_to_name(want), events[i].required[k]);
+				int r = isb_errf(err, EPROTO,
+						 "agent \"%s\" event lacks %s field \"%s\"", name,
+						 json_type_to_name(want), events[i].required[k]);
+				json_object_put(o); /* name lives in o */
+				return r;
 			}
 		}
 		ev->type = events[i].type;
 		ev->obj = o;
 		return 0;
 	}
+	int r = isb_errf(err, EPROTO, "unknown agent event \"%s\"", name);
 	json_object_put(o);
-	return isb_errf(err, EPROTO, "unknown agent event \"%s\"", name);
+	return r;
 }
 
 int isb_read_line(struct isb_line_reader *r, uint64_t deadline_ns, char *line, size_t size)

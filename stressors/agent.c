@@ -252,7 +252,7 @@ int isb_agent_main(int argc, char **argv)
 	unsigned role = ISB_ROLE_VICTIM;
 	int c;
 
-	optind = 1;
+	optind = 0; /* full reset: the null backend calls us after the harness used getopt */
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		double *dst = NULL;
 		switch (c) {

@@ -4,7 +4,8 @@
 . "$TESTS_SRCDIR/lib.sh"
 cd "$WORK" || exit 1
 
-check "isobench --help exits 0" "$ISOBENCH" --help >/dev/null
+"$ISOBENCH" --help >help.txt; rc=$?
+check "isobench --help exits 0 and lists the commands" sh -c "[ $rc = 0 ] && grep -q 'run \[SUITE\]' help.txt"
 "$ISOBENCH" frobnicate 2>err.txt; rc=$?
 check "unknown command exits 2" [ "$rc" = 2 ]
 check "unknown command is named" grep -q "unknown command 'frobnicate'" err.txt

@@ -81,6 +81,7 @@ pid=$!
 wait_trials i1 2
 sleep 0.3
 state=$(ls "$ISOBENCH_STATE_DIR")
+tenants=$(awk '{print $1}' "$ISOBENCH_STATE_DIR/$state/tenants" 2>/dev/null)
 kill -INT "$pid"
 wait "$pid"; rc=$?
 check "SIGINT exits 130 ($rc)" [ "$rc" = 130 ]
@@ -88,5 +89,8 @@ check "the interrupted campaign keeps its trials" [ "$(q i1 "select count(*) fro
 check "and is marked interrupted" [ "$(q i1 "select status from campaign")" = interrupted ]
 check "its report is written" [ -s i1/report.md ]
 check "nothing left behind after SIGINT" no_leftovers "$state"
-check "no isobench tenant of this test is running" sh -c "! pgrep -f 'isobench agent cpu' >/dev/null || ! pgrep -f 'isobench agent cpu' | xargs -r ps -o args= -p | grep -q long"
+left=""
+for t in $tenants; do alive "$t" && left="$left $t"; done
+check "tenants of the interrupted run were recorded" [ -n "$tenants" ]
+check "every tenant of the interrupted run is gone${left:+: alive$left}" [ -z "$left" ]
 done_testing
