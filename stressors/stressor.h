@@ -91,7 +91,7 @@ static inline bool isb_should_stop(const struct isb_stressor_args *a, uint64_t e
 /* The agent: argv in, JSON lines out. Returns the process exit code. */
 int isb_agent_main(int argc, char **argv);
 
-/* The fixed unit of CPU work of cpu.compute, shared with bench/. */
+/* The fixed unit of CPU work of cpu.compute. */
 uint64_t isb_cpu_compute_unit(uint64_t iterations, double *facc);
 
 /* Per-unit latency recorder shared by victims: percentiles at the end. */
