@@ -44,7 +44,9 @@ struct cell {
 	char grade_note[160];
 	int worst; /* index of the metric that set the grade, -1 */
 	/* aggressor pressure and counters, as text for the report */
-	char pressure[256];
+	char pressure[512];
+	int agg_died;
+	char agg_died_cause[200];
 	char counters[1024];
 	double startup_ms;
 };
@@ -260,6 +262,11 @@ static void analyse_cell(sqlite3 *db, struct cell *c, const double thr[4], unsig
 			json_object *a = json_tokener_parse(col(s, 4)), *m;
 			if (a && json_object_object_get_ex(a, "metrics", &m))
 				jagg_add(press, &npress, ISB_MAX_AGG, m, true);
+			if (a && json_object_object_get_ex(a, "died", &m)) {
+				if (!c->agg_died++)
+					snprintf(c->agg_died_cause, sizeof(c->agg_died_cause), "%s",
+						 json_object_get_string(m));
+			}
 			json_object_put(a);
 		}
 		json_object *cj = json_tokener_parse(col(s, 5));
@@ -321,6 +328,10 @@ static void analyse_cell(sqlite3 *db, struct cell *c, const double thr[4], unsig
 		o += (size_t)snprintf(c->pressure + o, sizeof(c->pressure) - o, "%s%s=%s",
 				      i ? ", " : "", press[i].key, num);
 	}
+	if (c->agg_died && o < sizeof(c->pressure))
+		snprintf(c->pressure + o, sizeof(c->pressure) - o,
+			 "%saggressor died in %d of %d contended trials (%s)", o ? "; " : "",
+			 c->agg_died, c->ncont_ok, c->agg_died_cause);
 	o = 0;
 	c->counters[0] = 0;
 	for (size_t i = 0; i < nctr && o < sizeof(c->counters); i++) {

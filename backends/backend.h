@@ -57,6 +57,7 @@ struct isb_config {
 	/* Filled by the harness before prepare. */
 	char campaign_id[40];
 	char state_dir[512];	    /* the campaign's own directory for transient files */
+	char scratch_dir[1024];	    /* where tenants put their files (disk stressors) */
 	const char *agent_path;	    /* binary that runs "agent ARGS" */
 	bool agent_is_isobench;	    /* agent_path needs "agent" as argv[1] */
 	uint64_t mem_ceiling_bytes; /* hard ceiling for all tenants together */
@@ -131,6 +132,8 @@ int isb_cgroup_campaign_create(const char *campaign_id, uint64_t mem_max, uint64
 /* Removes every cgroup of this campaign id (or every isobench cgroup if id is NULL
  * and owner_alive says no). Returns how many it removed. */
 int isb_cgroup_campaign_remove(const char *campaign_id);
+/* OOM kills so far in the campaign's cgroup, or -1 where it has none. */
+long isb_cgroup_oom_kills(const char *campaign_id);
 /* Lists campaign ids that have cgroups. */
 int isb_cgroup_list_campaigns(char ids[][40], size_t max);
 

@@ -174,3 +174,20 @@ int isb_cgroup_list_campaigns(char ids[][40], size_t max)
 	}
 	return (int)count;
 }
+
+long isb_cgroup_oom_kills(const char *campaign_id)
+{
+	char path[600], buf[1024];
+	enum isb_cgroup_mode m = isb_cgroup_mode();
+	if (m == ISB_CG_NONE)
+		return -1;
+	if (m == ISB_CG_V2)
+		snprintf(path, sizeof(path), CG_ROOT "/isobench-%s/memory.events", campaign_id);
+	else
+		snprintf(path, sizeof(path), CG_ROOT "/memory/isobench-%s/memory.oom_control",
+			 campaign_id);
+	if (isb_read_file(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	char *p = strstr(buf, "oom_kill ");
+	return p ? strtol(p + 9, NULL, 10) : -1;
+}

@@ -93,6 +93,8 @@ int isb_agent_argv(const struct isb_config *c, const struct isb_tenant_spec *spe
 	ADD("--sample-interval=%.9g", spec->sample_interval_s);
 	for (size_t i = 0; i < spec->nopts; i++)
 		ADD("--opt=%s", spec->opts[i]);
+	if (c->scratch_dir[0])
+		ADD("--scratch=%s", c->scratch_dir);
 #undef ADD
 	argv[argc] = NULL;
 	return (int)argc;

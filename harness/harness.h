@@ -153,6 +153,7 @@ int isb_state_create(const char *id, const char *out_dir, char *dir, size_t size
 		     struct isb_err *err);
 void isb_state_record_pid(pid_t pid);
 void isb_state_remove(const char *dir);
+void isb_remove_tree(const char *path);
 /* Removes what campaigns that are no longer running left; returns items removed. */
 int isb_cleanup_stale(bool verbose);
 

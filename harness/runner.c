@@ -60,6 +60,7 @@ struct tenant_run {
 	bool spawned;
 	uint64_t ready_ns;
 	json_object *result; /* "metrics" of the result event */
+	json_object *info;   /* "info" of the result event, if any */
 	char error[400];
 };
 
@@ -157,6 +158,8 @@ static int tenant_collect(struct tenant_run *tr, uint64_t deadline, json_object 
 		case ISB_EV_RESULT:
 			json_object_object_get_ex(ev.obj, "metrics", &f);
 			tr->result = json_object_get(f);
+			if (json_object_object_get_ex(ev.obj, "info", &g))
+				tr->info = json_object_get(g);
 			json_object_put(ev.obj);
 			return 1;
 		case ISB_EV_ERROR:
@@ -172,13 +175,17 @@ static int tenant_collect(struct tenant_run *tr, uint64_t deadline, json_object 
 	}
 }
 
-static void exit_cause(const struct isb_tenant *t, char *buf, size_t size)
+/* oom_before/after: the campaign cgroup's OOM kill count around the tenant's life. */
+static void exit_cause(const struct isb_tenant *t, long oom_before, long oom_after, char *buf,
+		       size_t size)
 {
-	if (t->term_signal)
+	if (t->term_signal == SIGKILL && oom_before >= 0 && oom_after > oom_before)
+		snprintf(buf, size, "OOM-killed (the campaign cgroup's OOM killer, %ld kill%s)",
+			 oom_after - oom_before, oom_after - oom_before == 1 ? "" : "s");
+	else if (t->term_signal)
 		snprintf(buf, size, "killed by signal %d (%s)%s", t->term_signal,
 			 strsignal(t->term_signal),
-			 t->term_signal == SIGKILL && t->exited ? ": not by isobench (OOM killer?)"
-								: "");
+			 t->term_signal == SIGKILL && t->exited ? ": not by isobench (OOM killer?)" : "");
 	else
 		snprintf(buf, size, "exit code %d", t->exit_code);
 }
@@ -215,6 +222,7 @@ static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char 
 	char status[16] = "ok", cause[600] = "";
 	json_object *samples = json_object_new_array(), *aggj = json_object_new_object();
 	uint64_t started = isb_wall_ns(), t0 = isb_now_ns();
+	long oom0 = isb_cgroup_oom_kills(x->campaign_id), oom1 = oom0;
 	int rc_ret = 0;
 
 	spec_init(&vs, "victim", sc->victim, ISB_ROLE_VICTIM, sc->vopts, sc->nvopts, vopt,
@@ -265,16 +273,17 @@ static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char 
 stop_vic:
 	if (vic.spawned) {
 		rc->c.backend->stop(&vic.t, 2000000000ull);
+		oom1 = isb_cgroup_oom_kills(x->campaign_id);
 		isb_counters_read(&ctr);
 		if (!strcmp(status, "ok") && (vic.t.term_signal || vic.t.exit_code)) {
 			snprintf(status, sizeof(status), "failed");
-			exit_cause(&vic.t, cause, sizeof(cause));
+			exit_cause(&vic.t, oom0, oom1, cause, sizeof(cause));
 		} else if (!strcmp(status, "failed") && !cause[0]) {
-			exit_cause(&vic.t, cause, sizeof(cause));
+			exit_cause(&vic.t, oom0, oom1, cause, sizeof(cause));
 		} else if (!strcmp(status, "failed") && (vic.t.term_signal || vic.t.exit_code)) {
 			size_t n = strlen(cause);
 			snprintf(cause + n, sizeof(cause) - n, " (");
-			exit_cause(&vic.t, cause + n + 2, sizeof(cause) - n - 2);
+			exit_cause(&vic.t, oom0, oom1, cause + n + 2, sizeof(cause) - n - 2);
 			n = strlen(cause);
 			snprintf(cause + n, sizeof(cause) - n, ")");
 		}
@@ -285,15 +294,18 @@ stop_agg:
 		    strcmp(status, "error"))
 			tenant_collect(&agg, isb_now_ns() + 3000000000ull, NULL, "aggressor");
 		rc->c.backend->stop(&agg.t, 1000000000ull);
-		if (agg.result)
+		if (agg.info)
+			json_object_object_add(aggj, "info", json_object_get(agg.info));
+		if (agg.result) {
 			json_object_object_add(aggj, "metrics", json_object_get(agg.result));
-		else if (!strcmp(status, "ok")) {
-			/* The victim's numbers are valid only with a live aggressor beside it. */
-			char ec[128];
-			exit_cause(&agg.t, ec, sizeof(ec));
-			snprintf(status, sizeof(status), "error");
-			snprintf(cause, sizeof(cause), "aggressor gave no result (%s%s%s)",
-				 agg.error, agg.error[0] ? "; " : "", ec);
+		} else {
+			/* The victim met the aggressor until it died: its numbers stand, and the
+			 * report shows the aggressor's death beside them. */
+			char ec[160], msg[600];
+			exit_cause(&agg.t, oom0, isb_cgroup_oom_kills(x->campaign_id), ec, sizeof(ec));
+			snprintf(msg, sizeof(msg), "aggressor gave no result: %s%s%s", agg.error,
+				 agg.error[0] ? "; " : "", ec);
+			json_object_object_add(aggj, "died", json_object_new_string(msg));
 		}
 		if (agg.error[0])
 			json_object_object_add(aggj, "error", json_object_new_string(agg.error));
@@ -309,6 +321,7 @@ stop_agg:
 			      vic.result, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 			: NULL;
 		char *mcopy = mj ? strdup(mj) : NULL;
+		char *icopy = vic.info ? strdup(json_object_to_json_string_ext(vic.info, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)) : NULL;
 		json_object *cj = isb_counters_json(&ctr);
 		char *ccopy = strdup(json_object_to_json_string_ext(
 		    cj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -323,11 +336,12 @@ stop_agg:
 		    x->st, &err,
 		    "INSERT INTO trial(cell_id, kind, rep, seq, status, cause, started_ns, wall_s,"
 		    " victim_startup_ns, aggressor_startup_ns, metrics_json, samples_json,"
-		    " counters_json, aggressor_json) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-		    "itiittidIItttt", cell->id, tr->contended ? "contended" : "baseline",
+		    " counters_json, aggressor_json, info_json) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		    "itiittidIIttttt", cell->id, tr->contended ? "contended" : "baseline",
 		    (long long)tr->rep, (long long)seq, status, cause[0] ? cause : NULL,
 		    (long long)started, (double)(isb_now_ns() - t0) / 1e9, vstart, astart, mcopy,
-		    scopy, ccopy, acopy);
+		    scopy, ccopy, acopy, icopy);
+		free(icopy);
 		free(mcopy);
 		free(ccopy);
 		free(scopy);
@@ -349,6 +363,8 @@ out:
 	isb_counters_close(&ctr);
 	json_object_put(vic.result);
 	json_object_put(agg.result);
+	json_object_put(vic.info);
+	json_object_put(agg.info);
 	json_object_put(samples);
 	json_object_put(aggj);
 	return rc_ret;
@@ -435,7 +451,7 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 	struct ctx x = {.s = s};
 	struct isb_err err = {0};
 	struct isb_topology *topo = NULL;
-	char out[1024], state[700], dbpath[1100];
+	char out[1024], state[700], dbpath[1100], scratch[1100] = "";
 	int ret = ISB_EXIT_ERROR;
 	struct rtrial *trials = NULL;
 	size_t ntrials = 0;
@@ -480,6 +496,11 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 		return ISB_EXIT_ERROR;
 	}
 	state_made = true;
+	snprintf(scratch, sizeof(scratch), "%s/scratch", absout);
+	if (mkdir(scratch, 0700) < 0 && errno != EEXIST) {
+		isb_log("harness", "cannot create %s: %s", scratch, strerror(errno));
+		goto out;
+	}
 	if (isb_topo_load(&topo, NULL, &err) < 0) {
 		isb_log("harness", "%s", err.msg);
 		goto out;
@@ -524,6 +545,7 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 		memcpy(rc->c.opts, sc->opts, sizeof(sc->opts));
 		snprintf(rc->c.campaign_id, sizeof(rc->c.campaign_id), "%s", x.campaign_id);
 		snprintf(rc->c.state_dir, sizeof(rc->c.state_dir), "%s", state);
+		snprintf(rc->c.scratch_dir, sizeof(rc->c.scratch_dir), "%s", scratch);
 		rc->c.agent_path = agent_env ? agent_env : self;
 		rc->c.agent_is_isobench = !agent_env;
 		rc->c.mem_ceiling_bytes = memmax;
@@ -679,8 +701,10 @@ out:
 			x.cfgs[i].c.backend->cleanup(&x.cfgs[i].c);
 	isb_store_close(x.st);
 	x.st = NULL;
-	if (state_made)
+	if (state_made) {
+		isb_remove_tree(scratch);
 		isb_state_remove(state);
+	}
 	isb_topo_free(topo);
 	if (ret != ISB_EXIT_ERROR || access(dbpath, F_OK) == 0) {
 		if (!o->no_report && access(dbpath, F_OK) == 0) {

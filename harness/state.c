@@ -102,7 +102,7 @@ void isb_state_record_pid(pid_t pid)
 		write_pid_line(tenants_fd, pid);
 }
 
-static void remove_tree(const char *path)
+void isb_remove_tree(const char *path)
 {
 	DIR *d = opendir(path);
 	if (d) {
@@ -113,7 +113,7 @@ static void remove_tree(const char *path)
 			char sub[1024];
 			snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
 			if (e->d_type == DT_DIR)
-				remove_tree(sub);
+				isb_remove_tree(sub);
 			else
 				unlink(sub);
 		}
@@ -128,7 +128,7 @@ void isb_state_remove(const char *dir)
 		close(tenants_fd);
 		tenants_fd = -1;
 	}
-	remove_tree(dir);
+	isb_remove_tree(dir);
 }
 
 /* Is the pid in this "pid starttime" line still the same process? */
@@ -171,10 +171,13 @@ static int cleanup_one(const char *dir, const char *id, bool verbose)
 	if (isb_read_file(path, buf, sizeof(buf)) > 0) {
 		char db[1200];
 		snprintf(db, sizeof(db), "%s/results.db", isb_trim(buf));
+		char scratch[1200];
+		snprintf(scratch, sizeof(scratch), "%s/scratch", isb_trim(buf));
+		isb_remove_tree(scratch); /* files of tenants that were killed */
 		if (access(db, F_OK) == 0 && isb_store_mark_interrupted(db) == 0 && verbose)
 			isb_log("cleanup", "campaign %s: %s kept, marked interrupted", id, db);
 	}
-	remove_tree(dir);
+	isb_remove_tree(dir);
 	if (verbose)
 		isb_log("cleanup", "campaign %s: removed %s", id, dir);
 	return removed + 1;

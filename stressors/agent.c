@@ -215,7 +215,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: isobench-agent STRESSOR [--role victim|aggressor] [--duration S]\n"
 		   "         [--warmup S] [--intensity PCT] [--sample-interval S]\n"
-		   "         [--opt NAME=VALUE]... [--go-timeout S]\n"
+		   "         [--opt NAME=VALUE]... [--go-timeout S] [--scratch DIR]\n"
 		   "       isobench-agent --probe | --list | --help\n"
 		   "Runs one stressor and speaks JSON lines: ready, waits for \"go\" on stdin,\n"
 		   "then sample lines and one result. \"stop\" or EOF on stdin ends it early.\n"
@@ -239,6 +239,7 @@ int isb_agent_main(int argc, char **argv)
 	    {"sample-interval", required_argument, NULL, 's'},
 	    {"opt", required_argument, NULL, 'o'},
 	    {"go-timeout", required_argument, NULL, 'g'},
+	    {"scratch", required_argument, NULL, 'S'},
 	    {"probe", no_argument, NULL, 'p'},
 	    {"list", no_argument, NULL, 'l'},
 	    {"help", no_argument, NULL, 'h'},
@@ -250,6 +251,7 @@ int isb_agent_main(int argc, char **argv)
 	size_t nopts = 0;
 	double duration = 1, warmup = 0, intensity = 100, interval = 1, go_timeout = 30;
 	unsigned role = ISB_ROLE_VICTIM;
+	const char *scratch = NULL;
 	int c;
 
 	optind = 0; /* full reset: the null backend calls us after the harness used getopt */
@@ -276,6 +278,9 @@ int isb_agent_main(int argc, char **argv)
 			break;
 		case 'g':
 			dst = &go_timeout;
+			break;
+		case 'S':
+			scratch = optarg;
 			break;
 		case 'o':
 			if (nopts >= ISB_ARRAY_SIZE(opts))
@@ -335,6 +340,7 @@ int isb_agent_main(int argc, char **argv)
 	a.sample_interval_s = interval;
 	a.ncpus = affinity_cpus();
 	a.stop = &stop_flag;
+	a.scratch = scratch;
 	for (size_t i = 0; i < nopts; i++) {
 		char kv[256];
 		snprintf(kv, sizeof(kv), "%s", opts[i]);
@@ -348,7 +354,11 @@ int isb_agent_main(int argc, char **argv)
 			return bad_args(err.msg);
 	}
 
-	char line[512];
+	if (s->prepare && s->prepare(&a, &err) < 0) {
+		emit_error(err.msg);
+		return 1;
+	}
+	char line[4096];
 	snprintf(line, sizeof(line),
 		 "{\"event\":\"ready\",\"stressor\":\"%s\",\"role\":\"%s\",\"pid\":%d,"
 		 "\"ncpus\":%u,\"isobench_version\":\"%s\"}",
@@ -387,7 +397,17 @@ int isb_agent_main(int argc, char **argv)
 				      rep.metrics[i].name, num);
 	}
 	if (o < sizeof(line))
-		snprintf(line + o, sizeof(line) - o, "}}");
+		o += (size_t)snprintf(line + o, sizeof(line) - o, "}");
+	for (size_t i = 0; i < rep.ninfo && o < sizeof(line); i++) {
+		char esc[1000];
+		json_escape(esc, sizeof(esc), rep.info[i].value);
+		o += (size_t)snprintf(line + o, sizeof(line) - o, "%s\"%s\":\"%s\"",
+				      i ? "," : ",\"info\":{", rep.info[i].key, esc);
+	}
+	if (rep.ninfo && o < sizeof(line))
+		o += (size_t)snprintf(line + o, sizeof(line) - o, "}");
+	if (o < sizeof(line))
+		snprintf(line + o, sizeof(line) - o, "}");
 	emit(line);
 	return 0;
 }

@@ -52,6 +52,15 @@ void isb_report_set(struct isb_report *r, const char *name, double value)
 	r->nmetrics++;
 }
 
+void isb_report_info(struct isb_report *r, const char *key, const char *value)
+{
+	if (r->ninfo >= ISB_ARRAY_SIZE(r->info))
+		return;
+	snprintf(r->info[r->ninfo].key, sizeof(r->info[0].key), "%s", key);
+	snprintf(r->info[r->ninfo].value, sizeof(r->info[0].value), "%s", value);
+	r->ninfo++;
+}
+
 void isb_stressor_args_init(const struct isb_stressor *s, struct isb_stressor_args *a)
 {
 	static volatile int never;

@@ -41,6 +41,7 @@ struct isb_stressor_args {
 	unsigned ncpus;		  /* PUs in the tenant's affinity mask */
 	double opt[ISB_MAX_OPTS]; /* by index in stressor->options */
 	volatile int *stop;	  /* set when the harness says stop or stdin closes */
+	const char *scratch;	  /* the campaign's scratch directory for files, or NULL */
 };
 
 /* Where a stressor puts what it measured. */
@@ -51,9 +52,16 @@ struct isb_report {
 		char name[48];
 		double value;
 	} metrics[ISB_MAX_METRICS];
+	/* Words, not numbers: how the work was done (tool versions, job parameters). */
+	size_t ninfo;
+	struct {
+		char key[32];
+		char value[480];
+	} info[4];
 };
 
 void isb_report_set(struct isb_report *r, const char *name, double value);
+void isb_report_info(struct isb_report *r, const char *key, const char *value);
 
 struct isb_stressor {
 	const char *name; /* "cpu.compute" */
@@ -65,6 +73,8 @@ struct isb_stressor {
 	const struct isb_option *options; /* terminated by name == NULL */
 	/* Why it cannot run in this build/host, or NULL. */
 	const char *(*unavailable)(void);
+	/* Optional: work before "ready" (laying out files), so the window measures only the run. */
+	int (*prepare)(const struct isb_stressor_args *, struct isb_err *);
 	int (*run)(const struct isb_stressor_args *, struct isb_report *, struct isb_err *);
 };
 
@@ -93,6 +103,25 @@ int isb_agent_main(int argc, char **argv);
 
 /* The fixed unit of CPU work of cpu.compute. */
 uint64_t isb_cpu_compute_unit(uint64_t iterations, double *facc);
+
+/* fio as the disk engine (stressors/fio.c). */
+struct isb_fio_job {
+	const char *rw;	   /* randread, write, randwrite */
+	unsigned bs_kb;	   /* block size */
+	unsigned iodepth;  /* queue depth */
+	const char *engine; /* psync, libaio */
+	double size_mb;	   /* file size */
+};
+const char *isb_fio_unavailable(void);
+/* The tenant's own file under the scratch directory: <scratch>/<stressor>-<pid>.dat */
+int isb_fio_path(const struct isb_stressor_args *a, const char *stressor, char *buf, size_t size,
+		 struct isb_err *err);
+int isb_fio_layout(const struct isb_stressor_args *a, const char *stressor, double size_mb,
+		   struct isb_err *err);
+int isb_fio_run(const struct isb_stressor_args *a, const char *stressor,
+		const struct isb_fio_job *job, bool write, struct isb_report *r, struct isb_err *err);
+/* Metrics of one direction ("read"/"write") of fio's JSON output; -EIO on a failed job. */
+int isb_fio_parse(const char *json, const char *dir, struct isb_report *r, struct isb_err *err);
 
 /* Per-unit latency recorder shared by victims: percentiles at the end. */
 struct isb_latencies {

@@ -1,0 +1,277 @@
+/*
+ * fio as the disk engine: the disk stressors describe a job, this file lays
+ * out the tenant's own file under the campaign's scratch directory, runs fio
+ * on it with --output-format=json+, stops it with SIGINT when an aggressor is
+ * told to stop (fio then still writes its results), and reads the numbers
+ * with json-c. The file is removed when the run ends; a file a killed tenant
+ * left goes with the scratch directory.
+ */
+#include "config.h"
+#include "stressors/stressor.h"
+
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+const char *isb_fio_unavailable(void)
+{
+	static char why[300];
+	const char *fio = ISB_FIO_PATH;
+	if (strchr(fio, '/'))
+		return access(fio, X_OK) == 0 ? NULL : (snprintf(why, sizeof(why), "fio not found at %s (install fio, or configure --with-fio=PATH)", fio), why);
+	const char *path = getenv("PATH");
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s", path ? path : "/usr/bin:/bin");
+	for (char *save = NULL, *d = strtok_r(dir, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		char p[4200];
+		snprintf(p, sizeof(p), "%s/%s", d, fio);
+		if (access(p, X_OK) == 0)
+			return NULL;
+	}
+	snprintf(why, sizeof(why), "fio not found in PATH (install fio, or configure --with-fio=PATH)");
+	return why;
+}
+
+int isb_fio_path(const struct isb_stressor_args *a, const char *stressor, char *buf, size_t size,
+		 struct isb_err *err)
+{
+	if (!a->scratch || !*a->scratch)
+		return isb_errf(err, 0, "%s needs a scratch directory (--scratch)", stressor);
+	snprintf(buf, size, "%s/%s-%d.dat", a->scratch, stressor, (int)getpid());
+	return 0;
+}
+
+int isb_fio_layout(const struct isb_stressor_args *a, const char *stressor, double size_mb,
+		   struct isb_err *err)
+{
+	char path[1024];
+	if (isb_fio_path(a, stressor, path, sizeof(path), err) < 0)
+		return -EINVAL;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return isb_errf(err, errno, "%s: create %s", stressor, path);
+	/* Real data, not a sparse hole: reads must reach the device. */
+	static char block[1 << 20];
+	uint64_t x = 0x9E3779B97F4A7C15ull;
+	for (size_t i = 0; i < sizeof(block); i += 8) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		memcpy(block + i, &x, 8);
+	}
+	size_t total = (size_t)(size_mb * 1048576.0);
+	for (size_t done = 0; done < total;) {
+		size_t n = total - done < sizeof(block) ? total - done : sizeof(block);
+		ssize_t w = write(fd, block, n);
+		if (w <= 0) {
+			int e = w < 0 ? errno : ENOSPC;
+			close(fd);
+			unlink(path);
+			return isb_errf(err, e, "%s: write %s", stressor, path);
+		}
+		done += (size_t)w;
+	}
+	int r = fdatasync(fd) < 0 ? -errno : 0;
+	close(fd);
+	if (r < 0) {
+		unlink(path);
+		return isb_errf(err, r, "%s: fdatasync %s", stressor, path);
+	}
+	return 0;
+}
+
+static double jnum(json_object *o, const char *a, const char *b, const char *c)
+{
+	json_object *x = o;
+	const char *keys[3] = {a, b, c};
+	for (int i = 0; i < 3 && keys[i]; i++)
+		if (!json_object_object_get_ex(x, keys[i], &x))
+			return NAN;
+	return json_object_get_double(x);
+}
+
+int isb_fio_parse(const char *json, const char *dir, struct isb_report *r, struct isb_err *err)
+{
+	const char *start = json ? strchr(json, '{') : NULL; /* fio may print notes first */
+	if (!start)
+		return isb_errf(err, EIO, "fio wrote no JSON");
+	json_object *o = json_tokener_parse(start), *jobs, *job, *d, *pct;
+	if (!o)
+		return isb_errf(err, EIO, "fio output is not valid JSON");
+	if (!json_object_object_get_ex(o, "jobs", &jobs) || !json_object_is_type(jobs, json_type_array) ||
+	    json_object_array_length(jobs) < 1) {
+		json_object_put(o);
+		return isb_errf(err, EIO, "fio JSON has no jobs");
+	}
+	job = json_object_array_get_idx(jobs, 0);
+	int e = (int)jnum(job, "error", NULL, NULL);
+	if (e) {
+		json_object_put(o);
+		return isb_errf(err, EIO, "fio job failed with error %d (%s)", e, strerror(e));
+	}
+	if (!json_object_object_get_ex(job, dir, &d)) {
+		json_object_put(o);
+		return isb_errf(err, EIO, "fio JSON has no \"%s\" section", dir);
+	}
+	double ios = jnum(d, "total_ios", NULL, NULL);
+	if (!(ios > 0)) {
+		json_object_put(o);
+		return isb_errf(err, EIO, "fio did no %s I/O", dir);
+	}
+	isb_report_set(r, "iops", jnum(d, "iops", NULL, NULL));
+	isb_report_set(r, "bytes_per_s", jnum(d, "bw_bytes", NULL, NULL));
+	static const struct {
+		const char *key, *name;
+	} p[] = {{"50.000000", "lat_p50_ns"}, {"99.000000", "lat_p99_ns"}, {"99.900000", "lat_p999_ns"}};
+	if (json_object_object_get_ex(d, "clat_ns", &pct) &&
+	    json_object_object_get_ex(pct, "percentile", &pct)) {
+		for (size_t i = 0; i < ISB_ARRAY_SIZE(p); i++) {
+			json_object *v;
+			if (json_object_object_get_ex(pct, p[i].key, &v))
+				isb_report_set(r, p[i].name, json_object_get_double(v));
+		}
+	}
+	json_object *v;
+	if (json_object_object_get_ex(o, "fio version", &v))
+		isb_report_info(r, "fio", json_object_get_string(v));
+	json_object_put(o);
+	return 0;
+}
+
+/* Appends what a pipe has to a growing buffer; 0 at EOF. */
+static int drain(int fd, char **buf, size_t *len, size_t *cap)
+{
+	if (*len + 65536 > *cap) {
+		size_t nc = *cap ? *cap * 2 : 131072;
+		if (nc > (64u << 20))
+			return -E2BIG;
+		char *nb = realloc(*buf, nc);
+		if (!nb)
+			return -ENOMEM;
+		*buf = nb;
+		*cap = nc;
+	}
+	ssize_t n = read(fd, *buf + *len, *cap - *len - 1);
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN ? 1 : -errno;
+	*len += (size_t)n;
+	(*buf)[*len] = 0;
+	return n > 0;
+}
+
+int isb_fio_run(const struct isb_stressor_args *a, const char *stressor,
+		const struct isb_fio_job *job, bool write, struct isb_report *r, struct isb_err *err)
+{
+	char path[1024], args[16][160], joined[1200] = "";
+	char *argv[20];
+	int n = 0, rc;
+	if (isb_fio_path(a, stressor, path, sizeof(path), err) < 0)
+		return -EINVAL;
+	bool victim = a->role == ISB_ROLE_VICTIM;
+	/* An aggressor runs until told to stop (fio's own limit is its deadline). */
+	double runtime = victim ? a->duration_s : a->warmup_s + a->duration_s;
+	snprintf(args[n++], 160, "--name=%s", stressor);
+	snprintf(args[n++], 160, "--filename=%s", path);
+	snprintf(args[n++], 160, "--size=%.0fM", job->size_mb);
+	snprintf(args[n++], 160, "--rw=%s", job->rw);
+	snprintf(args[n++], 160, "--bs=%uk", job->bs_kb);
+	snprintf(args[n++], 160, "--iodepth=%u", job->iodepth);
+	snprintf(args[n++], 160, "--ioengine=%s", job->engine);
+	snprintf(args[n++], 160, "--direct=1");
+	snprintf(args[n++], 160, "--time_based=1");
+	snprintf(args[n++], 160, "--runtime=%.0fms", runtime * 1000);
+	if (victim && a->warmup_s > 0)
+		snprintf(args[n++], 160, "--ramp_time=%.0fms", a->warmup_s * 1000);
+	snprintf(args[n++], 160, "--randrepeat=0");
+	snprintf(args[n++], 160, "--percentile_list=50:99:99.9");
+	snprintf(args[n++], 160, "--output-format=json+");
+	argv[0] = (char *)ISB_FIO_PATH;
+	size_t o = 0;
+	for (int i = 0; i < n; i++) {
+		argv[i + 1] = args[i];
+		o += (size_t)snprintf(joined + o, sizeof(joined) - o, "%s%s", i ? " " : "", args[i]);
+	}
+	argv[n + 1] = NULL;
+
+	int out[2], errp[2];
+	if (pipe2(out, O_CLOEXEC) < 0)
+		return isb_errf(err, errno, "%s: pipe", stressor);
+	if (pipe2(errp, O_CLOEXEC) < 0) {
+		close(out[0]);
+		close(out[1]);
+		return isb_errf(err, errno, "%s: pipe", stressor);
+	}
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		int devnull = open("/dev/null", O_RDONLY);
+		dup2(devnull, STDIN_FILENO);
+		dup2(out[1], STDOUT_FILENO);
+		dup2(errp[1], STDERR_FILENO);
+		execvp(argv[0], argv);
+		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(out[1]);
+	close(errp[1]);
+	if (pid < 0) {
+		close(out[0]);
+		close(errp[0]);
+		unlink(path);
+		return isb_errf(err, errno, "%s: fork fio", stressor);
+	}
+	char *obuf = NULL, *ebuf = NULL;
+	size_t olen = 0, ocap = 0, elen = 0, ecap = 0;
+	bool oeof = false, eeof = false, signalled = false;
+	uint64_t hard = isb_now_ns() + (uint64_t)((runtime + a->warmup_s + 60) * 1e9);
+	while (!oeof || !eeof) {
+		struct pollfd p[2] = {{.fd = oeof ? -1 : out[0], .events = POLLIN},
+				      {.fd = eeof ? -1 : errp[0], .events = POLLIN}};
+		int pr = poll(p, 2, 50);
+		if (pr > 0 && (p[0].revents & (POLLIN | POLLHUP)) && drain(out[0], &obuf, &olen, &ocap) <= 0)
+			oeof = true;
+		if (pr > 0 && (p[1].revents & (POLLIN | POLLHUP)) && drain(errp[0], &ebuf, &elen, &ecap) <= 0)
+			eeof = true;
+		if (*a->stop && !signalled) {
+			kill(pid, SIGINT); /* fio stops and still reports */
+			signalled = true;
+		}
+		if (isb_now_ns() > hard) {
+			kill(pid, SIGKILL);
+			break;
+		}
+	}
+	close(out[0]);
+	close(errp[0]);
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	unlink(path);
+	rc = isb_fio_parse(obuf, write ? "write" : "read", r, err);
+	if (rc < 0 && ebuf && *ebuf) {
+		/* fio's own words say more than "no JSON". */
+		char first[300];
+		snprintf(first, sizeof(first), "%s", isb_trim(ebuf));
+		char *nl = strchr(first, '\n');
+		if (nl)
+			*nl = 0;
+		size_t l = strlen(err->msg);
+		snprintf(err->msg + l, sizeof(err->msg) - l, ": %s", first);
+	}
+	if (rc == 0)
+		isb_report_info(r, "fio_job", joined);
+	free(obuf);
+	free(ebuf);
+	return rc;
+}
