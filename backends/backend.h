@@ -77,6 +77,7 @@ struct isb_tenant_spec {
 	unsigned role;
 	double duration_s, warmup_s, intensity, sample_interval_s;
 	const char *const *opts; /* NAME=VALUE strings */
+	const char *peer;	 /* HOST:PORT of the peer a network stressor talks to */
 	size_t nopts;
 	bool pinned;
 	cpu_set_t cpus;

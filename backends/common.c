@@ -95,6 +95,8 @@ int isb_agent_argv(const struct isb_config *c, const struct isb_tenant_spec *spe
 		ADD("--opt=%s", spec->opts[i]);
 	if (c->scratch_dir[0])
 		ADD("--scratch=%s", c->scratch_dir);
+	if (spec->peer)
+		ADD("--peer=%s", spec->peer);
 #undef ADD
 	argv[argc] = NULL;
 	return (int)argc;

@@ -39,7 +39,8 @@ enum isb_resource {
 const char *isb_resource_name(enum isb_resource r);
 int isb_resource_parse(const char *s, enum isb_resource *out);
 
-enum { ISB_ROLE_VICTIM = 1u << 0, ISB_ROLE_AGGRESSOR = 1u << 1 };
+/* A peer is the server end a network victim or aggressor talks to. */
+enum { ISB_ROLE_VICTIM = 1u << 0, ISB_ROLE_AGGRESSOR = 1u << 1, ISB_ROLE_PEER = 1u << 2 };
 const char *isb_role_name(unsigned role);
 int isb_role_parse(const char *s, unsigned *out);
 

@@ -63,6 +63,8 @@ const char *isb_role_name(unsigned role)
 		return "victim";
 	case ISB_ROLE_AGGRESSOR:
 		return "aggressor";
+	case ISB_ROLE_PEER:
+		return "peer";
 	case ISB_ROLE_VICTIM | ISB_ROLE_AGGRESSOR:
 		return "victim,aggressor";
 	default:
@@ -76,6 +78,8 @@ int isb_role_parse(const char *s, unsigned *out)
 		*out = ISB_ROLE_VICTIM;
 	else if (strcmp(s, "aggressor") == 0)
 		*out = ISB_ROLE_AGGRESSOR;
+	else if (strcmp(s, "peer") == 0)
+		*out = ISB_ROLE_PEER;
 	else
 		return -EINVAL;
 	return 0;

@@ -59,8 +59,9 @@ struct tenant_run {
 	struct isb_line_reader rd;
 	bool spawned;
 	uint64_t ready_ns;
-	json_object *result; /* "metrics" of the result event */
-	json_object *info;   /* "info" of the result event, if any */
+	json_object *result;	 /* "metrics" of the result event */
+	json_object *info;	 /* "info" of the result event, if any */
+	json_object *ready_info; /* "info" of the ready event (a peer's port) */
 	char error[400];
 };
 
@@ -107,9 +108,15 @@ static int tenant_start(struct ctx *x, struct rconfig *rc, const struct isb_tena
 		if (type == ISB_EV_ERROR && json_object_object_get_ex(ev.obj, "message", &m))
 			snprintf(tr->error, sizeof(tr->error), "%s: %s", spec->label,
 				 json_object_get_string(m));
-		json_object_put(ev.obj);
+		if (type != ISB_EV_READY)
+			json_object_put(ev.obj);
 		if (type == ISB_EV_READY) {
 			tr->ready_ns = isb_now_ns();
+			json_object_put(tr->ready_info);
+			tr->ready_info = NULL;
+			if (json_object_object_get_ex(ev.obj, "info", &m))
+				tr->ready_info = json_object_get(m);
+			json_object_put(ev.obj);
 			return 0;
 		}
 		if (type == ISB_EV_ERROR)
@@ -185,7 +192,8 @@ static void exit_cause(const struct isb_tenant *t, long oom_before, long oom_aft
 	else if (t->term_signal)
 		snprintf(buf, size, "killed by signal %d (%s)%s", t->term_signal,
 			 strsignal(t->term_signal),
-			 t->term_signal == SIGKILL && t->exited ? ": not by isobench (OOM killer?)" : "");
+			 t->term_signal == SIGKILL && t->exited ? ": not by isobench (OOM killer?)"
+								: "");
 	else
 		snprintf(buf, size, "exit code %d", t->exit_code);
 }
@@ -206,6 +214,43 @@ static void spec_init(struct isb_tenant_spec *sp, const char *label, const char 
 	sp->cpus = *cpus;
 }
 
+/* Starts the peer (server end) a network stressor needs, pinned like its client, and
+ * fills addr with where the client finds it. 0, or -1 with pr->error. */
+static int peer_start(struct ctx *x, struct rconfig *rc, const char *stressor, const char *label,
+		      const cpu_set_t *cpus, struct tenant_run *pr, char *addr, size_t size)
+{
+	const struct isb_stressor *st = isb_stressor_find(stressor);
+	struct isb_tenant_spec ps;
+	json_object *port;
+	memset(pr, 0, sizeof(*pr));
+	if (!st || !st->peer)
+		return 0;
+	spec_init(&ps, label, st->peer, ISB_ROLE_PEER, NULL, 0, NULL, cpus);
+	ps.duration_s =
+	    x->s->aggressor_warmup + x->s->warmup + x->s->duration + 2 * x->s->grace + 30;
+	if (tenant_start(x, rc, &ps, pr) < 0 || tenant_go(pr) < 0)
+		return -1;
+	if (!pr->ready_info || !json_object_object_get_ex(pr->ready_info, "port", &port)) {
+		snprintf(pr->error, sizeof(pr->error), "%s: ready without a port", label);
+		return -1;
+	}
+	snprintf(addr, size, "127.0.0.1:%s", json_object_get_string(port));
+	return 0;
+}
+
+static void peer_stop(struct rconfig *rc, struct tenant_run *pr)
+{
+	if (!pr->spawned)
+		return;
+	if (pr->t.in_fd >= 0 && write(pr->t.in_fd, "stop\n", 5) == 5)
+		tenant_collect(pr, isb_now_ns() + 2000000000ull, NULL, "peer");
+	rc->c.backend->stop(&pr->t, 1000000000ull);
+	json_object_put(pr->result);
+	json_object_put(pr->info);
+	json_object_put(pr->ready_info);
+	pr->result = pr->info = pr->ready_info = NULL;
+}
+
 /* One trial. Returns 0 stored, -EINTR interrupted (nothing stored), other <0 store error. */
 static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char *summary,
 		     size_t ssize)
@@ -217,7 +262,8 @@ static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char 
 	struct isb_err err = {0};
 	const char *vopt[ISB_MAX_SOPTS], *aopt[ISB_MAX_SOPTS];
 	struct isb_tenant_spec vs, as;
-	struct tenant_run vic, agg;
+	struct tenant_run vic, agg, vpeer, apeer;
+	char vaddr[64] = "", aaddr[64] = "";
 	struct isb_counters ctr = {0};
 	char status[16] = "ok", cause[600] = "";
 	json_object *samples = json_object_new_array(), *aggj = json_object_new_object();
@@ -239,8 +285,17 @@ static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char 
 	as.sample_interval_s = 0;
 	memset(&agg, 0, sizeof(agg));
 	memset(&vic, 0, sizeof(vic));
+	memset(&vpeer, 0, sizeof(vpeer));
+	memset(&apeer, 0, sizeof(apeer));
 
 	if (tr->contended) {
+		if (peer_start(x, rc, sc->aggressor, "aggressor-peer", &cell->pl.aggressor, &apeer,
+			       aaddr, sizeof(aaddr)) < 0) {
+			snprintf(status, sizeof(status), "error");
+			snprintf(cause, sizeof(cause), "%s", apeer.error);
+			goto stop_agg;
+		}
+		as.peer = aaddr[0] ? aaddr : NULL;
 		if (tenant_start(x, rc, &as, &agg) < 0 || tenant_go(&agg) < 0) {
 			snprintf(status, sizeof(status), "error");
 			snprintf(cause, sizeof(cause), "%s",
@@ -254,6 +309,13 @@ static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char 
 		if (isb_interrupted)
 			goto stop_agg;
 	}
+	if (peer_start(x, rc, sc->victim, "victim-peer", &cell->pl.victim, &vpeer, vaddr,
+		       sizeof(vaddr)) < 0) {
+		snprintf(status, sizeof(status), "error");
+		snprintf(cause, sizeof(cause), "%s", vpeer.error);
+		goto stop_vic;
+	}
+	vs.peer = vaddr[0] ? vaddr : NULL;
 	if (tenant_start(x, rc, &vs, &vic) < 0) {
 		snprintf(status, sizeof(status), "failed");
 		snprintf(cause, sizeof(cause), "%s", vic.error);
@@ -288,6 +350,7 @@ stop_vic:
 			snprintf(cause + n, sizeof(cause) - n, ")");
 		}
 	}
+	peer_stop(rc, &vpeer);
 stop_agg:
 	if (agg.spawned) {
 		if (agg.t.in_fd >= 0 && write(agg.t.in_fd, "stop\n", 5) == 5 &&
@@ -302,7 +365,8 @@ stop_agg:
 			/* The victim met the aggressor until it died: its numbers stand, and the
 			 * report shows the aggressor's death beside them. */
 			char ec[160], msg[600];
-			exit_cause(&agg.t, oom0, isb_cgroup_oom_kills(x->campaign_id), ec, sizeof(ec));
+			exit_cause(&agg.t, oom0, isb_cgroup_oom_kills(x->campaign_id), ec,
+				   sizeof(ec));
 			snprintf(msg, sizeof(msg), "aggressor gave no result: %s%s%s", agg.error,
 				 agg.error[0] ? "; " : "", ec);
 			json_object_object_add(aggj, "died", json_object_new_string(msg));
@@ -310,6 +374,8 @@ stop_agg:
 		if (agg.error[0])
 			json_object_object_add(aggj, "error", json_object_new_string(agg.error));
 	}
+	peer_stop(rc, &apeer);
+	peer_stop(rc, &vpeer); /* when the victim never started */
 	if (isb_interrupted) {
 		rc_ret = -EINTR;
 		goto out;
@@ -321,7 +387,11 @@ stop_agg:
 			      vic.result, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 			: NULL;
 		char *mcopy = mj ? strdup(mj) : NULL;
-		char *icopy = vic.info ? strdup(json_object_to_json_string_ext(vic.info, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)) : NULL;
+		char *icopy =
+		    vic.info
+			? strdup(json_object_to_json_string_ext(
+			      vic.info, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE))
+			: NULL;
 		json_object *cj = isb_counters_json(&ctr);
 		char *ccopy = strdup(json_object_to_json_string_ext(
 		    cj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -365,6 +435,8 @@ out:
 	json_object_put(agg.result);
 	json_object_put(vic.info);
 	json_object_put(agg.info);
+	json_object_put(vic.ready_info);
+	json_object_put(agg.ready_info);
 	json_object_put(samples);
 	json_object_put(aggj);
 	return rc_ret;

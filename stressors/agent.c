@@ -70,9 +70,22 @@ static void agent_sample(struct isb_report *r, uint64_t t_ns, double ops)
 }
 
 /* An aggressor stops at "stop" or end of stdin; a victim only at "stop" (its window is fixed). */
+/* ,"info":{"key":"value",...} from a report's words, if it has any. */
+static void append_info(char *line, size_t size, size_t *o, const struct isb_report *r)
+{
+	for (size_t i = 0; i < r->ninfo && *o < size; i++) {
+		char esc[1000];
+		json_escape(esc, sizeof(esc), r->info[i].value);
+		*o += (size_t)snprintf(line + *o, size - *o, "%s\"%s\":\"%s\"",
+				       i ? "," : ",\"info\":{", r->info[i].key, esc);
+	}
+	if (r->ninfo && *o < size)
+		*o += (size_t)snprintf(line + *o, size - *o, "}");
+}
+
 static void *stdin_watch(void *arg)
 {
-	bool eof_stops = *(const unsigned *)arg == ISB_ROLE_AGGRESSOR;
+	bool eof_stops = *(const unsigned *)arg != ISB_ROLE_VICTIM;
 	char buf[256];
 	size_t have = 0;
 	for (;;) {
@@ -216,6 +229,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: isobench-agent STRESSOR [--role victim|aggressor] [--duration S]\n"
 		   "         [--warmup S] [--intensity PCT] [--sample-interval S]\n"
 		   "         [--opt NAME=VALUE]... [--go-timeout S] [--scratch DIR]\n"
+		   "         [--peer HOST:PORT]\n"
 		   "       isobench-agent --probe | --list | --help\n"
 		   "Runs one stressor and speaks JSON lines: ready, waits for \"go\" on stdin,\n"
 		   "then sample lines and one result. \"stop\" or EOF on stdin ends it early.\n"
@@ -240,6 +254,7 @@ int isb_agent_main(int argc, char **argv)
 	    {"opt", required_argument, NULL, 'o'},
 	    {"go-timeout", required_argument, NULL, 'g'},
 	    {"scratch", required_argument, NULL, 'S'},
+	    {"peer", required_argument, NULL, 'P'},
 	    {"probe", no_argument, NULL, 'p'},
 	    {"list", no_argument, NULL, 'l'},
 	    {"help", no_argument, NULL, 'h'},
@@ -251,7 +266,7 @@ int isb_agent_main(int argc, char **argv)
 	size_t nopts = 0;
 	double duration = 1, warmup = 0, intensity = 100, interval = 1, go_timeout = 30;
 	unsigned role = ISB_ROLE_VICTIM;
-	const char *scratch = NULL;
+	const char *scratch = NULL, *peer = NULL;
 	int c;
 
 	optind = 0; /* full reset: the null backend calls us after the harness used getopt */
@@ -281,6 +296,9 @@ int isb_agent_main(int argc, char **argv)
 			break;
 		case 'S':
 			scratch = optarg;
+			break;
+		case 'P':
+			peer = optarg;
 			break;
 		case 'o':
 			if (nopts >= ISB_ARRAY_SIZE(opts))
@@ -341,6 +359,7 @@ int isb_agent_main(int argc, char **argv)
 	a.ncpus = affinity_cpus();
 	a.stop = &stop_flag;
 	a.scratch = scratch;
+	a.peer = peer;
 	for (size_t i = 0; i < nopts; i++) {
 		char kv[256];
 		snprintf(kv, sizeof(kv), "%s", opts[i]);
@@ -354,15 +373,20 @@ int isb_agent_main(int argc, char **argv)
 			return bad_args(err.msg);
 	}
 
-	if (s->prepare && s->prepare(&a, &err) < 0) {
+	struct isb_report ready = {.sample = agent_sample};
+	if (s->prepare && s->prepare(&a, &ready, &err) < 0) {
 		emit_error(err.msg);
 		return 1;
 	}
 	char line[4096];
-	snprintf(line, sizeof(line),
-		 "{\"event\":\"ready\",\"stressor\":\"%s\",\"role\":\"%s\",\"pid\":%d,"
-		 "\"ncpus\":%u,\"isobench_version\":\"%s\"}",
-		 s->name, isb_role_name(role), (int)getpid(), a.ncpus, PACKAGE_VERSION);
+	size_t o =
+	    (size_t)snprintf(line, sizeof(line),
+			     "{\"event\":\"ready\",\"stressor\":\"%s\",\"role\":\"%s\",\"pid\":%d,"
+			     "\"ncpus\":%u,\"isobench_version\":\"%s\"",
+			     s->name, isb_role_name(role), (int)getpid(), a.ncpus, PACKAGE_VERSION);
+	append_info(line, sizeof(line), &o, &ready);
+	if (o < sizeof(line))
+		snprintf(line + o, sizeof(line) - o, "}");
 	emit(line);
 	int r = wait_go(go_timeout);
 	if (r < 0) {
@@ -385,10 +409,10 @@ int isb_agent_main(int argc, char **argv)
 		emit_error(err.msg[0] ? err.msg : "stressor failed");
 		return 1;
 	}
-	size_t o = (size_t)snprintf(line, sizeof(line),
-				    "{\"event\":\"result\",\"elapsed_ns\":%llu,"
-				    "\"metrics\":{",
-				    (unsigned long long)elapsed);
+	o = (size_t)snprintf(line, sizeof(line),
+			     "{\"event\":\"result\",\"elapsed_ns\":%llu,"
+			     "\"metrics\":{",
+			     (unsigned long long)elapsed);
 	for (size_t i = 0; i < rep.nmetrics && o < sizeof(line); i++) {
 		char num[40] = "null"; /* never a silent zero */
 		if (isfinite(rep.metrics[i].value))
@@ -398,14 +422,7 @@ int isb_agent_main(int argc, char **argv)
 	}
 	if (o < sizeof(line))
 		o += (size_t)snprintf(line + o, sizeof(line) - o, "}");
-	for (size_t i = 0; i < rep.ninfo && o < sizeof(line); i++) {
-		char esc[1000];
-		json_escape(esc, sizeof(esc), rep.info[i].value);
-		o += (size_t)snprintf(line + o, sizeof(line) - o, "%s\"%s\":\"%s\"",
-				      i ? "," : ",\"info\":{", rep.info[i].key, esc);
-	}
-	if (rep.ninfo && o < sizeof(line))
-		o += (size_t)snprintf(line + o, sizeof(line) - o, "}");
+	append_info(line, sizeof(line), &o, &rep);
 	if (o < sizeof(line))
 		snprintf(line + o, sizeof(line) - o, "}");
 	emit(line);

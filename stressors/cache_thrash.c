@@ -13,18 +13,22 @@
 #include <string.h>
 
 static const struct isb_metric thrash_metrics[] = {
-	{.name = "steps_per_s", .unit = "steps/s", .better = ISB_HIGHER,
-	 .help = "cache-missing steps of the walk per second (the pressure achieved)"},
-	{.name = "set_kb", .unit = "KiB", .better = ISB_HIGHER, .help = "working set walked"},
-	{.name = "llc_kb", .unit = "KiB", .better = ISB_HIGHER,
-	 .help = "last-level cache size it believed (0: unknown, fallback used)"},
-	{0},
+    {.name = "steps_per_s",
+     .unit = "steps/s",
+     .better = ISB_HIGHER,
+     .help = "cache-missing steps of the walk per second (the pressure achieved)"},
+    {.name = "set_kb", .unit = "KiB", .better = ISB_HIGHER, .help = "working set walked"},
+    {.name = "llc_kb",
+     .unit = "KiB",
+     .better = ISB_HIGHER,
+     .help = "last-level cache size it believed (0: unknown, fallback used)"},
+    {0},
 };
 
 static const struct isb_option thrash_options[] = {
-	{.name = "size_kb", .def = 0, .min = 0, .max = 1 << 24, .help = "working set; 0 = 2 x LLC"},
-	{.name = "period_ms", .def = 10, .min = 1, .max = 1000, .help = "duty-cycle period"},
-	{0},
+    {.name = "size_kb", .def = 0, .min = 0, .max = 1 << 24, .help = "working set; 0 = 2 x LLC"},
+    {.name = "period_ms", .def = 10, .min = 1, .max = 1000, .help = "duty-cycle period"},
+    {0},
 };
 
 static volatile size_t thrash_sink;
@@ -48,8 +52,7 @@ static unsigned long llc_kb(void)
 	return best;
 }
 
-static int thrash_run(const struct isb_stressor_args *a, struct isb_report *r,
-		      struct isb_err *err)
+static int thrash_run(const struct isb_stressor_args *a, struct isb_report *r, struct isb_err *err)
 {
 	unsigned long llc = llc_kb();
 	unsigned long kb = (unsigned long)a->opt[0];
@@ -106,12 +109,12 @@ static int thrash_run(const struct isb_stressor_args *a, struct isb_report *r,
 }
 
 const struct isb_stressor isb_stressor_cache_thrash = {
-	.name = "cache.thrash",
-	.resource = ISB_RES_CACHE,
-	.roles = ISB_ROLE_AGGRESSOR,
-	.help = "random pointer chase over twice the last-level cache",
-	.intensity_help = "duty cycle: % of each period it walks",
-	.metrics = thrash_metrics,
-	.options = thrash_options,
-	.run = thrash_run,
+    .name = "cache.thrash",
+    .resource = ISB_RES_CACHE,
+    .roles = ISB_ROLE_AGGRESSOR,
+    .help = "random pointer chase over twice the last-level cache",
+    .intensity_help = "duty cycle: % of each period it walks",
+    .metrics = thrash_metrics,
+    .options = thrash_options,
+    .run = thrash_run,
 };

@@ -8,42 +8,51 @@
 #include "stressors/stressor.h"
 
 static const struct isb_metric seqwrite_metrics[] = {
-	{.name = "iops", .unit = "IO/s", .better = ISB_HIGHER, .help = "writes per second achieved"},
-	{.name = "bytes_per_s", .unit = "B/s", .better = ISB_HIGHER,
-	 .help = "write bandwidth achieved (the pressure achieved)"},
-	{.name = "lat_p99_ns", .unit = "ns", .better = ISB_LOWER,
-	 .help = "99th percentile completion latency of its writes"},
-	{0},
+    {.name = "iops", .unit = "IO/s", .better = ISB_HIGHER, .help = "writes per second achieved"},
+    {.name = "bytes_per_s",
+     .unit = "B/s",
+     .better = ISB_HIGHER,
+     .help = "write bandwidth achieved (the pressure achieved)"},
+    {.name = "lat_p99_ns",
+     .unit = "ns",
+     .better = ISB_LOWER,
+     .help = "99th percentile completion latency of its writes"},
+    {0},
 };
 
 static const struct isb_option seqwrite_options[] = {
-	{.name = "size_mb", .def = 512, .min = 1, .max = 1 << 20, .help = "size of the tenant's file"},
-	{.name = "iodepth", .def = 32, .min = 1, .max = 1024, .help = "queue depth at 100 %"},
-	{0},
+    {.name = "size_mb", .def = 512, .min = 1, .max = 1 << 20, .help = "size of the tenant's file"},
+    {.name = "iodepth", .def = 32, .min = 1, .max = 1024, .help = "queue depth at 100 %"},
+    {0},
 };
 
-static int seqwrite_prepare(const struct isb_stressor_args *a, struct isb_err *err)
+static int seqwrite_prepare(const struct isb_stressor_args *a, struct isb_report *ready,
+			    struct isb_err *err)
 {
 	return isb_fio_layout(a, "disk.seqwrite", a->opt[0], err);
 }
 
-static int seqwrite_run(const struct isb_stressor_args *a, struct isb_report *r, struct isb_err *err)
+static int seqwrite_run(const struct isb_stressor_args *a, struct isb_report *r,
+			struct isb_err *err)
 {
 	unsigned qd = (unsigned)(a->opt[1] * a->intensity / 100.0 + 0.5);
-	const struct isb_fio_job job = {.rw = "write", .bs_kb = 1024, .iodepth = qd ? qd : 1,
-					.engine = "libaio", .size_mb = a->opt[0]};
+	const struct isb_fio_job job = {.rw = "write",
+					.bs_kb = 1024,
+					.iodepth = qd ? qd : 1,
+					.engine = "libaio",
+					.size_mb = a->opt[0]};
 	return isb_fio_run(a, "disk.seqwrite", &job, true, r, err);
 }
 
 const struct isb_stressor isb_stressor_disk_seqwrite = {
-	.name = "disk.seqwrite",
-	.resource = ISB_RES_DISK,
-	.roles = ISB_ROLE_AGGRESSOR,
-	.help = "fio: 1 MiB sequential writes, QD32, direct I/O",
-	.intensity_help = "% of the queue depth (iodepth option, 32 by default)",
-	.metrics = seqwrite_metrics,
-	.options = seqwrite_options,
-	.unavailable = isb_fio_unavailable,
-	.prepare = seqwrite_prepare,
-	.run = seqwrite_run,
+    .name = "disk.seqwrite",
+    .resource = ISB_RES_DISK,
+    .roles = ISB_ROLE_AGGRESSOR,
+    .help = "fio: 1 MiB sequential writes, QD32, direct I/O",
+    .intensity_help = "% of the queue depth (iodepth option, 32 by default)",
+    .metrics = seqwrite_metrics,
+    .options = seqwrite_options,
+    .unavailable = isb_fio_unavailable,
+    .prepare = seqwrite_prepare,
+    .run = seqwrite_run,
 };

@@ -26,7 +26,13 @@ const char *isb_fio_unavailable(void)
 	static char why[300];
 	const char *fio = ISB_FIO_PATH;
 	if (strchr(fio, '/'))
-		return access(fio, X_OK) == 0 ? NULL : (snprintf(why, sizeof(why), "fio not found at %s (install fio, or configure --with-fio=PATH)", fio), why);
+		return access(fio, X_OK) == 0
+			   ? NULL
+			   : (snprintf(
+				  why, sizeof(why),
+				  "fio not found at %s (install fio, or configure --with-fio=PATH)",
+				  fio),
+			      why);
 	const char *path = getenv("PATH");
 	char dir[4096];
 	snprintf(dir, sizeof(dir), "%s", path ? path : "/usr/bin:/bin");
@@ -36,7 +42,8 @@ const char *isb_fio_unavailable(void)
 		if (access(p, X_OK) == 0)
 			return NULL;
 	}
-	snprintf(why, sizeof(why), "fio not found in PATH (install fio, or configure --with-fio=PATH)");
+	snprintf(why, sizeof(why),
+		 "fio not found in PATH (install fio, or configure --with-fio=PATH)");
 	return why;
 }
 
@@ -106,8 +113,8 @@ int isb_fio_parse(const char *json, const char *dir, struct isb_report *r, struc
 	json_object *o = json_tokener_parse(start), *jobs, *job, *d, *pct;
 	if (!o)
 		return isb_errf(err, EIO, "fio output is not valid JSON");
-	if (!json_object_object_get_ex(o, "jobs", &jobs) || !json_object_is_type(jobs, json_type_array) ||
-	    json_object_array_length(jobs) < 1) {
+	if (!json_object_object_get_ex(o, "jobs", &jobs) ||
+	    !json_object_is_type(jobs, json_type_array) || json_object_array_length(jobs) < 1) {
 		json_object_put(o);
 		return isb_errf(err, EIO, "fio JSON has no jobs");
 	}
@@ -130,7 +137,8 @@ int isb_fio_parse(const char *json, const char *dir, struct isb_report *r, struc
 	isb_report_set(r, "bytes_per_s", jnum(d, "bw_bytes", NULL, NULL));
 	static const struct {
 		const char *key, *name;
-	} p[] = {{"50.000000", "lat_p50_ns"}, {"99.000000", "lat_p99_ns"}, {"99.900000", "lat_p999_ns"}};
+	} p[] = {
+	    {"50.000000", "lat_p50_ns"}, {"99.000000", "lat_p99_ns"}, {"99.900000", "lat_p999_ns"}};
 	if (json_object_object_get_ex(d, "clat_ns", &pct) &&
 	    json_object_object_get_ex(pct, "percentile", &pct)) {
 		for (size_t i = 0; i < ISB_ARRAY_SIZE(p); i++) {
@@ -168,7 +176,8 @@ static int drain(int fd, char **buf, size_t *len, size_t *cap)
 }
 
 int isb_fio_run(const struct isb_stressor_args *a, const char *stressor,
-		const struct isb_fio_job *job, bool write, struct isb_report *r, struct isb_err *err)
+		const struct isb_fio_job *job, bool write, struct isb_report *r,
+		struct isb_err *err)
 {
 	char path[1024], args[16][160], joined[1200] = "";
 	char *argv[20];
@@ -197,7 +206,8 @@ int isb_fio_run(const struct isb_stressor_args *a, const char *stressor,
 	size_t o = 0;
 	for (int i = 0; i < n; i++) {
 		argv[i + 1] = args[i];
-		o += (size_t)snprintf(joined + o, sizeof(joined) - o, "%s%s", i ? " " : "", args[i]);
+		o +=
+		    (size_t)snprintf(joined + o, sizeof(joined) - o, "%s%s", i ? " " : "", args[i]);
 	}
 	argv[n + 1] = NULL;
 
@@ -239,9 +249,11 @@ int isb_fio_run(const struct isb_stressor_args *a, const char *stressor,
 		struct pollfd p[2] = {{.fd = oeof ? -1 : out[0], .events = POLLIN},
 				      {.fd = eeof ? -1 : errp[0], .events = POLLIN}};
 		int pr = poll(p, 2, 50);
-		if (pr > 0 && (p[0].revents & (POLLIN | POLLHUP)) && drain(out[0], &obuf, &olen, &ocap) <= 0)
+		if (pr > 0 && (p[0].revents & (POLLIN | POLLHUP)) &&
+		    drain(out[0], &obuf, &olen, &ocap) <= 0)
 			oeof = true;
-		if (pr > 0 && (p[1].revents & (POLLIN | POLLHUP)) && drain(errp[0], &ebuf, &elen, &ecap) <= 0)
+		if (pr > 0 && (p[1].revents & (POLLIN | POLLHUP)) &&
+		    drain(errp[0], &ebuf, &elen, &ecap) <= 0)
 			eeof = true;
 		if (*a->stop && !signalled) {
 			kill(pid, SIGINT); /* fio stops and still reports */

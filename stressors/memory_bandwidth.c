@@ -11,17 +11,23 @@
 #include <stdlib.h>
 
 static const struct isb_metric bw_metrics[] = {
-	{.name = "bytes_per_s", .unit = "B/s", .better = ISB_HIGHER,
-	 .help = "triad bandwidth achieved by all threads (the pressure achieved)"},
-	{.name = "threads", .unit = "threads", .better = ISB_HIGHER, .help = "threads run"},
-	{0},
+    {.name = "bytes_per_s",
+     .unit = "B/s",
+     .better = ISB_HIGHER,
+     .help = "triad bandwidth achieved by all threads (the pressure achieved)"},
+    {.name = "threads", .unit = "threads", .better = ISB_HIGHER, .help = "threads run"},
+    {0},
 };
 
 static const struct isb_option bw_options[] = {
-	{.name = "threads", .def = 0, .min = 0, .max = 4096, .help = "0 = one per PU"},
-	{.name = "array_mb", .def = 64, .min = 1, .max = 65536, .help = "size of each of the 3 arrays per thread"},
-	{.name = "period_ms", .def = 10, .min = 1, .max = 1000, .help = "duty-cycle period"},
-	{0},
+    {.name = "threads", .def = 0, .min = 0, .max = 4096, .help = "0 = one per PU"},
+    {.name = "array_mb",
+     .def = 64,
+     .min = 1,
+     .max = 65536,
+     .help = "size of each of the 3 arrays per thread"},
+    {.name = "period_ms", .def = 10, .min = 1, .max = 1000, .help = "duty-cycle period"},
+    {0},
 };
 
 struct bw_thread {
@@ -83,9 +89,12 @@ static int bw_run(const struct isb_stressor_args *a, struct isb_report *r, struc
 	unsigned started = 0;
 	int rc = 0;
 	for (unsigned i = 0; i < n; i++) {
-		t[i] = (struct bw_thread){.a = a, .end_ns = end, .period_ns = period,
-					  .busy_ns = (uint64_t)(a->intensity / 100.0 * (double)period),
-					  .n = (size_t)(a->opt[1] * 1048576.0 / sizeof(double))};
+		t[i] =
+		    (struct bw_thread){.a = a,
+				       .end_ns = end,
+				       .period_ns = period,
+				       .busy_ns = (uint64_t)(a->intensity / 100.0 * (double)period),
+				       .n = (size_t)(a->opt[1] * 1048576.0 / sizeof(double))};
 		int e = pthread_create(&t[i].tid, NULL, bw_main, &t[i]);
 		if (e) {
 			rc = isb_errf(err, e, "memory.bandwidth: thread %u", i + 1);
@@ -99,7 +108,8 @@ static int bw_run(const struct isb_stressor_args *a, struct isb_report *r, struc
 		pthread_join(t[i].tid, NULL);
 		bytes += t[i].bytes;
 		if (t[i].err && !rc)
-			rc = isb_errf(err, t[i].err, "memory.bandwidth: arrays of thread %u", i + 1);
+			rc =
+			    isb_errf(err, t[i].err, "memory.bandwidth: arrays of thread %u", i + 1);
 	}
 	double wall = (double)(isb_now_ns() - t0) / 1e9;
 	free(t);
@@ -111,12 +121,12 @@ static int bw_run(const struct isb_stressor_args *a, struct isb_report *r, struc
 }
 
 const struct isb_stressor isb_stressor_memory_bandwidth = {
-	.name = "memory.bandwidth",
-	.resource = ISB_RES_MEMORY,
-	.roles = ISB_ROLE_AGGRESSOR,
-	.help = "STREAM-triad threads saturating memory bandwidth",
-	.intensity_help = "duty cycle: % of each period every thread streams",
-	.metrics = bw_metrics,
-	.options = bw_options,
-	.run = bw_run,
+    .name = "memory.bandwidth",
+    .resource = ISB_RES_MEMORY,
+    .roles = ISB_ROLE_AGGRESSOR,
+    .help = "STREAM-triad threads saturating memory bandwidth",
+    .intensity_help = "duty cycle: % of each period every thread streams",
+    .metrics = bw_metrics,
+    .options = bw_options,
+    .run = bw_run,
 };

@@ -13,21 +13,31 @@
 #include <sys/mman.h>
 
 static const struct isb_metric bomb_metrics[] = {
-	{.name = "resident_mb", .unit = "MiB", .better = ISB_HIGHER,
-	 .help = "largest resident set it reached (the pressure achieved)"},
-	{.name = "cap_mb", .unit = "MiB", .better = ISB_HIGHER, .help = "the cap it grew toward"},
-	{.name = "grow_mb_per_s", .unit = "MiB/s", .better = ISB_HIGHER,
-	 .help = "how fast it grew to its resident set"},
-	{0},
+    {.name = "resident_mb",
+     .unit = "MiB",
+     .better = ISB_HIGHER,
+     .help = "largest resident set it reached (the pressure achieved)"},
+    {.name = "cap_mb", .unit = "MiB", .better = ISB_HIGHER, .help = "the cap it grew toward"},
+    {.name = "grow_mb_per_s",
+     .unit = "MiB/s",
+     .better = ISB_HIGHER,
+     .help = "how fast it grew to its resident set"},
+    {0},
 };
 
 static const struct isb_option bomb_options[] = {
-	{.name = "fraction", .def = 0.5, .min = 0.01, .max = 0.9,
-	 .help = "cap as a fraction of MemAvailable at start"},
-	{.name = "cap_mb", .def = 0, .min = 0, .max = 1 << 24,
-	 .help = "absolute cap in MiB; 0 = only the fraction"},
-	{.name = "chunk_mb", .def = 64, .min = 1, .max = 4096, .help = "growth step"},
-	{0},
+    {.name = "fraction",
+     .def = 0.5,
+     .min = 0.01,
+     .max = 0.9,
+     .help = "cap as a fraction of MemAvailable at start"},
+    {.name = "cap_mb",
+     .def = 0,
+     .min = 0,
+     .max = 1 << 24,
+     .help = "absolute cap in MiB; 0 = only the fraction"},
+    {.name = "chunk_mb", .def = 64, .min = 1, .max = 4096, .help = "growth step"},
+    {0},
 };
 
 static uint64_t mem_available(void)
@@ -63,8 +73,8 @@ static int bomb_run(const struct isb_stressor_args *a, struct isb_report *r, str
 	long page = 4096;
 	while (!isb_should_stop(a, end)) {
 		if (n < nmax) {
-			void *c = mmap(NULL, chunk, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-				       -1, 0);
+			void *c = mmap(NULL, chunk, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 			if (c == MAP_FAILED) {
 				nmax = n; /* the host said no: hold what we have */
 				continue;
@@ -97,12 +107,12 @@ static int bomb_run(const struct isb_stressor_args *a, struct isb_report *r, str
 }
 
 const struct isb_stressor isb_stressor_memory_bomb = {
-	.name = "memory.bomb",
-	.resource = ISB_RES_MEMORY,
-	.roles = ISB_ROLE_AGGRESSOR,
-	.help = "grows a resident set up to a cap and keeps it hot",
-	.intensity_help = "% of the cap (min of cap_mb and fraction x MemAvailable) to hold",
-	.metrics = bomb_metrics,
-	.options = bomb_options,
-	.run = bomb_run,
+    .name = "memory.bomb",
+    .resource = ISB_RES_MEMORY,
+    .roles = ISB_ROLE_AGGRESSOR,
+    .help = "grows a resident set up to a cap and keeps it hot",
+    .intensity_help = "% of the cap (min of cap_mb and fraction x MemAvailable) to hold",
+    .metrics = bomb_metrics,
+    .options = bomb_options,
+    .run = bomb_run,
 };

@@ -14,26 +14,47 @@
 #include <sys/resource.h>
 
 static const struct isb_metric ws_metrics[] = {
-	{.name = "accesses_per_s", .unit = "accesses/s", .better = ISB_HIGHER, .graded = true,
-	 .help = "random cache-line accesses per second of the window"},
-	{.name = "lat_p50_ns", .unit = "ns", .better = ISB_LOWER, .graded = true,
-	 .help = "median time of one unit (1024 accesses)"},
-	{.name = "lat_p99_ns", .unit = "ns", .better = ISB_LOWER, .graded = false,
-	 .help = "99th percentile time of one unit (reported)"},
-	{.name = "lat_p999_ns", .unit = "ns", .better = ISB_LOWER, .graded = false,
-	 .help = "99.9th percentile time of one unit (reported)"},
-	{.name = "minor_faults", .unit = "faults", .better = ISB_LOWER, .graded = false,
-	 .help = "minor page faults in the window"},
-	{.name = "major_faults", .unit = "faults", .better = ISB_LOWER, .graded = false,
-	 .help = "major page faults in the window (pages that had to be read back)"},
-	{.name = "resident_mb", .unit = "MiB", .better = ISB_HIGHER, .graded = false,
-	 .help = "size of the working set held"},
-	{0},
+    {.name = "accesses_per_s",
+     .unit = "accesses/s",
+     .better = ISB_HIGHER,
+     .graded = true,
+     .help = "random cache-line accesses per second of the window"},
+    {.name = "lat_p50_ns",
+     .unit = "ns",
+     .better = ISB_LOWER,
+     .graded = true,
+     .help = "median time of one unit (1024 accesses)"},
+    {.name = "lat_p99_ns",
+     .unit = "ns",
+     .better = ISB_LOWER,
+     .graded = false,
+     .help = "99th percentile time of one unit (reported)"},
+    {.name = "lat_p999_ns",
+     .unit = "ns",
+     .better = ISB_LOWER,
+     .graded = false,
+     .help = "99.9th percentile time of one unit (reported)"},
+    {.name = "minor_faults",
+     .unit = "faults",
+     .better = ISB_LOWER,
+     .graded = false,
+     .help = "minor page faults in the window"},
+    {.name = "major_faults",
+     .unit = "faults",
+     .better = ISB_LOWER,
+     .graded = false,
+     .help = "major page faults in the window (pages that had to be read back)"},
+    {.name = "resident_mb",
+     .unit = "MiB",
+     .better = ISB_HIGHER,
+     .graded = false,
+     .help = "size of the working set held"},
+    {0},
 };
 
 static const struct isb_option ws_options[] = {
-	{.name = "size_mb", .def = 256, .min = 1, .max = 1 << 20, .help = "working set size"},
-	{0},
+    {.name = "size_mb", .def = 256, .min = 1, .max = 1 << 20, .help = "working set size"},
+    {0},
 };
 
 #define UNIT_ACCESSES 1024
@@ -44,7 +65,8 @@ static int ws_run(const struct isb_stressor_args *a, struct isb_report *r, struc
 {
 	size_t bytes = (size_t)(a->opt[0] * 1024 * 1024);
 	size_t words = bytes / sizeof(uint64_t), lines = bytes / 64;
-	uint64_t *buf = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t *buf =
+	    mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED)
 		return isb_errf(err, errno, "memory.working-set: mmap %zu bytes", bytes);
 	for (size_t i = 0; i < words; i += 512)
@@ -93,7 +115,8 @@ static int ws_run(const struct isb_stressor_args *a, struct isb_report *r, struc
 		isb_lat_free(&lat);
 		return isb_errf(err, 0, "memory.working-set: stopped before the window began");
 	}
-	isb_report_set(r, "accesses_per_s", (double)units * UNIT_ACCESSES * 1e9 / (double)(last - wstart));
+	isb_report_set(r, "accesses_per_s",
+		       (double)units * UNIT_ACCESSES * 1e9 / (double)(last - wstart));
 	isb_lat_report(&lat, r, "lat");
 	isb_lat_free(&lat);
 	isb_report_set(r, "minor_faults", (double)(r1.ru_minflt - r0.ru_minflt));
@@ -104,12 +127,12 @@ static int ws_run(const struct isb_stressor_args *a, struct isb_report *r, struc
 }
 
 const struct isb_stressor isb_stressor_memory_working_set = {
-	.name = "memory.working-set",
-	.resource = ISB_RES_MEMORY,
-	.roles = ISB_ROLE_VICTIM,
-	.help = "a resident working set touched in random order: access rate, latency, faults",
-	.intensity_help = "ignored: a victim always runs flat out",
-	.metrics = ws_metrics,
-	.options = ws_options,
-	.run = ws_run,
+    .name = "memory.working-set",
+    .resource = ISB_RES_MEMORY,
+    .roles = ISB_ROLE_VICTIM,
+    .help = "a resident working set touched in random order: access rate, latency, faults",
+    .intensity_help = "ignored: a victim always runs flat out",
+    .metrics = ws_metrics,
+    .options = ws_options,
+    .run = ws_run,
 };

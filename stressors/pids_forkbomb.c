@@ -15,19 +15,25 @@
 #include <unistd.h>
 
 static const struct isb_metric fb_metrics[] = {
-	{.name = "forks_per_s", .unit = "forks/s", .better = ISB_HIGHER,
-	 .help = "children created per second (the pressure achieved)"},
-	{.name = "live_max", .unit = "processes", .better = ISB_HIGHER,
-	 .help = "most children alive at once"},
-	{.name = "fork_failures", .unit = "failures", .better = ISB_LOWER,
-	 .help = "forks refused (a pids limit held it back)"},
-	{0},
+    {.name = "forks_per_s",
+     .unit = "forks/s",
+     .better = ISB_HIGHER,
+     .help = "children created per second (the pressure achieved)"},
+    {.name = "live_max",
+     .unit = "processes",
+     .better = ISB_HIGHER,
+     .help = "most children alive at once"},
+    {.name = "fork_failures",
+     .unit = "failures",
+     .better = ISB_LOWER,
+     .help = "forks refused (a pids limit held it back)"},
+    {0},
 };
 
 static const struct isb_option fb_options[] = {
-	{.name = "cap", .def = 1000, .min = 1, .max = 100000, .help = "most live children at 100 %"},
-	{.name = "child_ms", .def = 50, .min = 0, .max = 60000, .help = "how long each child lives"},
-	{0},
+    {.name = "cap", .def = 1000, .min = 1, .max = 100000, .help = "most live children at 100 %"},
+    {.name = "child_ms", .def = 50, .min = 0, .max = 60000, .help = "how long each child lives"},
+    {0},
 };
 
 static int fb_run(const struct isb_stressor_args *a, struct isb_report *r, struct isb_err *err)
@@ -78,12 +84,12 @@ static int fb_run(const struct isb_stressor_args *a, struct isb_report *r, struc
 }
 
 const struct isb_stressor isb_stressor_pids_forkbomb = {
-	.name = "pids.forkbomb",
-	.resource = ISB_RES_PIDS,
-	.roles = ISB_ROLE_AGGRESSOR,
-	.help = "a bounded fork bomb: up to a cap of short-lived children, replaced as they exit",
-	.intensity_help = "% of `cap` live children to hold",
-	.metrics = fb_metrics,
-	.options = fb_options,
-	.run = fb_run,
+    .name = "pids.forkbomb",
+    .resource = ISB_RES_PIDS,
+    .roles = ISB_ROLE_AGGRESSOR,
+    .help = "a bounded fork bomb: up to a cap of short-lived children, replaced as they exit",
+    .intensity_help = "% of `cap` live children to hold",
+    .metrics = fb_metrics,
+    .options = fb_options,
+    .run = fb_run,
 };

@@ -12,17 +12,32 @@
 #include <unistd.h>
 
 static const struct isb_metric spawn_metrics[] = {
-	{.name = "spawns_per_s", .unit = "spawns/s", .better = ISB_HIGHER, .graded = true,
-	 .help = "fork+exec+wait cycles per second"},
-	{.name = "lat_p50_ns", .unit = "ns", .better = ISB_LOWER, .graded = true,
-	 .help = "median time of one fork+exec+wait"},
-	{.name = "lat_p99_ns", .unit = "ns", .better = ISB_LOWER, .graded = false,
-	 .help = "99th percentile time of one fork+exec+wait (reported)"},
-	{.name = "lat_p999_ns", .unit = "ns", .better = ISB_LOWER, .graded = false,
-	 .help = "99.9th percentile time of one unit (reported)"},
-	{.name = "fork_failures", .unit = "failures", .better = ISB_LOWER, .graded = false,
-	 .help = "forks refused (EAGAIN: a pids limit reached)"},
-	{0},
+    {.name = "spawns_per_s",
+     .unit = "spawns/s",
+     .better = ISB_HIGHER,
+     .graded = true,
+     .help = "fork+exec+wait cycles per second"},
+    {.name = "lat_p50_ns",
+     .unit = "ns",
+     .better = ISB_LOWER,
+     .graded = true,
+     .help = "median time of one fork+exec+wait"},
+    {.name = "lat_p99_ns",
+     .unit = "ns",
+     .better = ISB_LOWER,
+     .graded = false,
+     .help = "99th percentile time of one fork+exec+wait (reported)"},
+    {.name = "lat_p999_ns",
+     .unit = "ns",
+     .better = ISB_LOWER,
+     .graded = false,
+     .help = "99.9th percentile time of one unit (reported)"},
+    {.name = "fork_failures",
+     .unit = "failures",
+     .better = ISB_LOWER,
+     .graded = false,
+     .help = "forks refused (EAGAIN: a pids limit reached)"},
+    {0},
 };
 
 static int spawn_run(const struct isb_stressor_args *a, struct isb_report *r, struct isb_err *err)
@@ -68,7 +83,8 @@ static int spawn_run(const struct isb_stressor_args *a, struct isb_report *r, st
 	}
 	if (!n || last <= wstart) {
 		isb_lat_free(&lat);
-		return isb_errf(err, 0, "pids.spawn: no spawn completed in the window (%llu forks refused)",
+		return isb_errf(err, 0,
+				"pids.spawn: no spawn completed in the window (%llu forks refused)",
 				(unsigned long long)fails);
 	}
 	isb_report_set(r, "spawns_per_s", (double)n * 1e9 / (double)(last - wstart));
@@ -79,11 +95,11 @@ static int spawn_run(const struct isb_stressor_args *a, struct isb_report *r, st
 }
 
 const struct isb_stressor isb_stressor_pids_spawn = {
-	.name = "pids.spawn",
-	.resource = ISB_RES_PIDS,
-	.roles = ISB_ROLE_VICTIM,
-	.help = "fork+exec+wait of /bin/true: spawn rate and latency",
-	.intensity_help = "ignored: a victim always runs flat out",
-	.metrics = spawn_metrics,
-	.run = spawn_run,
+    .name = "pids.spawn",
+    .resource = ISB_RES_PIDS,
+    .roles = ISB_ROLE_VICTIM,
+    .help = "fork+exec+wait of /bin/true: spawn rate and latency",
+    .intensity_help = "ignored: a victim always runs flat out",
+    .metrics = spawn_metrics,
+    .run = spawn_run,
 };

@@ -42,6 +42,7 @@ struct isb_stressor_args {
 	double opt[ISB_MAX_OPTS]; /* by index in stressor->options */
 	volatile int *stop;	  /* set when the harness says stop or stdin closes */
 	const char *scratch;	  /* the campaign's scratch directory for files, or NULL */
+	const char *peer;	  /* the peer's address "HOST:PORT" for network stressors */
 };
 
 /* Where a stressor puts what it measured. */
@@ -73,8 +74,12 @@ struct isb_stressor {
 	const struct isb_option *options; /* terminated by name == NULL */
 	/* Why it cannot run in this build/host, or NULL. */
 	const char *(*unavailable)(void);
-	/* Optional: work before "ready" (laying out files), so the window measures only the run. */
-	int (*prepare)(const struct isb_stressor_args *, struct isb_err *);
+	/* Optional: work before "ready" (laying out files, binding a port), so the window
+	 * measures only the run; what it puts in ready->info goes out with "ready". */
+	int (*prepare)(const struct isb_stressor_args *, struct isb_report *ready,
+		       struct isb_err *);
+	/* The stressor that serves this one's connections ("net.peer"), or NULL. */
+	const char *peer;
 	int (*run)(const struct isb_stressor_args *, struct isb_report *, struct isb_err *);
 };
 
@@ -106,11 +111,11 @@ uint64_t isb_cpu_compute_unit(uint64_t iterations, double *facc);
 
 /* fio as the disk engine (stressors/fio.c). */
 struct isb_fio_job {
-	const char *rw;	   /* randread, write, randwrite */
-	unsigned bs_kb;	   /* block size */
-	unsigned iodepth;  /* queue depth */
+	const char *rw;	    /* randread, write, randwrite */
+	unsigned bs_kb;	    /* block size */
+	unsigned iodepth;   /* queue depth */
 	const char *engine; /* psync, libaio */
-	double size_mb;	   /* file size */
+	double size_mb;	    /* file size */
 };
 const char *isb_fio_unavailable(void);
 /* The tenant's own file under the scratch directory: <scratch>/<stressor>-<pid>.dat */
@@ -119,9 +124,18 @@ int isb_fio_path(const struct isb_stressor_args *a, const char *stressor, char *
 int isb_fio_layout(const struct isb_stressor_args *a, const char *stressor, double size_mb,
 		   struct isb_err *err);
 int isb_fio_run(const struct isb_stressor_args *a, const char *stressor,
-		const struct isb_fio_job *job, bool write, struct isb_report *r, struct isb_err *err);
+		const struct isb_fio_job *job, bool write, struct isb_report *r,
+		struct isb_err *err);
 /* Metrics of one direction ("read"/"write") of fio's JSON output; -EIO on a failed job. */
 int isb_fio_parse(const char *json, const char *dir, struct isb_report *r, struct isb_err *err);
+
+/* Network helpers (stressors/net.c): connect to args->peer; write or read fully. */
+int isb_net_connect(const struct isb_stressor_args *a, int type, const char *who,
+		    struct isb_err *err);
+int isb_net_write_all(int fd, const void *buf, size_t len);
+int isb_net_read_all(int fd, void *buf, size_t len);
+/* Sleep as needed so that bytes sent since t0 stay under rate bytes/s (0: no cap). */
+void isb_net_pace(uint64_t t0, double bytes, double rate);
 
 /* Per-unit latency recorder shared by victims: percentiles at the end. */
 struct isb_latencies {
