@@ -52,6 +52,7 @@ struct isb_suite {
 	double thresholds[4];
 	unsigned bootstrap;
 	double memory_ceiling; /* fraction of MemAvailable for all tenants */
+	bool test_network;     /* build the campaign's own netns + veth network */
 	uint64_t pids_ceiling;
 	size_t nconfigs, nscenarios;
 	struct isb_suite_config configs[ISB_MAX_CONFIGS];
@@ -156,6 +157,19 @@ void isb_state_remove(const char *dir);
 void isb_remove_tree(const char *path);
 /* Removes what campaigns that are no longer running left; returns items removed. */
 int isb_cleanup_stale(bool verbose);
+
+/* ---- the campaign's test network ---- */
+struct isb_testnet {
+	bool up;
+	char ns[2][64];
+	char link[2][16];
+	char addr[2][20];
+};
+void isb_testnet_names(const char *id, struct isb_testnet *n);
+int isb_testnet_create(const char *id, const char *state_dir, struct isb_testnet *n,
+		       struct isb_err *err);
+int isb_testnet_remove(const char *id); /* returns namespaces removed */
+int isb_testnet_list(char ids[][40], size_t max);
 
 /* ---- host ---- */
 json_object *isb_host_json(struct isb_topology *t);

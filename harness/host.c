@@ -82,7 +82,13 @@ json_object *isb_host_json(struct isb_topology *t)
 #else
 	add_str(v, "hwloc", "unavailable: built --without-hwloc");
 #endif
-	tool_version("fio --version 2>/dev/null", buf, sizeof(buf));
+	char cmd[600];
+	if (isb_fio_unavailable()) {
+		snprintf(buf, sizeof(buf), "unavailable: %s", isb_fio_unavailable());
+	} else {
+		snprintf(cmd, sizeof(cmd), "'%s' --version 2>/dev/null", isb_fio_bin());
+		tool_version(cmd, buf, sizeof(buf));
+	}
 	add_str(v, "fio", buf);
 	json_object_object_add(h, "versions", v);
 	return h;

@@ -521,6 +521,7 @@ static void progress(const struct isb_run_opts *o, unsigned k, unsigned total,
 int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 {
 	struct ctx x = {.s = s};
+	struct isb_testnet net = {0};
 	struct isb_err err = {0};
 	struct isb_topology *topo = NULL;
 	char out[1024], state[700], dbpath[1100], scratch[1100] = "";
@@ -582,6 +583,14 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 		goto out;
 	}
 	isb_log("harness", "campaign %s: results in %s", x.campaign_id, out);
+	if (s->test_network) {
+		if (isb_testnet_create(x.campaign_id, state, &net, &err) < 0) {
+			isb_log("harness", "test network unavailable: %s", err.msg);
+			goto out;
+		}
+		isb_log("harness", "test network: %s (%s) <-> %s (%s)", net.ns[0], net.addr[0],
+			net.ns[1], net.addr[1]);
+	}
 	{
 		json_object *host = isb_host_json(topo);
 		char *settings = settings_json(s);
@@ -773,6 +782,8 @@ out:
 			x.cfgs[i].c.backend->cleanup(&x.cfgs[i].c);
 	isb_store_close(x.st);
 	x.st = NULL;
+	if (net.up)
+		isb_testnet_remove(x.campaign_id);
 	if (state_made) {
 		isb_remove_tree(scratch);
 		isb_state_remove(state);

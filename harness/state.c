@@ -167,6 +167,7 @@ static int cleanup_one(const char *dir, const char *id, bool verbose)
 		}
 	}
 	removed += isb_cgroup_campaign_remove(id);
+	removed += isb_testnet_remove(id);
 	snprintf(path, sizeof(path), "%s/out", dir);
 	if (isb_read_file(path, buf, sizeof(buf)) > 0) {
 		char db[1200];
@@ -199,7 +200,16 @@ int isb_cleanup_stale(bool verbose)
 		}
 		closedir(d);
 	}
-	/* Cgroups whose campaign has no state directory: their owner is gone. */
+	/* Test networks and cgroups whose campaign has no state directory: their owner is gone. */
+	char nids[64][40];
+	int nn = isb_testnet_list(nids, 64);
+	for (int i = 0; i < nn; i++) {
+		char dir[1024];
+		struct stat st;
+		snprintf(dir, sizeof(dir), "%s/%s", root, nids[i]);
+		if (stat(dir, &st) < 0)
+			removed += isb_testnet_remove(nids[i]);
+	}
 	char ids[64][40];
 	int n = isb_cgroup_list_campaigns(ids, 64);
 	for (int i = 0; i < n; i++) {

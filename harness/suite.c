@@ -138,6 +138,10 @@ static int global_key(struct parser *p, struct isb_suite *s, const char *k, cons
 		return parse_num(p, k, v, 0, 0.9, true, &s->memory_ceiling);
 	} else if (!strcmp(k, "pids_ceiling")) {
 		return parse_uint(p, k, v, 16, 1000000, &s->pids_ceiling);
+	} else if (!strcmp(k, "test_network")) {
+		if (strcmp(v, "yes") && strcmp(v, "no"))
+			return PERR(p, "test_network: '%s' is not yes or no", v);
+		s->test_network = !strcmp(v, "yes");
 	} else if (!strcmp(k, "thresholds")) {
 		double t[4];
 		char buf[256], *save = NULL;

@@ -21,10 +21,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+const char *isb_fio_bin(void)
+{
+	const char *env = getenv("ISOBENCH_FIO");
+	return env && *env ? env : ISB_FIO_PATH;
+}
+
 const char *isb_fio_unavailable(void)
 {
 	static char why[300];
-	const char *fio = ISB_FIO_PATH;
+	const char *fio = isb_fio_bin();
 	if (strchr(fio, '/'))
 		return access(fio, X_OK) == 0
 			   ? NULL
@@ -202,7 +208,7 @@ int isb_fio_run(const struct isb_stressor_args *a, const char *stressor,
 	snprintf(args[n++], 160, "--randrepeat=0");
 	snprintf(args[n++], 160, "--percentile_list=50:99:99.9");
 	snprintf(args[n++], 160, "--output-format=json+");
-	argv[0] = (char *)ISB_FIO_PATH;
+	argv[0] = (char *)isb_fio_bin();
 	size_t o = 0;
 	for (int i = 0; i < n; i++) {
 		argv[i + 1] = args[i];

@@ -117,6 +117,7 @@ struct isb_fio_job {
 	const char *engine; /* psync, libaio */
 	double size_mb;	    /* file size */
 };
+const char *isb_fio_bin(void); /* $ISOBENCH_FIO, else the fio configure found */
 const char *isb_fio_unavailable(void);
 /* The tenant's own file under the scratch directory: <scratch>/<stressor>-<pid>.dat */
 int isb_fio_path(const struct isb_stressor_args *a, const char *stressor, char *buf, size_t size,
