@@ -38,10 +38,11 @@ static int run_ip(struct isb_err *err, const char *const argv[])
 		char cmd[300];
 		size_t o = 0;
 		for (int i = 0; argv[i] && o < sizeof(cmd); i++)
-			o += (size_t)snprintf(cmd + o, sizeof(cmd) - o, "%s%s", i ? " " : "", argv[i]);
-		return isb_errf(err, 0, "'%s' failed (exit %d)%s", cmd,
-				WIFEXITED(st) ? WEXITSTATUS(st) : -1,
-				WIFEXITED(st) && WEXITSTATUS(st) == 127 ? ": no ip (install iproute2)" : "");
+			o += (size_t)snprintf(cmd + o, sizeof(cmd) - o, "%s%s", i ? " " : "",
+					      argv[i]);
+		return isb_errf(
+		    err, 0, "'%s' failed (exit %d)%s", cmd, WIFEXITED(st) ? WEXITSTATUS(st) : -1,
+		    WIFEXITED(st) && WEXITSTATUS(st) == 127 ? ": no ip (install iproute2)" : "");
 	}
 	return 0;
 }
@@ -79,12 +80,13 @@ int isb_testnet_create(const char *id, const char *state_dir, struct isb_testnet
 			goto fail;
 		snprintf(cidr[i], sizeof(cidr[i]), "%s/30", n->addr[i]);
 	}
-	const char *veth[] = {"ip", "link", "add", n->link[0], "netns", n->ns[0], "type", "veth",
-			      "peer", "name", n->link[1], "netns", n->ns[1], NULL};
+	const char *veth[] = {"ip",   "link", "add",  n->link[0], "netns", n->ns[0], "type",
+			      "veth", "peer", "name", n->link[1], "netns", n->ns[1], NULL};
 	if (run_ip(err, veth) < 0)
 		goto fail;
 	for (int i = 0; i < 2; i++) {
-		const char *addr[] = {"ip", "-n", n->ns[i], "addr", "add", cidr[i], "dev", n->link[i], NULL};
+		const char *addr[] = {"ip",    "-n",  n->ns[i],	  "addr", "add",
+				      cidr[i], "dev", n->link[i], NULL};
 		const char *up[] = {"ip", "-n", n->ns[i], "link", "set", n->link[i], "up", NULL};
 		const char *lo[] = {"ip", "-n", n->ns[i], "link", "set", "lo", "up", NULL};
 		if (run_ip(err, addr) < 0 || run_ip(err, up) < 0 || run_ip(err, lo) < 0)

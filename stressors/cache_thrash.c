@@ -52,6 +52,15 @@ static unsigned long llc_kb(void)
 	return best;
 }
 
+/* The node k steps along the cycle from node 0. */
+static size_t order_start(const size_t *next, size_t n, size_t k)
+{
+	size_t q = 0;
+	for (size_t i = 0; i < k && i < n; i++)
+		q = next[q];
+	return q;
+}
+
 static int thrash_run(const struct isb_stressor_args *a, struct isb_report *r, struct isb_err *err)
 {
 	unsigned long llc = llc_kb();
@@ -85,12 +94,17 @@ static int thrash_run(const struct isb_stressor_args *a, struct isb_report *r, s
 	uint64_t period = (uint64_t)(a->opt[1] * 1e6);
 	uint64_t busy = (uint64_t)(a->intensity / 100.0 * (double)period);
 	double steps = 0;
-	size_t p = 0;
+	/* Eight walkers spread over the cycle: eight misses in flight at once, as an
+	 * out-of-order core allows, evict far more than one dependent chain. */
+	size_t p[8];
+	for (int w = 0; w < 8; w++)
+		p[w] = order_start(next, n, (size_t)w * (n / 8));
 	while (!isb_should_stop(a, end)) {
 		uint64_t start = isb_now_ns();
 		do {
-			for (int i = 0; i < 4096; i++)
-				p = next[p];
+			for (int i = 0; i < 512; i++)
+				for (int w = 0; w < 8; w++)
+					p[w] = next[p[w]];
 			steps += 4096;
 		} while (isb_now_ns() < start + busy);
 		if (busy < period) {
@@ -100,7 +114,7 @@ static int thrash_run(const struct isb_stressor_args *a, struct isb_report *r, s
 		}
 	}
 	double wall = (double)(isb_now_ns() - t0) / 1e9;
-	thrash_sink += p;
+	thrash_sink += p[0] + p[7];
 	free(next);
 	isb_report_set(r, "steps_per_s", wall > 0 ? steps / wall : 0);
 	isb_report_set(r, "set_kb", (double)kb);

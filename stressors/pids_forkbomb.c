@@ -51,7 +51,8 @@ static int fb_run(const struct isb_stressor_args *a, struct isb_report *r, struc
 				prctl(PR_SET_PDEATHSIG, SIGKILL);
 				if (getppid() != self)
 					_exit(0);
-				isb_sleep_ns(life);
+				if (life)
+					isb_sleep_ns(life);
 				_exit(0);
 			}
 			if (pid < 0) {

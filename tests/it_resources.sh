@@ -13,8 +13,8 @@ check "quick suite on native exits 0" [ "$rc" = 0 ]
 [ "$rc" = 0 ] || sed 's/^/# /' err.txt
 cat out.txt | sed 's/^/# /'
 for r in cpu memory disk network; do
-	n=$(awk -F, -v r="$r" 'NR > 1 && $3 == r && $12 != ""' camp/cells.csv | wc -l)
-	check "$r: graded cells in cells.csv ($n rows)" [ "$n" -gt 0 ]
+	rows=$(awk -F, -v r="$r" 'NR > 1 && $3 == r && $12 != ""' camp/cells.csv | wc -l)
+	check "$r: graded cells in cells.csv ($rows rows)" [ "$rows" -gt 0 ]
 done
 check "every row of cells.csv names its metric" [ "$(awk -F, 'NR > 1 && $6 == ""' camp/cells.csv | wc -l)" = 0 ]
 d=$(cell_field camp disk-seqwrite split lat_p99_ns d)
@@ -24,7 +24,7 @@ check "disk: the fio job parameters are recorded with each trial" [ "$(q camp "s
 check "disk: the aggressor's job parameters too" [ "$(q camp "select count(*) from trial t join cell c on c.id = t.cell_id where c.scenario = 'disk-seqwrite' and t.aggressor_json like '%--rw=write --bs=1024k --iodepth=32%'")" -ge 4 ]
 gs=$(cell_field camp net-rr-flood shared tps cell_grade)
 gp=$(cell_field camp net-rr-flood split tps cell_grade)
-check "network: net.rr grades worse at shared ($gs) than at split ($gp)" [ -n "$gs" ] && [ -n "$gp" ] && [ "$gs" -lt "$gp" ]
+check "network: net.rr grades worse at shared ($gs) than at split ($gp)" [ "${gs:-9}" -lt "${gp:--1}" ]
 check "memory: the bomb's achieved resident set is in the report" grep -q 'resident_mb=' camp/report.md
 check "nothing is left in the scratch directory" [ ! -e camp/scratch ]
 id=$(q camp "select id from campaign")

@@ -1,9 +1,8 @@
 # TAP helpers for the integration tests: they run the real binaries and
 # assert on what a user sees (exit codes, files, results, leftovers).
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; fails=$((fails + 1)); }
+tap_n=0
+ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1"; }
+not_ok() { tap_n=$((tap_n + 1)); echo "not ok $tap_n - $1"; }
 # check DESCRIPTION COMMAND...: ok if the command succeeds
 check() {
 	desc=$1
@@ -11,7 +10,7 @@ check() {
 	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
 }
 skip_all() { echo "1..0 # SKIP $1"; exit 0; }
-done_testing() { echo "1..$n"; }  # failures are counted from the not-ok lines
+done_testing() { echo "1..$tap_n"; }  # failures are counted from the not-ok lines
 need_root() { [ "$(id -u)" = 0 ] || skip_all "needs root (native backend, cgroups)"; }
 
 : "${ISOBENCH:?run through make check}"

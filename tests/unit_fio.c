@@ -89,10 +89,10 @@ static void test_not_json(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_randread),
-		cmocka_unit_test(test_seqwrite),
-		cmocka_unit_test(test_failed_job),
-		cmocka_unit_test(test_not_json),
+	    cmocka_unit_test(test_randread),
+	    cmocka_unit_test(test_seqwrite),
+	    cmocka_unit_test(test_failed_job),
+	    cmocka_unit_test(test_not_json),
 	};
 	ISB_RUN_TESTS(tests);
 }
