@@ -153,6 +153,8 @@ const char *isb_state_root(void);
 int isb_state_create(const char *id, const char *out_dir, char *dir, size_t size,
 		     struct isb_err *err);
 void isb_state_record_pid(pid_t pid);
+/* A file NAME holding VALUE in the campaign's state directory, for cleanup to find. */
+int isb_state_note(const char *dir, const char *name, const char *value);
 void isb_state_remove(const char *dir);
 void isb_remove_tree(const char *path);
 /* Removes what campaigns that are no longer running left; returns items removed. */
@@ -180,6 +182,7 @@ uint64_t isb_mem_available(void);
 struct isb_run_opts {
 	const char *out_dir;  /* NULL: campaigns/<id> */
 	const char *argv_str; /* the command line, recorded */
+	const char *scratch;  /* NULL: <out>/scratch; else a campaign subdirectory in it */
 	bool progress_tty;
 	bool no_report;
 };

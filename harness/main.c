@@ -24,6 +24,8 @@ static const char *const run_help =
     "  --duration S        measure window of every trial, seconds\n"
     "  --seed N            seed of the trial order and the bootstrap\n"
     "  --out DIR           campaign directory (default campaigns/<campaign id>)\n"
+    "  --scratch DIR       where disk stressors put their files (default: the campaign\n"
+    "                      directory); a subdirectory isobench-<id> is made and removed\n"
     "  --no-report         do not write the report at the end\n"
     "Exit: 0 ok, 1 error, 2 bad usage or suite, 130/143 interrupted (finished trials kept).\n";
 
@@ -71,6 +73,7 @@ static int cmd_run(int argc, char **argv)
 	    {"seed", required_argument, NULL, 's'},
 	    {"out", required_argument, NULL, 'o'},
 	    {"no-report", no_argument, NULL, 'N'},
+	    {"scratch", required_argument, NULL, 'S'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -120,6 +123,9 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'N':
 			ro.no_report = true;
+			break;
+		case 'S':
+			ro.scratch = optarg;
 			break;
 		case 'h':
 			fputs(run_help, stdout);

@@ -569,9 +569,15 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 		return ISB_EXIT_ERROR;
 	}
 	state_made = true;
-	snprintf(scratch, sizeof(scratch), "%s/scratch", absout);
-	if (mkdir(scratch, 0700) < 0 && errno != EEXIST) {
+	/* Our own directory, even inside a --scratch the user gave: only it is removed. */
+	if (o->scratch)
+		snprintf(scratch, sizeof(scratch), "%s/isobench-%s", o->scratch, x.campaign_id);
+	else
+		snprintf(scratch, sizeof(scratch), "%s/scratch", absout);
+	if (isb_state_note(state, "scratch", scratch) < 0 ||
+	    (mkdir(scratch, 0700) < 0 && errno != EEXIST)) {
 		isb_log("harness", "cannot create %s: %s", scratch, strerror(errno));
+		scratch[0] = 0;
 		goto out;
 	}
 	if (isb_topo_load(&topo, NULL, &err) < 0) {
@@ -785,7 +791,8 @@ out:
 	if (net.up)
 		isb_testnet_remove(x.campaign_id);
 	if (state_made) {
-		isb_remove_tree(scratch);
+		if (scratch[0])
+			isb_remove_tree(scratch);
 		isb_state_remove(state);
 	}
 	isb_topo_free(topo);

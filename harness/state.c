@@ -96,6 +96,18 @@ int isb_state_create(const char *id, const char *out_dir, char *dir, size_t size
 	return 0;
 }
 
+int isb_state_note(const char *dir, const char *name, const char *value)
+{
+	char path[800];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	ssize_t w = write(fd, value, strlen(value));
+	close(fd);
+	return w == (ssize_t)strlen(value) ? 0 : -EIO;
+}
+
 void isb_state_record_pid(pid_t pid)
 {
 	if (tenants_fd >= 0)
@@ -168,13 +180,20 @@ static int cleanup_one(const char *dir, const char *id, bool verbose)
 	}
 	removed += isb_cgroup_campaign_remove(id);
 	removed += isb_testnet_remove(id);
+	snprintf(path, sizeof(path), "%s/scratch", dir);
+	if (isb_read_file(path, buf, sizeof(buf)) > 0) {
+		/* Only a directory this campaign made: <out>/scratch or <DIR>/isobench-<id>. */
+		char *sd = isb_trim(buf), *base = strrchr(sd, '/'), mine[80];
+		snprintf(mine, sizeof(mine), "isobench-%s", id);
+		if (base && (!strcmp(base + 1, "scratch") || !strcmp(base + 1, mine))) {
+			isb_remove_tree(sd); /* files of tenants that were killed */
+			removed++;
+		}
+	}
 	snprintf(path, sizeof(path), "%s/out", dir);
 	if (isb_read_file(path, buf, sizeof(buf)) > 0) {
 		char db[1200];
 		snprintf(db, sizeof(db), "%s/results.db", isb_trim(buf));
-		char scratch[1200];
-		snprintf(scratch, sizeof(scratch), "%s/scratch", isb_trim(buf));
-		isb_remove_tree(scratch); /* files of tenants that were killed */
 		if (access(db, F_OK) == 0 && isb_store_mark_interrupted(db) == 0 && verbose)
 			isb_log("cleanup", "campaign %s: %s kept, marked interrupted", id, db);
 	}

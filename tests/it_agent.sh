@@ -1,7 +1,7 @@
 #!/bin/sh
 # The agent alone, as it will run inside any tenant: the JSON-lines protocol
 # (ready, the go barrier, samples, result), its exit codes, and that it
-# depends on libc only.
+# depends on libc (and json-c, to read fio's output) only.
 . "$TESTS_SRCDIR/lib.sh"
 AGENT=${ISOBENCH_AGENT_BIN:?}
 cd "$WORK" || exit 1
@@ -35,6 +35,6 @@ echo hello | "$AGENT" cpu.compute >/dev/null; check "a line other than go exits 
 check "'isobench agent' runs the same agent" sh -c "[ $rc = 0 ] && grep -q '\"event\":\"result\"' null.txt"
 "$AGENT" --probe >probe.txt
 check "probe reports namespaces, capabilities, seccomp, tracer and hypervisor bit" sh -c "grep -q '\"namespaces\":{\"cgroup\":[0-9]' probe.txt && grep -q '\"CapEff\"' probe.txt && grep -q '\"Seccomp\"' probe.txt && grep -q '\"TracerPid\":\"0\"' probe.txt && grep -q '\"hypervisor_bit\":[01]' probe.txt"
-libs=$(ldd "$AGENT" | grep -v -E 'linux-vdso|libc\.so|libm\.so|ld-linux|libasan|libubsan|libstdc|libgcc_s|libdl|librt|libpthread' || true)
-check "the agent links libc only (found: ${libs:-nothing else})" [ -z "$libs" ]
+libs=$(ldd "$AGENT" | grep -v -E 'linux-vdso|libc\.so|libm\.so|ld-linux|libasan|libubsan|libstdc|libgcc_s|libdl|librt|libpthread|libjson-c' || true)
+check "the agent links libc and json-c only (found: ${libs:-nothing else})" [ -z "$libs" ]
 done_testing

@@ -93,4 +93,36 @@ left=""
 for t in $tenants; do alive "$t" && left="$left $t"; done
 check "tenants of the interrupted run were recorded" [ -n "$tenants" ]
 check "every tenant of the interrupted run is gone${left:+: alive$left}" [ -z "$left" ]
+# A disk campaign killed mid-trial leaves tenant files in its scratch
+# directory; the next start removes that directory, and only that one.
+if command -v fio >/dev/null; then
+	cat >disk.ini <<'INI'
+[global]
+reps = 10
+duration = 1
+warmup = 0.1
+aggressor_warmup = 0.2
+[config native]
+backend = native
+[scenario d]
+resource = disk
+victim = disk.randread
+victim.size_mb = 16
+aggressor = disk.seqwrite
+aggressor.size_mb = 32
+placements = split
+INI
+	mkdir sc
+	touch sc/users-own-file
+	"$ISOBENCH" run disk.ini --scratch "$WORK/sc" --out d1 >/dev/null 2>d1.err &
+	pid=$!
+	wait_trials d1 1
+	sleep 0.5
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null
+	check "the killed disk campaign left its scratch directory" [ -n "$(ls -d sc/isobench-* 2>/dev/null)" ]
+	"$ISOBENCH" cleanup >/dev/null 2>&1
+	check "cleanup removes the campaign's scratch directory" [ -z "$(ls -d sc/isobench-* 2>/dev/null)" ]
+	check "and leaves the rest of --scratch alone" [ -e sc/users-own-file ]
+fi
 done_testing
