@@ -103,8 +103,10 @@ static int thrash_run(const struct isb_stressor_args *a, struct isb_report *r, s
 		uint64_t start = isb_now_ns();
 		do {
 			for (int i = 0; i < 512; i++)
-				for (int w = 0; w < 8; w++)
+				for (int w = 0; w < 8; w++) {
+					next[p[w] + 1]++; /* dirty the line: its eviction costs a write-back */
 					p[w] = next[p[w]];
+				}
 			steps += 4096;
 		} while (isb_now_ns() < start + busy);
 		if (busy < period) {
