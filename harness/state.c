@@ -203,6 +203,25 @@ static int cleanup_one(const char *dir, const char *id, bool verbose)
 	return removed + 1;
 }
 
+/* Removes what list() finds whose campaign has no state directory under root. */
+static int sweep_orphans(const char *root, const char *what, int (*list)(char ids[][40], size_t),
+			 int (*remove)(const char *id), bool verbose)
+{
+	char ids[64][40];
+	int n = list(ids, 64), removed = 0;
+	for (int i = 0; i < n; i++) {
+		char dir[1024];
+		struct stat st;
+		snprintf(dir, sizeof(dir), "%s/%s", root, ids[i]);
+		if (stat(dir, &st) == 0)
+			continue;
+		removed += remove(ids[i]);
+		if (verbose)
+			isb_log("cleanup", "removed the %s of campaign %s", what, ids[i]);
+	}
+	return removed;
+}
+
 int isb_cleanup_stale(bool verbose)
 {
 	const char *root = isb_state_root();
@@ -220,26 +239,9 @@ int isb_cleanup_stale(bool verbose)
 		closedir(d);
 	}
 	/* Test networks and cgroups whose campaign has no state directory: their owner is gone. */
-	char nids[64][40];
-	int nn = isb_testnet_list(nids, 64);
-	for (int i = 0; i < nn; i++) {
-		char dir[1024];
-		struct stat st;
-		snprintf(dir, sizeof(dir), "%s/%s", root, nids[i]);
-		if (stat(dir, &st) < 0)
-			removed += isb_testnet_remove(nids[i]);
-	}
-	char ids[64][40];
-	int n = isb_cgroup_list_campaigns(ids, 64);
-	for (int i = 0; i < n; i++) {
-		char dir[1024];
-		struct stat st;
-		snprintf(dir, sizeof(dir), "%s/%s", root, ids[i]);
-		if (stat(dir, &st) < 0) {
-			removed += isb_cgroup_campaign_remove(ids[i]);
-			if (verbose)
-				isb_log("cleanup", "removed cgroups of campaign %s", ids[i]);
-		}
-	}
+	removed +=
+	    sweep_orphans(root, "test network", isb_testnet_list, isb_testnet_remove, verbose);
+	removed += sweep_orphans(root, "cgroups", isb_cgroup_list_campaigns,
+				 isb_cgroup_campaign_remove, verbose);
 	return removed;
 }

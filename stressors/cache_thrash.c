@@ -104,7 +104,8 @@ static int thrash_run(const struct isb_stressor_args *a, struct isb_report *r, s
 		do {
 			for (int i = 0; i < 512; i++)
 				for (int w = 0; w < 8; w++) {
-					next[p[w] + 1]++; /* dirty the line: its eviction costs a write-back */
+					next[p[w] + 1]++; /* dirty the line: its eviction costs a
+							     write-back */
 					p[w] = next[p[w]];
 				}
 			steps += 4096;

@@ -66,39 +66,18 @@ static int compute_run(const struct isb_stressor_args *a, struct isb_report *r, 
 {
 	uint64_t iters = (uint64_t)a->opt[0];
 	double facc = 0;
-	struct isb_latencies lat = {0};
-	uint64_t t0 = isb_now_ns();
-	uint64_t wstart = t0 + (uint64_t)(a->warmup_s * 1e9);
-	uint64_t end = wstart + (uint64_t)(a->duration_s * 1e9);
-	uint64_t interval = (uint64_t)(a->sample_interval_s * 1e9);
-	uint64_t ops = 0, next_sample = wstart + interval, last = t0;
-
-	while (!isb_should_stop(a, end)) {
+	struct isb_window w;
+	isb_window_begin(&w, a, 1);
+	while (isb_window_running(&w)) {
 		uint64_t s = isb_now_ns();
 		sink += isb_cpu_compute_unit(iters, &facc);
-		uint64_t e = isb_now_ns();
-		last = e;
-		if (s < wstart)
-			continue;
-		ops++;
-		if (isb_lat_add(&lat, (double)(e - s)) < 0) {
-			isb_lat_free(&lat);
+		if (isb_window_unit(&w, r, s, isb_now_ns()) < 0) {
+			isb_lat_free(&w.lat);
 			return isb_errf(err, ENOMEM, "cpu.compute: latency buffer");
 		}
-		if (interval && e >= next_sample) {
-			r->sample(r, e - wstart, (double)ops);
-			next_sample += interval;
-		}
 	}
-	if (last <= wstart || ops == 0) {
-		isb_lat_free(&lat);
-		return isb_errf(err, 0, "cpu.compute: stopped before the window began");
-	}
-	isb_report_set(r, "ops_per_s", (double)ops * 1e9 / (double)(last - wstart));
-	isb_lat_report(&lat, r, "lat");
-	isb_lat_free(&lat);
 	sink += (uint64_t)facc;
-	return 0;
+	return isb_window_end(&w, r, "ops_per_s", err, "cpu.compute");
 }
 
 const struct isb_stressor isb_stressor_cpu_compute = {

@@ -293,3 +293,35 @@ int isb_fio_run(const struct isb_stressor_args *a, const char *stressor,
 	free(ebuf);
 	return rc;
 }
+
+/* What the disk aggressors share: they differ only in the pattern they write. */
+const struct isb_metric isb_fio_writer_metrics[] = {
+    {.name = "iops", .unit = "IO/s", .better = ISB_HIGHER, .help = "writes per second achieved"},
+    {.name = "bytes_per_s",
+     .unit = "B/s",
+     .better = ISB_HIGHER,
+     .help = "write bandwidth achieved (the pressure achieved)"},
+    {.name = "lat_p99_ns",
+     .unit = "ns",
+     .better = ISB_LOWER,
+     .help = "99th percentile completion latency of its writes"},
+    {0},
+};
+
+const struct isb_option isb_fio_writer_options[] = {
+    {.name = "size_mb", .def = 512, .min = 1, .max = 1 << 20, .help = "size of the tenant's file"},
+    {.name = "iodepth", .def = 32, .min = 1, .max = 1024, .help = "queue depth at 100 %"},
+    {0},
+};
+
+int isb_fio_writer_run(const struct isb_stressor_args *a, struct isb_report *r, struct isb_err *err,
+		       const char *stressor, const char *rw, unsigned bs_kb)
+{
+	unsigned qd = (unsigned)(a->opt[1] * a->intensity / 100.0 + 0.5);
+	const struct isb_fio_job job = {.rw = rw,
+					.bs_kb = bs_kb,
+					.iodepth = qd ? qd : 1,
+					.engine = "libaio",
+					.size_mb = a->opt[0]};
+	return isb_fio_run(a, stressor, &job, true, r, err);
+}

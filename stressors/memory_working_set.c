@@ -71,18 +71,14 @@ static int ws_run(const struct isb_stressor_args *a, struct isb_report *r, struc
 		return isb_errf(err, errno, "memory.working-set: mmap %zu bytes", bytes);
 	for (size_t i = 0; i < words; i += 512)
 		buf[i] = i; /* make every page resident before the window */
-	struct isb_latencies lat = {0};
 	struct rusage r0, r1;
 	uint64_t x = 0x9E3779B97F4A7C15ull, sum = 0;
-	uint64_t t0 = isb_now_ns();
-	uint64_t wstart = t0 + (uint64_t)(a->warmup_s * 1e9);
-	uint64_t end = wstart + (uint64_t)(a->duration_s * 1e9);
-	uint64_t interval = (uint64_t)(a->sample_interval_s * 1e9), next = wstart + interval;
-	uint64_t units = 0, last = t0;
 	bool counting = false;
-	while (!isb_should_stop(a, end)) {
+	struct isb_window w;
+	isb_window_begin(&w, a, UNIT_ACCESSES);
+	while (isb_window_running(&w)) {
 		uint64_t s = isb_now_ns();
-		if (!counting && s >= wstart) {
+		if (!counting && s >= w.start) {
 			getrusage(RUSAGE_SELF, &r0);
 			counting = true;
 		}
@@ -94,31 +90,16 @@ static int ws_run(const struct isb_stressor_args *a, struct isb_report *r, struc
 			sum += *p;
 			*p = sum;
 		}
-		uint64_t e = isb_now_ns();
-		last = e;
-		if (!counting)
-			continue;
-		units++;
-		if (isb_lat_add(&lat, (double)(e - s)) < 0) {
-			isb_lat_free(&lat);
+		if (isb_window_unit(&w, r, s, isb_now_ns()) < 0) {
+			isb_lat_free(&w.lat);
 			munmap(buf, bytes);
 			return isb_errf(err, ENOMEM, "memory.working-set: latency buffer");
-		}
-		if (interval && e >= next) {
-			r->sample(r, e - wstart, (double)units * UNIT_ACCESSES);
-			next += interval;
 		}
 	}
 	getrusage(RUSAGE_SELF, &r1);
 	munmap(buf, bytes);
-	if (!units || last <= wstart) {
-		isb_lat_free(&lat);
-		return isb_errf(err, 0, "memory.working-set: stopped before the window began");
-	}
-	isb_report_set(r, "accesses_per_s",
-		       (double)units * UNIT_ACCESSES * 1e9 / (double)(last - wstart));
-	isb_lat_report(&lat, r, "lat");
-	isb_lat_free(&lat);
+	if (isb_window_end(&w, r, "accesses_per_s", err, "memory.working-set") < 0)
+		return -EINVAL;
 	isb_report_set(r, "minor_faults", (double)(r1.ru_minflt - r0.ru_minflt));
 	isb_report_set(r, "major_faults", (double)(r1.ru_majflt - r0.ru_majflt));
 	isb_report_set(r, "resident_mb", a->opt[0]);

@@ -63,11 +63,12 @@ int isb_net_connect(const struct isb_stressor_args *a, int type, const char *who
 	return fd;
 }
 
-int isb_net_write_all(int fd, const void *buf, size_t len)
+/* Moves len bytes with op (read or write), through short transfers and EINTR. */
+static int net_all(ssize_t (*op)(int, void *, size_t), int fd, void *buf, size_t len)
 {
-	const char *p = buf;
+	char *p = buf;
 	while (len) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = op(fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -78,19 +79,19 @@ int isb_net_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+static ssize_t write_op(int fd, void *buf, size_t len)
+{
+	return write(fd, buf, len);
+}
+
+int isb_net_write_all(int fd, const void *buf, size_t len)
+{
+	return net_all(write_op, fd, (void *)buf, len);
+}
+
 int isb_net_read_all(int fd, void *buf, size_t len)
 {
-	char *p = buf;
-	while (len) {
-		ssize_t n = read(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return net_all(read, fd, buf, len);
 }
 
 void isb_net_pace(uint64_t t0, double bytes, double rate)

@@ -49,40 +49,24 @@ static int rr_run(const struct isb_stressor_args *a, struct isb_report *r, struc
 		close(fd);
 		return isb_errf(err, errno, "net.rr: write to peer");
 	}
-	struct isb_latencies lat = {0};
-	uint64_t t0 = isb_now_ns(), wstart = t0 + (uint64_t)(a->warmup_s * 1e9);
-	uint64_t end = wstart + (uint64_t)(a->duration_s * 1e9);
-	uint64_t interval = (uint64_t)(a->sample_interval_s * 1e9), next = wstart + interval;
-	uint64_t n = 0, last = t0;
+	struct isb_window w;
 	int rc = 0;
-	while (!isb_should_stop(a, end)) {
+	isb_window_begin(&w, a, 1);
+	while (isb_window_running(&w) && rc == 0) {
 		uint64_t s = isb_now_ns();
-		if (isb_net_write_all(fd, buf, size) < 0 || isb_net_read_all(fd, buf, size) < 0) {
+		if (isb_net_write_all(fd, buf, size) < 0 || isb_net_read_all(fd, buf, size) < 0)
 			rc = isb_errf(err, errno ? errno : EPIPE,
 				      "net.rr: transaction %llu with the peer",
-				      (unsigned long long)n + 1);
-			break;
-		}
-		uint64_t e = isb_now_ns();
-		last = e;
-		if (s < wstart)
-			continue;
-		n++;
-		isb_lat_add(&lat, (double)(e - s));
-		if (interval && e >= next) {
-			r->sample(r, e - wstart, (double)n);
-			next += interval;
-		}
+				      (unsigned long long)w.units + 1);
+		else if (isb_window_unit(&w, r, s, isb_now_ns()) < 0)
+			rc = isb_errf(err, ENOMEM, "net.rr: latency buffer");
 	}
 	close(fd);
-	if (rc == 0 && (!n || last <= wstart))
-		rc = isb_errf(err, 0, "net.rr: no transaction in the window");
-	if (rc == 0) {
-		isb_report_set(r, "tps", (double)n * 1e9 / (double)(last - wstart));
-		isb_lat_report(&lat, r, "lat");
+	if (rc < 0) {
+		isb_lat_free(&w.lat);
+		return rc;
 	}
-	isb_lat_free(&lat);
-	return rc;
+	return isb_window_end(&w, r, "tps", err, "net.rr");
 }
 
 const struct isb_stressor isb_stressor_net_rr = {

@@ -49,12 +49,10 @@ static int spawn_run(const struct isb_stressor_args *a, struct isb_report *r, st
 			prog = candidates[i];
 	if (!prog)
 		return isb_errf(err, ENOENT, "pids.spawn: no /bin/true to exec");
-	struct isb_latencies lat = {0};
-	uint64_t t0 = isb_now_ns(), wstart = t0 + (uint64_t)(a->warmup_s * 1e9);
-	uint64_t end = wstart + (uint64_t)(a->duration_s * 1e9);
-	uint64_t interval = (uint64_t)(a->sample_interval_s * 1e9), next = wstart + interval;
-	uint64_t n = 0, fails = 0, last = t0;
-	while (!isb_should_stop(a, end)) {
+	struct isb_window w;
+	uint64_t fails = 0;
+	isb_window_begin(&w, a, 1);
+	while (isb_window_running(&w)) {
 		uint64_t s = isb_now_ns();
 		pid_t pid = fork();
 		if (pid == 0) {
@@ -62,7 +60,7 @@ static int spawn_run(const struct isb_stressor_args *a, struct isb_report *r, st
 			_exit(127);
 		}
 		if (pid < 0) {
-			if (s >= wstart)
+			if (s >= w.start)
 				fails++;
 			isb_sleep_ns(1000000);
 			continue;
@@ -70,27 +68,16 @@ static int spawn_run(const struct isb_stressor_args *a, struct isb_report *r, st
 		int st;
 		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 			;
-		uint64_t e = isb_now_ns();
-		last = e;
-		if (s < wstart)
-			continue;
-		n++;
-		isb_lat_add(&lat, (double)(e - s));
-		if (interval && e >= next) {
-			r->sample(r, e - wstart, (double)n);
-			next += interval;
+		if (isb_window_unit(&w, r, s, isb_now_ns()) < 0) {
+			isb_lat_free(&w.lat);
+			return isb_errf(err, ENOMEM, "pids.spawn: latency buffer");
 		}
 	}
-	if (!n || last <= wstart) {
-		isb_lat_free(&lat);
+	isb_report_set(r, "fork_failures", (double)fails);
+	if (isb_window_end(&w, r, "spawns_per_s", err, "pids.spawn") < 0)
 		return isb_errf(err, 0,
 				"pids.spawn: no spawn completed in the window (%llu forks refused)",
 				(unsigned long long)fails);
-	}
-	isb_report_set(r, "spawns_per_s", (double)n * 1e9 / (double)(last - wstart));
-	isb_lat_report(&lat, r, "lat");
-	isb_lat_free(&lat);
-	isb_report_set(r, "fork_failures", (double)fails);
 	return 0;
 }
 

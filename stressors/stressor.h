@@ -10,6 +10,7 @@
 #include "common/isb.h"
 
 #include <stdbool.h>
+#include <string.h>
 
 #define ISB_MAX_OPTS	8
 #define ISB_MAX_METRICS 16
@@ -127,6 +128,11 @@ int isb_fio_layout(const struct isb_stressor_args *a, const char *stressor, doub
 int isb_fio_run(const struct isb_stressor_args *a, const char *stressor,
 		const struct isb_fio_job *job, bool write, struct isb_report *r,
 		struct isb_err *err);
+/* The disk aggressors' shared metrics, options and run (rw pattern and block size differ). */
+extern const struct isb_metric isb_fio_writer_metrics[];
+extern const struct isb_option isb_fio_writer_options[];
+int isb_fio_writer_run(const struct isb_stressor_args *a, struct isb_report *r, struct isb_err *err,
+		       const char *stressor, const char *rw, unsigned bs_kb);
 /* Metrics of one direction ("read"/"write") of fio's JSON output; -EIO on a failed job. */
 int isb_fio_parse(const char *json, const char *dir, struct isb_report *r, struct isb_err *err);
 
@@ -146,5 +152,20 @@ struct isb_latencies {
 int isb_lat_add(struct isb_latencies *l, double ns);
 void isb_lat_report(struct isb_latencies *l, struct isb_report *r, const char *prefix);
 void isb_lat_free(struct isb_latencies *l);
+
+/* The measure window of a timed victim (stressors/window.c). */
+struct isb_window {
+	const struct isb_stressor_args *a;
+	uint64_t start, end, interval, next, last, units;
+	double per_unit; /* what one unit counts for in samples and the rate */
+	struct isb_latencies lat;
+};
+void isb_window_begin(struct isb_window *w, const struct isb_stressor_args *a, double per_unit);
+bool isb_window_running(const struct isb_window *w);
+/* One unit of work timed from s to e: counted, timed and sampled once warm-up is over. */
+int isb_window_unit(struct isb_window *w, struct isb_report *r, uint64_t s, uint64_t e);
+/* rate_metric = units x per_unit per second, and lat_p50/p99/p999_ns; -1 if nothing counted. */
+int isb_window_end(struct isb_window *w, struct isb_report *r, const char *rate_metric,
+		   struct isb_err *err, const char *who);
 
 #endif
