@@ -52,15 +52,6 @@ static unsigned long llc_kb(void)
 	return best;
 }
 
-/* The node k steps along the cycle from node 0. */
-static size_t order_start(const size_t *next, size_t n, size_t k)
-{
-	size_t q = 0;
-	for (size_t i = 0; i < k && i < n; i++)
-		q = next[q];
-	return q;
-}
-
 static int thrash_run(const struct isb_stressor_args *a, struct isb_report *r, struct isb_err *err)
 {
 	unsigned long llc = llc_kb();
@@ -89,16 +80,16 @@ static int thrash_run(const struct isb_stressor_args *a, struct isb_report *r, s
 	}
 	for (size_t i = 0; i < n; i++)
 		next[order[i] * 8] = order[(i + 1) % n] * 8;
+	/* Eight walkers spread evenly over the cycle: eight misses in flight at once, as an
+	 * out-of-order core allows, evict far more than one dependent chain. */
+	size_t p[8];
+	for (int w = 0; w < 8; w++)
+		p[w] = order[(size_t)w * (n / 8)] * 8;
 	free(order);
 	uint64_t t0 = isb_now_ns(), end = t0 + (uint64_t)((a->warmup_s + a->duration_s) * 1e9);
 	uint64_t period = (uint64_t)(a->opt[1] * 1e6);
 	uint64_t busy = (uint64_t)(a->intensity / 100.0 * (double)period);
 	double steps = 0;
-	/* Eight walkers spread over the cycle: eight misses in flight at once, as an
-	 * out-of-order core allows, evict far more than one dependent chain. */
-	size_t p[8];
-	for (int w = 0; w < 8; w++)
-		p[w] = order_start(next, n, (size_t)w * (n / 8));
 	while (!isb_should_stop(a, end)) {
 		uint64_t start = isb_now_ns();
 		do {
