@@ -72,9 +72,7 @@ mkfifo peer.in
 "$AGENT" net.peer --role peer --duration 60 <peer.in >peer.out &
 peer=$!
 exec 3>peer.in
-i=0
-while ! grep -q '"port"' peer.out && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-port=$(sed -n 's/.*"port":"\([0-9]*\)".*/\1/p' peer.out)
+port=$(peer_port peer.out)
 echo go >&3
 check "net.peer says its port in ready ($port)" between "$port" 1 65535
 victim net.rr --peer "127.0.0.1:$port"

@@ -36,9 +36,7 @@ mkfifo p.in
 ip netns exec "$b" "$ISOBENCH_AGENT_BIN" net.peer --role peer --duration 30 --peer "$addr_b" <p.in >p.out &
 ppid=$!
 exec 3>p.in
-i=0
-while ! grep -q '"port"' p.out && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-port=$(sed -n 's/.*"port":"\([0-9]*\)".*/\1/p' p.out)
+port=$(peer_port p.out)
 echo go >&3
 res=$( (sleep 0.1; echo go; sleep 3) | ip netns exec "$a" "$ISOBENCH_AGENT_BIN" net.rr --duration 0.3 --sample-interval 0 --peer "$addr_b:$port" | tail -1)
 check "tenants talk across the test network" sh -c "echo '$res' | grep -q '\"tps\":'"

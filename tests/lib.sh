@@ -40,3 +40,10 @@ no_leftovers() {
 
 # Is a process with this pid alive (and not a zombie)?
 alive() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+
+# peer_port FILE: wait (5 s at most) for a net.peer's ready line in FILE; print its port
+peer_port() {
+	i=0
+	while ! grep -q '"port"' "$1" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	sed -n 's/.*"port":"\([0-9]*\)".*/\1/p' "$1"
+}
