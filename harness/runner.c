@@ -500,8 +500,8 @@ static int store_metrics(struct isb_store *st, struct isb_err *err)
 }
 
 static void progress(const struct isb_run_opts *o, unsigned k, unsigned total,
-		     const struct rcell *c, const struct isb_suite *s, const struct rconfig *rc,
-		     bool contended, uint64_t t0, const char *summary)
+		     const struct rcell *c, size_t ncells, const struct isb_suite *s,
+		     const struct rconfig *rc, bool contended, uint64_t t0, const char *summary)
 {
 	uint64_t el = isb_now_ns() - t0;
 	double eta = k ? (double)el / 1e9 / k * (total - k) : NAN;
@@ -509,12 +509,12 @@ static void progress(const struct isb_run_opts *o, unsigned k, unsigned total,
 	if (isfinite(eta))
 		snprintf(etas, sizeof(etas), "%d:%02d", (int)eta / 60, (int)eta % 60);
 	if (o->progress_tty)
-		fprintf(stderr, "\r\033[K[trial %u/%u] cell %lld %s %s %s %s ETA %s", k, total,
-			c->id, rc->c.name, s->scenarios[c->sc].name, c->placement,
+		fprintf(stderr, "\r\033[K[trial %u/%u] cell %lld/%zu %s %s %s %s ETA %s", k, total,
+			c->id, ncells, rc->c.name, s->scenarios[c->sc].name, c->placement,
 			contended ? "contended" : "baseline", etas);
 	else
-		fprintf(stderr, "trial %u/%u cell %lld %s %s %s %s: %s (ETA %s)\n", k, total, c->id,
-			rc->c.name, s->scenarios[c->sc].name, c->placement,
+		fprintf(stderr, "trial %u/%u cell %lld/%zu %s %s %s %s: %s (ETA %s)\n", k, total,
+			c->id, ncells, rc->c.name, s->scenarios[c->sc].name, c->placement,
 			contended ? "contended" : "baseline", summary, etas);
 }
 
@@ -761,7 +761,7 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 		if (r < 0)
 			goto out;
 		done++;
-		progress(o, done, (unsigned)ntrials, &x.cells[trials[i].cell], s,
+		progress(o, done, (unsigned)ntrials, &x.cells[trials[i].cell], x.ncells, s,
 			 &x.cfgs[x.cells[trials[i].cell].cfg], trials[i].contended, t0, summary);
 	}
 	if (o->progress_tty)
