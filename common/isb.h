@@ -54,6 +54,11 @@ uint64_t isb_now_ns(void);
 uint64_t isb_wall_ns(void);
 void isb_sleep_ns(uint64_t ns);
 
+/* MemAvailable from /proc/meminfo in bytes; 0 if unreadable. */
+uint64_t isb_mem_available(void);
+/* Duty cycles: after busy_ns of work begun at start, sleep out the rest of the period. */
+void isb_duty_rest(uint64_t start, uint64_t busy_ns, uint64_t period_ns);
+
 /* Parse helpers: whole string must be consumed. Return 0 or -EINVAL. */
 int isb_parse_double(const char *s, double *out);
 int isb_parse_u64(const char *s, uint64_t *out);

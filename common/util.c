@@ -216,6 +216,24 @@ int isb_write_file(const char *path, const char *data)
 	return (size_t)w == len ? 0 : -EIO;
 }
 
+uint64_t isb_mem_available(void)
+{
+	char buf[8192];
+	if (isb_read_file("/proc/meminfo", buf, sizeof(buf)) <= 0)
+		return 0;
+	char *p = strstr(buf, "MemAvailable:");
+	return p ? strtoull(p + 13, NULL, 10) * 1024 : 0;
+}
+
+void isb_duty_rest(uint64_t start, uint64_t busy_ns, uint64_t period_ns)
+{
+	if (busy_ns >= period_ns)
+		return;
+	uint64_t now = isb_now_ns();
+	if (now < start + period_ns)
+		isb_sleep_ns(start + period_ns - now);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;

@@ -175,7 +175,6 @@ int isb_testnet_list(char ids[][40], size_t max);
 
 /* ---- host ---- */
 json_object *isb_host_json(struct isb_topology *t);
-uint64_t isb_mem_available(void);
 
 /* ---- running ---- */
 

@@ -13,15 +13,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-uint64_t isb_mem_available(void)
-{
-	char buf[8192];
-	if (isb_read_file("/proc/meminfo", buf, sizeof(buf)) <= 0)
-		return 0;
-	char *p = strstr(buf, "MemAvailable:");
-	return p ? strtoull(p + 13, NULL, 10) * 1024 : 0;
-}
-
 static void add_str(json_object *o, const char *k, const char *v)
 {
 	json_object_object_add(o, k, json_object_new_string(v ? v : ""));

@@ -396,7 +396,6 @@ int isb_suite_parse(struct isb_suite *s, const char *path, const char *text, str
 	if (!copy)
 		return isb_errf(err, ENOMEM, "%s", path);
 	snprintf(s->path, sizeof(s->path), "%s", path);
-	char *save = NULL;
 	char *cur = copy;
 	for (;;) {
 		char *nl = strchr(cur, '\n');
@@ -456,7 +455,6 @@ int isb_suite_parse(struct isb_suite *s, const char *path, const char *text, str
 			break;
 		cur = nl + 1;
 	}
-	(void)save;
 	if (!r)
 		r = end_section(&p, s);
 	if (!r && !s->nconfigs)

@@ -101,11 +101,7 @@ static int thrash_run(const struct isb_stressor_args *a, struct isb_report *r, s
 				}
 			steps += 4096;
 		} while (isb_now_ns() < start + busy);
-		if (busy < period) {
-			uint64_t now = isb_now_ns();
-			if (now < start + period)
-				isb_sleep_ns(start + period - now);
-		}
+		isb_duty_rest(start, busy, period);
 	}
 	double wall = (double)(isb_now_ns() - t0) / 1e9;
 	thrash_sink += p[0] + p[7];

@@ -58,11 +58,7 @@ static void *hog_thread_main(void *p)
 				x ^= x << 17;
 			}
 		} while (isb_now_ns() < busy_until);
-		if (t->busy_ns < t->period_ns) {
-			uint64_t now = isb_now_ns();
-			if (now < start + t->period_ns)
-				isb_sleep_ns(start + t->period_ns - now);
-		}
+		isb_duty_rest(start, t->busy_ns, t->period_ns);
 	}
 	hog_sink += x;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);

@@ -63,11 +63,7 @@ static void *bw_main(void *p)
 			t->bytes += 24.0 * (double)(lim - pos);
 			pos = lim == t->n ? 0 : lim;
 		} while (isb_now_ns() < busy_until);
-		if (t->busy_ns < t->period_ns) {
-			uint64_t now = isb_now_ns();
-			if (now < start + t->period_ns)
-				isb_sleep_ns(start + t->period_ns - now);
-		}
+		isb_duty_rest(start, t->busy_ns, t->period_ns);
 	}
 out:
 	free(a);

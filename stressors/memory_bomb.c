@@ -40,20 +40,11 @@ static const struct isb_option bomb_options[] = {
     {0},
 };
 
-static uint64_t mem_available(void)
-{
-	char buf[4096];
-	if (isb_read_file("/proc/meminfo", buf, sizeof(buf)) <= 0)
-		return 0;
-	char *p = strstr(buf, "MemAvailable:");
-	return p ? strtoull(p + 13, NULL, 10) * 1024 : 0;
-}
-
 #define MAX_CHUNKS 65536
 
 static int bomb_run(const struct isb_stressor_args *a, struct isb_report *r, struct isb_err *err)
 {
-	uint64_t avail = mem_available();
+	uint64_t avail = isb_mem_available();
 	if (!avail)
 		return isb_errf(err, 0, "memory.bomb: MemAvailable unreadable in /proc/meminfo");
 	double cap = a->opt[0] * (double)avail;
