@@ -545,6 +545,63 @@ static void md_cell_name(char *buf, size_t size, const struct cell *c)
 		snprintf(buf, size, "%s", c->placement);
 }
 
+/* The probe sees the container leaves (and, later, the sandbox ones); hypervisor leaves are
+ * compared by other means. Keeps those of a "A,B,C" list, in order. */
+static void visible_leaves(const char *in, char *out, size_t size)
+{
+	char buf[256];
+	size_t o = 0;
+	out[0] = 0;
+	snprintf(buf, sizeof(buf), "%s", in ? in : "");
+	for (char *save, *t = strtok_r(buf, ",", &save); t && o < size;
+	     t = strtok_r(NULL, ",", &save))
+		if (!strncmp(t, "CT_", 3) || !strncmp(t, "SB_", 3))
+			o += (size_t)snprintf(out + o, size - o, "%s%s", o ? "," : "", t);
+}
+
+/* Each configuration's declared leaves beside the leaves its victims' probe saw. */
+static void leaves_section(FILE *f, sqlite3 *db)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(
+		db,
+		"SELECT name, backend, class, COALESCE(declared_leaves,''), COALESCE(cgroup_note,''),"
+		" available, (SELECT group_concat(p, ' | ') FROM (SELECT DISTINCT"
+		" COALESCE(t.probed_leaves,'') AS p FROM trial t JOIN cell c ON c.id = t.cell_id"
+		" WHERE c.config = config.name AND t.probe_json IS NOT NULL)) FROM config ORDER BY rowid",
+		-1, &s, NULL) != SQLITE_OK)
+		return; /* a schema 1 campaign: no probes were stored */
+	fprintf(f, "## Configurations: declared and probed leaves\n\n"
+		   "| config | backend | class | declared | probed (victims) | check | setup |\n"
+		   "|---|---|---|---|---|---|---|\n");
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		char want[256], seen[256], check[300] = "no probe";
+		const char *probed = (const char *)sqlite3_column_text(s, 6);
+		visible_leaves(col(s, 3), want, sizeof(want));
+		if (probed) {
+			snprintf(check, sizeof(check), "ok");
+			char buf[1024];
+			snprintf(buf, sizeof(buf), "%s", probed);
+			for (char *save, *t = strtok_r(buf, "|", &save); t;
+			     t = strtok_r(NULL, "|", &save)) {
+				visible_leaves(isb_trim(t), seen, sizeof(seen));
+				if (strcmp(seen, want)) {
+					snprintf(check, sizeof(check),
+						 "**MISMATCH**: declared %s, probe saw %s",
+						 want[0] ? want : "none", seen[0] ? seen : "none");
+					break;
+				}
+			}
+		}
+		fprintf(f, "| %s | %s | %s | %s | %s | %s | %s |\n", col(s, 0), col(s, 1),
+			col(s, 2), col(s, 3)[0] ? col(s, 3) : "none",
+			probed ? (probed[0] ? probed : "none") : "-", check,
+			sqlite3_column_int(s, 5) ? col(s, 4) : "unavailable");
+	}
+	sqlite3_finalize(s);
+	fprintf(f, "\n");
+}
+
 static int write_report_md(sqlite3 *db, const char *path, struct cell *cells, size_t n,
 			   const double thr[4])
 {
@@ -594,6 +651,8 @@ static int write_report_md(sqlite3 *db, const char *path, struct cell *cells, si
 	    "(thresholds %.2f / %.2f / %.2f / %.2f): 4 isolated, 3 minor, 2 moderate, 1 severe, "
 	    "0 none or victim failed. A cell's grade is the worst of its graded metrics.\n\n",
 	    thr[0], thr[1], thr[2], thr[3]);
+
+	leaves_section(f, db);
 
 	fprintf(
 	    f,

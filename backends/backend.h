@@ -43,7 +43,7 @@ struct isb_why {
 	char reason[256];
 };
 
-#define ISB_MAX_CONFIG_OPTS 16
+#define ISB_MAX_CONFIG_OPTS 32
 
 /* A backend plus its options: one point of the taxonomy. */
 struct isb_config {
@@ -63,6 +63,7 @@ struct isb_config {
 	uint64_t mem_ceiling_bytes; /* hard ceiling for all tenants together */
 	uint64_t pids_ceiling;	    /* idem, processes */
 	void (*record_pid)(pid_t);  /* harness hook: remember a host pid it must reap */
+	char host_ns[400];	    /* the host's namespaces, for the probe in every agent */
 	/* Filled by prepare. */
 	unsigned declared_leaves;
 	char cgroup_note[256]; /* what prepare did about the safety cgroup */
@@ -89,7 +90,8 @@ struct isb_tenant {
 	int out_fd; /* the agent's stdout */
 	uint64_t spawn_ns;
 	/* Filled by stop. */
-	bool exited; /* exited by itself (not killed by stop) */
+	bool exited;	/* exited by itself (not killed by stop) */
+	long oom_kills; /* OOM kills in the tenant's own memory group; -1: it has none */
 	int exit_code;
 	int term_signal;
 	void *priv;
@@ -100,6 +102,8 @@ struct isb_backend {
 	enum isb_class class;
 	const char *help;
 	int (*available)(struct isb_why *why);
+	/* Checks one [config] key of the suite; NULL: the backend takes no options. */
+	int (*check)(const char *key, const char *value, struct isb_err *err);
 	int (*prepare)(struct isb_config *, struct isb_err *);
 	int (*spawn)(struct isb_config *, const struct isb_tenant_spec *, struct isb_tenant *,
 		     struct isb_err *);
@@ -115,9 +119,24 @@ struct isb_backend {
 const struct isb_backend *const *isb_backends(size_t *n);
 const struct isb_backend *isb_backend_find(const char *name);
 
-/* Shared by process-based backends: fork with pipes; child runs child_fn. */
+/* Shared by process-based backends: fork with pipes; the child joins the cgroups, pins
+ * itself, then runs the agent (exec, or in-process when !exec_agent). */
 int isb_proc_spawn(struct isb_config *c, const struct isb_tenant_spec *spec, struct isb_tenant *t,
 		   bool exec_agent, const char *cgroup_procs[], struct isb_err *err);
+/* The same with a hook run in the child just before exec of argv (NULL: the agent's). */
+struct isb_spawn_hook {
+	char *const *argv;
+	int (*child)(void *arg); /* <0 with errno: the child reports and exits */
+	void *arg;
+	bool skip_pin;
+};
+int isb_proc_spawn_ex(struct isb_config *c, const struct isb_tenant_spec *spec,
+		      struct isb_tenant *t, const char *cgroup_procs[],
+		      const struct isb_spawn_hook *hook, struct isb_err *err);
+/* In a forked tenant: writes an error event naming what failed (and errno), exits 127. */
+void isb_child_fail(const char *what) __attribute__((noreturn));
+/* Runs argv to completion with output to /dev/null (stderr to errbuf); exit status. */
+int isb_run_cmd(char *const argv[], char *errbuf, size_t errsize);
 int isb_proc_stop(struct isb_tenant *t, uint64_t grace_ns);
 /* argv for the agent from a spec; returns argc; strings live in store. */
 int isb_agent_argv(const struct isb_config *c, const struct isb_tenant_spec *spec, char **argv,
@@ -125,6 +144,7 @@ int isb_agent_argv(const struct isb_config *c, const struct isb_tenant_spec *spe
 
 /* The campaign's safety cgroup: memory and pids ceiling for all tenants. */
 enum isb_cgroup_mode { ISB_CG_NONE, ISB_CG_V1, ISB_CG_V2, ISB_CG_HYBRID };
+#define ISB_CG_MAX_BASES 5
 enum isb_cgroup_mode isb_cgroup_mode(void);
 const char *isb_cgroup_mode_name(enum isb_cgroup_mode m);
 /* Creates the campaign cgroup(s); fills up to 3 cgroup.procs paths. */
@@ -137,5 +157,96 @@ int isb_cgroup_campaign_remove(const char *campaign_id);
 long isb_cgroup_oom_kills(const char *campaign_id);
 /* Lists campaign ids that have cgroups. */
 int isb_cgroup_list_campaigns(char ids[][40], size_t max);
+
+/* Enables every controller a v2 group may pass to its children. */
+int isb_cg2_enable_controllers(const char *dir, struct isb_err *err);
+
+/* ---- a tenant's own cgroup: one interface, a v1 and a v2 implementation ---- */
+
+struct isb_limits {
+	unsigned cpu_weight; /* 1..10000 (v2 units, 100 = default); 0 unset */
+	double cpu_max;	     /* CPUs of quota per period; 0 unset */
+	char cpuset[64];     /* "0-3"; "" unset */
+	uint64_t mem_max;    /* bytes; 0 unset */
+	uint64_t swap_max;   /* bytes of swap beyond mem_max */
+	bool swap_set;
+	unsigned io_weight; /* 1..10000 (v2 units); 0 unset; needs bfq on the device */
+	uint64_t io_rbps, io_wbps, io_riops, io_wiops; /* 0 unset */
+	unsigned io_major, io_minor;		       /* the disk io limits apply to */
+	uint64_t pids_max;			       /* 0 unset */
+};
+
+struct isb_cg_tenant {
+	size_t ndirs;
+	char dirs[ISB_CG_MAX_BASES][512]; /* created groups, one per controller on v1 */
+	char procs[ISB_CG_MAX_BASES + 1][512];
+};
+
+/* Creates root/.../isobench-<campaign>/<name> with the limits, for the given mode
+ * (root is /sys/fs/cgroup, or a directory tree in tests). Appends to note what was
+ * applied and what the host could not. */
+int isb_cg_tenant_create(enum isb_cgroup_mode mode, const char *root, const char *campaign_id,
+			 const char *name, const struct isb_limits *l, struct isb_cg_tenant *t,
+			 char *note, size_t note_size, struct isb_err *err);
+void isb_cg_tenant_remove(struct isb_cg_tenant *t);
+/* OOM kills counted in a memory group directory (v1 or v2), or -1. */
+long isb_cg_dir_oom_kills(const char *dir);
+/* The whole disk under a directory (for io limits): 0 with major/minor, or -1 and why. */
+int isb_cg_disk_of(const char *path, unsigned *major, unsigned *minor, char *why, size_t size);
+
+/* ---- the container class's configuration, shared by container and oci ---- */
+
+enum isb_ns {
+	ISB_NS_CGROUP,
+	ISB_NS_IPC,
+	ISB_NS_MNT,
+	ISB_NS_NET,
+	ISB_NS_PID,
+	ISB_NS_TIME,
+	ISB_NS_USER,
+	ISB_NS_UTS,
+	ISB_NS__COUNT
+};
+extern const char *const isb_ns_names[ISB_NS__COUNT];
+
+enum isb_cg_policy { ISB_POLICY_NONE, ISB_POLICY_FAIR, ISB_POLICY_PARTITIONED, ISB_POLICY_CAPPED };
+
+struct isb_ctconf {
+	unsigned ns; /* bits 1 << ISB_NS_* */
+	enum isb_cg_policy policy;
+	struct isb_limits set; /* explicit keys; override the policy */
+	bool caps_all;	       /* keep every capability */
+	uint64_t caps;	       /* the kept set otherwise */
+	char caps_name[32];
+	char runtime[16]; /* oci: runc | crun */
+};
+/* Parses the container keys of a configuration (with the oci ones when oci). */
+int isb_ctconf_parse(const struct isb_config *c, struct isb_ctconf *cf, bool oci,
+		     struct isb_err *err);
+int isb_ctconf_check(const char *key, const char *value, bool oci, struct isb_err *err);
+unsigned isb_ctconf_leaves(const struct isb_ctconf *cf);
+bool isb_ctconf_wants_cgroup(const struct isb_ctconf *cf);
+/* The limits a tenant gets: the policy for its side, then the explicit keys. Online CPUs
+ * are split in halves for partitioned; cpus receives the set it runs on. */
+int isb_ctconf_limits(const struct isb_ctconf *cf, const struct isb_config *c,
+		      const struct isb_tenant_spec *spec, struct isb_limits *l, cpu_set_t *cpus,
+		      struct isb_err *err);
+/* A human summary: "ns=cgroup,ipc,...; cgroups=partitioned; caps=docker". */
+void isb_ctconf_describe(const struct isb_ctconf *cf, char *buf, size_t size);
+/* Drops to the kept capability set (bounding, effective, permitted, inheritable). */
+int isb_caps_apply(const struct isb_ctconf *cf);
+
+/* ---- the root file system of a tenant with its own mount namespace ---- */
+
+struct isb_rootfs {
+	const char *dir;     /* where to build it (an empty directory) */
+	const char *agent;   /* the agent binary: its directory is bound read-only */
+	const char *scratch; /* bound read-write at the same path */
+	bool pid_ns, user_ns, cgroup_ns;
+	const char *host_cgroup; /* /proc/self/cgroup as it was before the cgroup ns */
+};
+/* In the tenant, after unshare: builds the root and pivots into it. -errno, what fills
+ * what failed. */
+int isb_rootfs_enter(const struct isb_rootfs *r, char *what, size_t size);
 
 #endif

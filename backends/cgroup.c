@@ -48,8 +48,9 @@ const char *isb_cgroup_mode_name(enum isb_cgroup_mode m)
 	}
 }
 
-/* The parent directories a campaign group lives in, for this host's mode. */
-static size_t cg_bases(const char *bases[3])
+/* The parent directories a campaign group lives in, for this host's mode: the first two
+ * hold the safety ceiling; the others only the tenant groups of the container class. */
+static size_t cg_bases(const char *bases[ISB_CG_MAX_BASES])
 {
 	switch (isb_cgroup_mode()) {
 	case ISB_CG_V2:
@@ -59,7 +60,10 @@ static size_t cg_bases(const char *bases[3])
 	case ISB_CG_HYBRID:
 		bases[0] = CG_ROOT "/memory";
 		bases[1] = CG_ROOT "/pids";
-		return 2;
+		bases[2] = CG_ROOT "/cpu";
+		bases[3] = CG_ROOT "/cpuset";
+		bases[4] = CG_ROOT "/blkio";
+		return 5;
 	default:
 		return 0;
 	}
@@ -77,12 +81,14 @@ static int cg_write(const char *dir, const char *file, unsigned long long v, str
 int isb_cgroup_campaign_create(const char *campaign_id, uint64_t mem_max, uint64_t pids_max,
 			       char procs[][512], size_t *nprocs, struct isb_err *err)
 {
-	const char *bases[3];
+	const char *bases[ISB_CG_MAX_BASES];
 	size_t n = cg_bases(bases);
 	enum isb_cgroup_mode mode = isb_cgroup_mode();
 	*nprocs = 0;
 	if (!n)
 		return isb_errf(err, 0, "no cgroup file system at " CG_ROOT);
+	if (n > 2)
+		n = 2; /* the ceiling lives in memory and pids */
 	for (size_t i = 0; i < n; i++) {
 		char dir[512];
 		snprintf(dir, sizeof(dir), "%s/isobench-%s", bases[i], campaign_id);
@@ -99,6 +105,15 @@ int isb_cgroup_campaign_create(const char *campaign_id, uint64_t mem_max, uint64
 				(void)cg_write(dir, "memory.swap.max", 0, NULL);
 			if (!r)
 				r = cg_write(dir, "pids.max", pids_max, err);
+			/* Tenants live in leaves below (no processes in inner nodes on v2):
+			 * "shared" for backends without groups of their own. */
+			if (!r)
+				r = isb_cg2_enable_controllers(dir, err);
+			if (!r) {
+				strncat(dir, "/shared", sizeof(dir) - strlen(dir) - 1);
+				if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+					r = isb_errf(err, errno, "mkdir %s", dir);
+			}
 		} else if (strstr(bases[i], "/memory")) {
 			r = cg_write(dir, "memory.limit_in_bytes", mem_max, err);
 		} else {
@@ -114,10 +129,21 @@ int isb_cgroup_campaign_create(const char *campaign_id, uint64_t mem_max, uint64
 	return 0;
 }
 
-/* Kill what is left in one of our groups (only our tenants can be there), then rmdir. */
-static int cg_remove_dir(const char *dir)
+/* Kill what is left in one of our groups (only our tenants can be there), then rmdir,
+ * children first. */
+static int cg_remove_dir(const char *dir, int depth)
 {
 	char path[600], buf[4096];
+	DIR *d = depth < 4 ? opendir(dir) : NULL;
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		cg_remove_dir(path, depth + 1);
+	}
+	if (d)
+		closedir(d);
 	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
 	for (int attempt = 0; attempt < 50; attempt++) {
 		if (rmdir(dir) == 0 || errno == ENOENT)
@@ -137,25 +163,53 @@ static int cg_remove_dir(const char *dir)
 	return 0;
 }
 
+/* Every hierarchy a campaign's groups may be in: ours, and on v1 every other one an OCI
+ * runtime also creates groups in (devices, freezer, name=systemd, the hybrid unified). */
+static size_t cg_all_bases(char bases[][128], size_t max)
+{
+	const char *mine[ISB_CG_MAX_BASES];
+	size_t n = cg_bases(mine), k = 0;
+	for (size_t i = 0; i < n && k < max; i++)
+		snprintf(bases[k++], 128, "%s", mine[i]);
+	if (isb_cgroup_mode() == ISB_CG_V2)
+		return k;
+	DIR *d = opendir(CG_ROOT);
+	struct dirent *e;
+	while (d && (e = readdir(d)) && k < max) {
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		char b[128];
+		bool dup = false;
+		snprintf(b, sizeof(b), CG_ROOT "/%s", e->d_name);
+		for (size_t i = 0; i < k; i++)
+			dup |= !strcmp(bases[i], b);
+		if (!dup)
+			snprintf(bases[k++], 128, "%s", b);
+	}
+	if (d)
+		closedir(d);
+	return k;
+}
+
 int isb_cgroup_campaign_remove(const char *campaign_id)
 {
-	const char *bases[3];
-	size_t n = cg_bases(bases);
+	char bases[24][128];
+	size_t n = cg_all_bases(bases, 24);
 	int removed = 0;
 	for (size_t i = 0; i < n; i++) {
 		char dir[512];
 		snprintf(dir, sizeof(dir), "%s/isobench-%s", bases[i], campaign_id);
 		struct stat st;
 		if (stat(dir, &st) == 0)
-			removed += cg_remove_dir(dir);
+			removed += cg_remove_dir(dir, 0);
 	}
 	return removed;
 }
 
 int isb_cgroup_list_campaigns(char ids[][40], size_t max)
 {
-	const char *bases[3];
-	size_t n = cg_bases(bases), count = 0;
+	char bases[24][128];
+	size_t n = cg_all_bases(bases, 24), count = 0;
 	for (size_t i = 0; i < n; i++) {
 		DIR *d = opendir(bases[i]);
 		struct dirent *e;
@@ -173,6 +227,19 @@ int isb_cgroup_list_campaigns(char ids[][40], size_t max)
 		closedir(d);
 	}
 	return (int)count;
+}
+
+long isb_cg_dir_oom_kills(const char *dir)
+{
+	char path[700], buf[1024];
+	snprintf(path, sizeof(path), "%s/memory.events", dir);
+	if (isb_read_file(path, buf, sizeof(buf)) <= 0) {
+		snprintf(path, sizeof(path), "%s/memory.oom_control", dir);
+		if (isb_read_file(path, buf, sizeof(buf)) <= 0)
+			return -1;
+	}
+	char *p = strstr(buf, "oom_kill ");
+	return p ? strtol(p + 9, NULL, 10) : -1;
 }
 
 long isb_cgroup_oom_kills(const char *campaign_id)

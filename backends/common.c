@@ -97,12 +97,17 @@ int isb_agent_argv(const struct isb_config *c, const struct isb_tenant_spec *spe
 		ADD("--scratch=%s", c->scratch_dir);
 	if (spec->peer)
 		ADD("--peer=%s", spec->peer);
+	if (c->host_ns[0]) {
+		ADD("--host-ns=%s", c->host_ns);
+		ADD("--ceilings=%llu:%llu", (unsigned long long)c->mem_ceiling_bytes,
+		    (unsigned long long)c->pids_ceiling);
+	}
 #undef ADD
 	argv[argc] = NULL;
 	return (int)argc;
 }
 
-static void child_fail(const char *what)
+void isb_child_fail(const char *what)
 {
 	char line[400];
 	int n = snprintf(line, sizeof(line), "{\"event\":\"error\",\"message\":\"%s: %s\"}\n", what,
@@ -115,6 +120,15 @@ static void child_fail(const char *what)
 int isb_proc_spawn(struct isb_config *c, const struct isb_tenant_spec *spec, struct isb_tenant *t,
 		   bool exec_agent, const char *cgroup_procs[], struct isb_err *err)
 {
+	struct isb_spawn_hook h = {0};
+	return isb_proc_spawn_ex(c, spec, t, cgroup_procs, exec_agent ? &h : NULL, err);
+}
+
+int isb_proc_spawn_ex(struct isb_config *c, const struct isb_tenant_spec *spec,
+		      struct isb_tenant *t, const char *cgroup_procs[],
+		      const struct isb_spawn_hook *hook, struct isb_err *err)
+{
+	bool exec_agent = hook != NULL;
 	char *argv[64], store[8192];
 	int inp[2], outp[2];
 	int argc = isb_agent_argv(c, spec, argv, ISB_ARRAY_SIZE(argv), store, sizeof(store));
@@ -155,15 +169,19 @@ int isb_proc_spawn(struct isb_config *c, const struct isb_tenant_spec *spec, str
 			snprintf(self, sizeof(self), "%d", (int)getpid());
 			if (isb_write_file(cgroup_procs[i], self) < 0) {
 				errno = EIO;
-				child_fail(cgroup_procs[i]);
+				isb_child_fail(cgroup_procs[i]);
 			}
 		}
-		if (spec->pinned && sched_setaffinity(0, sizeof(spec->cpus), &spec->cpus) < 0)
-			child_fail("sched_setaffinity");
+		if (spec->pinned && !(hook && hook->skip_pin) &&
+		    sched_setaffinity(0, sizeof(spec->cpus), &spec->cpus) < 0)
+			isb_child_fail("sched_setaffinity");
+		if (hook && hook->child && hook->child(hook->arg) < 0)
+			isb_child_fail("tenant setup");
 		if (exec_agent) {
+			char *const *av = hook->argv ? hook->argv : argv;
 			syscall(__NR_close_range, 3u, ~0u, 0u);
-			execv(argv[0], argv);
-			child_fail(argv[0]);
+			execvp(av[0], av);
+			isb_child_fail(av[0]);
 		}
 		int shift = c->agent_is_isobench ? 1 : 0; /* drop "isobench" before "agent" */
 		int code = isb_agent_main(argc - shift, argv + shift);
@@ -185,6 +203,7 @@ int isb_proc_stop(struct isb_tenant *t, uint64_t grace_ns)
 {
 	int status = 0;
 	pid_t r = 0;
+	t->oom_kills = -1;
 	if (t->pid <= 0)
 		return 0;
 	if (t->in_fd >= 0) {
@@ -215,4 +234,44 @@ int isb_proc_stop(struct isb_tenant *t, uint64_t grace_ns)
 	}
 	t->pid = 0;
 	return 0;
+}
+
+int isb_run_cmd(char *const argv[], char *errbuf, size_t errsize)
+{
+	int ep[2];
+	if (errbuf && errsize)
+		errbuf[0] = 0;
+	if (pipe2(ep, O_CLOEXEC) < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(ep[0]);
+		close(ep[1]);
+		return -e;
+	}
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+		dup2(devnull, STDIN_FILENO);
+		dup2(devnull, STDOUT_FILENO);
+		dup2(ep[1], STDERR_FILENO);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(ep[1]);
+	size_t o = 0;
+	char buf[512];
+	ssize_t n;
+	while ((n = read(ep[0], buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+		for (ssize_t i = 0; i < n && errbuf && o + 1 < errsize; i++)
+			errbuf[o++] = buf[i] == '\n' ? ' ' : buf[i];
+	if (errbuf && errsize)
+		errbuf[o] = 0;
+	close(ep[0]);
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (errbuf)
+		isb_trim(errbuf);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }

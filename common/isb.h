@@ -69,6 +69,7 @@ char *isb_trim(char *s);
 /* Read a small file into buf (NUL terminated). Returns bytes or -errno. */
 ssize_t isb_read_file(const char *path, char *buf, size_t size);
 int isb_write_file(const char *path, const char *data);
+void isb_remove_tree(const char *path);
 
 /* Sorting and percentiles of doubles (linear interpolation, p in [0,1]). */
 void isb_sort_doubles(double *v, size_t n);

@@ -5,7 +5,11 @@
 #include "config.h"
 #include "isb.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,6 +214,13 @@ int isb_write_file(const char *path, const char *data)
 	size_t len = strlen(data);
 	ssize_t w = write(fd, data, len);
 	int e = w < 0 ? errno : 0;
+	/* Kernel files take the value as written; an ordinary file (a test's fake cgroup tree)
+	 * keeps only it, as the kernel's would. */
+	struct statfs sf;
+	if (w >= 0 && fstatfs(fd, &sf) == 0 && sf.f_type != CGROUP_SUPER_MAGIC &&
+	    sf.f_type != CGROUP2_SUPER_MAGIC && sf.f_type != PROC_SUPER_MAGIC &&
+	    sf.f_type != SYSFS_MAGIC && ftruncate(fd, (off_t)w) < 0)
+		e = errno;
 	close(fd);
 	if (w < 0)
 		return -e;
@@ -273,4 +284,34 @@ double isb_median(const double *v, size_t n)
 	double m = isb_percentile_sorted(c, n, 0.5);
 	free(c);
 	return m;
+}
+
+/* Removes a directory tree this process made; never crosses into another file system (a
+ * mount point inside it is left alone) and never follows a symlink. */
+void isb_remove_tree(const char *path)
+{
+	struct stat top;
+	if (lstat(path, &top) < 0 || !S_ISDIR(top.st_mode))
+		return;
+	DIR *d = opendir(path);
+	if (d) {
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			char sub[1024];
+			struct stat st;
+			snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+			if (lstat(sub, &st) < 0)
+				continue;
+			if (S_ISDIR(st.st_mode)) {
+				if (st.st_dev == top.st_dev)
+					isb_remove_tree(sub);
+			} else {
+				unlink(sub);
+			}
+		}
+		closedir(d);
+	}
+	rmdir(path);
 }

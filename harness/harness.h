@@ -28,6 +28,7 @@ struct isb_suite_config {
 		char key[64];
 		char value[192];
 	} opts[ISB_MAX_CONFIG_OPTS];
+	int opt_line[ISB_MAX_CONFIG_OPTS];
 };
 
 struct isb_suite_scenario {
@@ -156,7 +157,6 @@ void isb_state_record_pid(pid_t pid);
 /* A file NAME holding VALUE in the campaign's state directory, for cleanup to find. */
 int isb_state_note(const char *dir, const char *name, const char *value);
 void isb_state_remove(const char *dir);
-void isb_remove_tree(const char *path);
 /* Removes what campaigns that are no longer running left; returns items removed. */
 int isb_cleanup_stale(bool verbose);
 

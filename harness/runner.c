@@ -62,6 +62,7 @@ struct tenant_run {
 	json_object *result;	 /* "metrics" of the result event */
 	json_object *info;	 /* "info" of the result event, if any */
 	json_object *ready_info; /* "info" of the ready event (a peer's port) */
+	json_object *probe;	 /* "probe" of the ready event: the leaves seen inside */
 	char error[400];
 };
 
@@ -116,6 +117,10 @@ static int tenant_start(struct ctx *x, struct rconfig *rc, const struct isb_tena
 			tr->ready_info = NULL;
 			if (json_object_object_get_ex(ev.obj, "info", &m))
 				tr->ready_info = json_object_get(m);
+			json_object_put(tr->probe);
+			tr->probe = NULL;
+			if (json_object_object_get_ex(ev.obj, "probe", &m))
+				tr->probe = json_object_get(m);
 			json_object_put(ev.obj);
 			return 0;
 		}
@@ -186,7 +191,10 @@ static int tenant_collect(struct tenant_run *tr, uint64_t deadline, json_object 
 static void exit_cause(const struct isb_tenant *t, long oom_before, long oom_after, char *buf,
 		       size_t size)
 {
-	if (t->term_signal == SIGKILL && oom_before >= 0 && oom_after > oom_before)
+	if (t->term_signal == SIGKILL && t->oom_kills > 0)
+		snprintf(buf, size, "OOM-killed (its own cgroup's OOM killer, %ld kill%s)",
+			 t->oom_kills, t->oom_kills == 1 ? "" : "s");
+	else if (t->term_signal == SIGKILL && oom_before >= 0 && oom_after > oom_before)
 		snprintf(buf, size, "OOM-killed (the campaign cgroup's OOM killer, %ld kill%s)",
 			 oom_after - oom_before, oom_after - oom_before == 1 ? "" : "s");
 	else if (t->term_signal)
@@ -248,7 +256,8 @@ static void peer_stop(struct rconfig *rc, struct tenant_run *pr)
 	json_object_put(pr->result);
 	json_object_put(pr->info);
 	json_object_put(pr->ready_info);
-	pr->result = pr->info = pr->ready_info = NULL;
+	json_object_put(pr->probe);
+	pr->result = pr->info = pr->ready_info = pr->probe = NULL;
 }
 
 /* One trial. Returns 0 stored, -EINTR interrupted (nothing stored), other <0 store error. */
@@ -402,15 +411,28 @@ stop_agg:
 		json_object_put(cj);
 		long long vstart = vic.ready_ns ? (long long)(vic.ready_ns - vic.t.spawn_ns) : -1;
 		long long astart = agg.ready_ns ? (long long)(agg.ready_ns - agg.t.spawn_ns) : -1;
+		char declared[256];
+		json_object *pl = NULL;
+		char *pcopy =
+		    vic.probe
+			? strdup(json_object_to_json_string_ext(
+			      vic.probe, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE))
+			: NULL;
+		if (vic.probe)
+			json_object_object_get_ex(vic.probe, "leaves", &pl);
 		rc_ret = isb_store_run(
 		    x->st, &err,
 		    "INSERT INTO trial(cell_id, kind, rep, seq, status, cause, started_ns, wall_s,"
 		    " victim_startup_ns, aggressor_startup_ns, metrics_json, samples_json,"
-		    " counters_json, aggressor_json, info_json) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-		    "itiittidIIttttt", cell->id, tr->contended ? "contended" : "baseline",
+		    " counters_json, aggressor_json, info_json, declared_leaves, probed_leaves,"
+		    " probe_json) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		    "itiittidIItttttttt", cell->id, tr->contended ? "contended" : "baseline",
 		    (long long)tr->rep, (long long)seq, status, cause[0] ? cause : NULL,
 		    (long long)started, (double)(isb_now_ns() - t0) / 1e9, vstart, astart, mcopy,
-		    scopy, ccopy, acopy, icopy);
+		    scopy, ccopy, acopy, icopy,
+		    isb_leaves_str(rc->c.declared_leaves, declared, sizeof(declared)),
+		    pl ? json_object_get_string(pl) : NULL, pcopy);
+		free(pcopy);
 		free(icopy);
 		free(mcopy);
 		free(ccopy);
@@ -437,6 +459,8 @@ out:
 	json_object_put(agg.info);
 	json_object_put(vic.ready_info);
 	json_object_put(agg.ready_info);
+	json_object_put(vic.probe);
+	json_object_put(agg.probe);
 	json_object_put(samples);
 	json_object_put(aggj);
 	return rc_ret;
@@ -638,6 +662,7 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 		rc->c.mem_ceiling_bytes = memmax;
 		rc->c.pids_ceiling = s->pids_ceiling;
 		rc->c.record_pid = isb_state_record_pid;
+		isb_probe_host_ns(rc->c.host_ns, sizeof(rc->c.host_ns));
 		if (!rc->c.backend->available(&why)) {
 			snprintf(rc->unavailable, sizeof(rc->unavailable), "unavailable: %s",
 				 why.reason);

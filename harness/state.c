@@ -114,26 +114,6 @@ void isb_state_record_pid(pid_t pid)
 		write_pid_line(tenants_fd, pid);
 }
 
-void isb_remove_tree(const char *path)
-{
-	DIR *d = opendir(path);
-	if (d) {
-		struct dirent *e;
-		while ((e = readdir(d))) {
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-				continue;
-			char sub[1024];
-			snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-			if (e->d_type == DT_DIR)
-				isb_remove_tree(sub);
-			else
-				unlink(sub);
-		}
-		closedir(d);
-	}
-	rmdir(path);
-}
-
 void isb_state_remove(const char *dir)
 {
 	if (tenants_fd >= 0) {

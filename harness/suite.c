@@ -189,6 +189,7 @@ static int config_key(struct parser *p, struct isb_suite_config *c, const char *
 		return PERR(p, "%s: value too long", k);
 	snprintf(c->opts[c->nopts].key, sizeof(c->opts[0].key), "%s", k);
 	snprintf(c->opts[c->nopts].value, sizeof(c->opts[0].value), "%s", v);
+	c->opt_line[c->nopts] = p->line;
 	c->nopts++;
 	return 0;
 }
@@ -288,11 +289,22 @@ static int end_section(struct parser *p, struct isb_suite *s)
 	int r = 0;
 	if (p->sec == SEC_CONFIG) {
 		struct isb_suite_config *c = &s->configs[s->nconfigs - 1];
-		if (!c->backend[0])
+		const struct isb_backend *b = isb_backend_find(c->backend);
+		if (!c->backend[0]) {
 			r = PERR(p, "[config %s] needs 'backend'", c->name);
-		else if (c->nopts)
+		} else if (c->nopts && !b->check) {
+			p->line = c->opt_line[0];
 			r = PERR(p, "[config %s]: unknown key '%s' (backend %s takes no options)",
 				 c->name, c->opts[0].key, c->backend);
+		} else {
+			for (size_t i = 0; i < c->nopts && !r; i++) {
+				struct isb_err berr = {0};
+				if (b->check(c->opts[i].key, c->opts[i].value, &berr) < 0) {
+					p->line = c->opt_line[i];
+					r = PERR(p, "[config %s] %s", c->name, berr.msg);
+				}
+			}
+		}
 	} else if (p->sec == SEC_SCENARIO) {
 		struct isb_suite_scenario *sc = &s->scenarios[s->nscenarios - 1];
 		const char *missing = sc->resource == ISB_RES_NONE ? "resource"

@@ -21,7 +21,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <dirent.h>
-#include <cpuid.h>
 
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 static volatile int stop_flag;
@@ -146,81 +145,17 @@ static unsigned affinity_cpus(void)
 	return n > 0 ? (unsigned)n : 1;
 }
 
-/* A line of /proc/self/status, e.g. "CapEff", as a JSON string value. */
-static void status_field(const char *status, const char *key, char *out, size_t size)
+/* What this tenant really has, seen from inside: one "probe" line. */
+static int agent_probe(const char *host_ns, uint64_t mem_ceiling, uint64_t pids_ceiling)
 {
-	char pat[64];
-	snprintf(pat, sizeof(pat), "\n%s:", key);
-	const char *p = strstr(status, pat);
-	out[0] = 0;
-	if (!p)
-		return;
-	p += strlen(pat);
-	while (*p == ' ' || *p == '\t')
-		p++;
-	size_t i = 0;
-	while (p[i] && p[i] != '\n' && i + 1 < size) {
-		out[i] = p[i];
-		i++;
-	}
-	out[i] = 0;
-}
-
-/* What this tenant really has, seen from inside. */
-static int agent_probe(void)
-{
-	static const char *const ns[] = {"cgroup", "ipc",  "mnt",  "net",
-					 "pid",	   "time", "user", "uts"};
-	char line[4096], status[8192] = "\n", v[256], link[128], path[64];
-	size_t o = (size_t)snprintf(line, sizeof(line), "{\"event\":\"probe\",\"namespaces\":{");
-	for (size_t i = 0; i < ISB_ARRAY_SIZE(ns); i++) {
-		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns[i]);
-		ssize_t n = readlink(path, link, sizeof(link) - 1);
-		unsigned long long ino = 0;
-		if (n > 0) {
-			link[n] = 0;
-			const char *b = strchr(link, '[');
-			ino = b ? strtoull(b + 1, NULL, 10) : 0;
-		}
-		o += (size_t)snprintf(line + o, sizeof(line) - o, "%s\"%s\":%llu", i ? "," : "",
-				      ns[i], ino);
-	}
-	o += (size_t)snprintf(line + o, sizeof(line) - o, "}");
-	if (isb_read_file("/proc/self/status", status + 1, sizeof(status) - 1) < 0)
-		status[1] = 0;
-	static const char *const fields[] = {"CapEff",	"CapBnd",	   "NoNewPrivs",
-					     "Seccomp", "Seccomp_filters", "TracerPid"};
-	for (size_t i = 0; i < ISB_ARRAY_SIZE(fields); i++) {
-		status_field(status, fields[i], v, sizeof(v));
-		o += (size_t)snprintf(line + o, sizeof(line) - o, ",\"%s\":\"%s\"", fields[i], v);
-	}
-	char cg[1024], esc[1200];
-	if (isb_read_file("/proc/self/cgroup", cg, sizeof(cg)) < 0)
-		cg[0] = 0;
-	json_escape(esc, sizeof(esc), isb_trim(cg));
-	o += (size_t)snprintf(line + o, sizeof(line) - o, ",\"cgroup\":\"%s\"", esc);
-	unsigned a = 0, b = 0, c = 0, d = 0;
-	int hv = 0;
-	char vendor[13] = "";
-	if (__get_cpuid(1, &a, &b, &c, &d))
-		hv = (c >> 31) & 1;
-	if (hv) {
-		__cpuid(0x40000000, a, b, c, d);
-		memcpy(vendor, &b, 4);
-		memcpy(vendor + 4, &c, 4);
-		memcpy(vendor + 8, &d, 4);
-		vendor[12] = 0;
-		for (int i = 0; i < 12; i++) {
-			if (!vendor[i])
-				break;
-			if ((unsigned char)vendor[i] < 0x20 || vendor[i] == '"' ||
-			    vendor[i] == '\\')
-				vendor[i] = '?';
-		}
-	}
-	snprintf(line + o, sizeof(line) - o, ",\"hypervisor_bit\":%d,\"hypervisor_vendor\":\"%s\"}",
-		 hv, vendor);
-	emit(line);
+	json_object *p = isb_probe(host_ns, mem_ceiling, pids_ceiling);
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "event", json_object_new_string("probe"));
+	json_object_object_foreach(p, k, v) json_object_object_add(o, k, json_object_get(v));
+	emit(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+						   JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	json_object_put(p);
 	return 0;
 }
 
@@ -229,8 +164,11 @@ static void usage(FILE *f)
 	fprintf(f, "usage: isobench-agent STRESSOR [--role victim|aggressor] [--duration S]\n"
 		   "         [--warmup S] [--intensity PCT] [--sample-interval S]\n"
 		   "         [--opt NAME=VALUE]... [--go-timeout S] [--scratch DIR]\n"
-		   "         [--peer HOST:PORT]\n"
-		   "       isobench-agent --probe | --list | --help\n"
+		   "         [--peer HOST:PORT] [--host-ns NS:INODE,...] [--ceilings MEM:PIDS]\n"
+		   "       isobench-agent --probe [--host-ns NS:INODE,...] [--ceilings MEM:PIDS]\n"
+		   "       isobench-agent --list | --help\n"
+		   "--host-ns and --ceilings give the probe the host's reference; with them the\n"
+		   "ready line carries the probe too.\n"
 		   "Runs one stressor and speaks JSON lines: ready, waits for \"go\" on stdin,\n"
 		   "then sample lines and one result. \"stop\" or EOF on stdin ends it early.\n"
 		   "Exit: 0 result, 1 stressor failed, 2 bad arguments, 3 no go in time.\n");
@@ -256,6 +194,8 @@ int isb_agent_main(int argc, char **argv)
 	    {"scratch", required_argument, NULL, 'S'},
 	    {"peer", required_argument, NULL, 'P'},
 	    {"probe", no_argument, NULL, 'p'},
+	    {"host-ns", required_argument, NULL, 'H'},
+	    {"ceilings", required_argument, NULL, 'C'},
 	    {"list", no_argument, NULL, 'l'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
@@ -266,7 +206,9 @@ int isb_agent_main(int argc, char **argv)
 	size_t nopts = 0;
 	double duration = 1, warmup = 0, intensity = 100, interval = 1, go_timeout = 30;
 	unsigned role = ISB_ROLE_VICTIM;
-	const char *scratch = NULL, *peer = NULL;
+	const char *scratch = NULL, *peer = NULL, *host_ns = NULL;
+	unsigned long long mem_ceiling = 0, pids_ceiling = 0;
+	bool probe = false;
 	int c;
 
 	optind = 0; /* full reset: the null backend calls us after the harness used getopt */
@@ -306,7 +248,18 @@ int isb_agent_main(int argc, char **argv)
 			opts[nopts++] = optarg;
 			break;
 		case 'p':
-			return agent_probe();
+			probe = true;
+			break;
+		case 'H':
+			host_ns = optarg;
+			break;
+		case 'C':
+			if (sscanf(optarg, "%llu:%llu", &mem_ceiling, &pids_ceiling) != 2) {
+				snprintf(msg, sizeof(msg), "bad --ceilings '%s' (MEM:PIDS)",
+					 optarg);
+				return bad_args(msg);
+			}
+			break;
 		case 'l': {
 			size_t n;
 			const struct isb_stressor *const *t = isb_stressors(&n);
@@ -327,6 +280,8 @@ int isb_agent_main(int argc, char **argv)
 			return bad_args(msg);
 		}
 	}
+	if (probe)
+		return agent_probe(host_ns, mem_ceiling, pids_ceiling);
 	if (optind != argc - 1) {
 		usage(stderr);
 		return 2;
@@ -378,13 +333,21 @@ int isb_agent_main(int argc, char **argv)
 		emit_error(err.msg);
 		return 1;
 	}
-	char line[4096];
+	char line[16384];
 	size_t o =
 	    (size_t)snprintf(line, sizeof(line),
 			     "{\"event\":\"ready\",\"stressor\":\"%s\",\"role\":\"%s\",\"pid\":%d,"
 			     "\"ncpus\":%u,\"isobench_version\":\"%s\"",
 			     s->name, isb_role_name(role), (int)getpid(), a.ncpus, PACKAGE_VERSION);
 	append_info(line, sizeof(line), &o, &ready);
+	if (host_ns && o < sizeof(line)) {
+		json_object *p = isb_probe(host_ns, mem_ceiling, pids_ceiling);
+		o += (size_t)snprintf(
+		    line + o, sizeof(line) - o, ",\"probe\":%s",
+		    json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN |
+							  JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(p);
+	}
 	if (o < sizeof(line))
 		snprintf(line + o, sizeof(line) - o, "}");
 	emit(line);

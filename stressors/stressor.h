@@ -9,6 +9,7 @@
 
 #include "common/isb.h"
 
+#include <json-c/json.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -94,6 +95,12 @@ const struct isb_metric *isb_stressor_metric(const struct isb_stressor *s, const
 
 /* Defaults for every option, then name=value validated against the table. */
 void isb_stressor_args_init(const struct isb_stressor *s, struct isb_stressor_args *a);
+
+/* The probe (stressors/probe.c): leaves seen from inside, against the host's reference
+ * ("cgroup:INODE,ipc:INODE,..." and the campaign's ceilings; 0: none). */
+json_object *isb_probe(const char *host_ns, uint64_t mem_ceiling, uint64_t pids_ceiling);
+/* This process's namespaces in the form isb_probe takes. */
+void isb_probe_host_ns(char *buf, size_t size);
 int isb_stressor_set_opt(const struct isb_stressor *s, struct isb_stressor_args *a,
 			 const char *name, const char *value, struct isb_err *err);
 double isb_opt(const struct isb_stressor *s, const struct isb_stressor_args *a, const char *name);

@@ -28,13 +28,17 @@ cell_field() { # dir scenario placement metric column
 		$4 == s && $5 == p && $6 == m { print $col[c]; exit }' "$1/cells.csv"
 }
 
-# Nothing of campaign $1 may remain: state directory, cgroups, tenant processes.
+# Nothing of campaign $1 may remain: state directory (bundles, runtime state, root
+# directories), cgroups in any hierarchy, mounts, network namespaces, veths, processes.
 no_leftovers() {
 	id=$1
 	[ -z "$(ls -A "$ISOBENCH_STATE_DIR" 2>/dev/null)" ] || { echo "# state left: $(ls "$ISOBENCH_STATE_DIR")"; return 1; }
-	for d in /sys/fs/cgroup/memory /sys/fs/cgroup/pids /sys/fs/cgroup; do
+	for d in /sys/fs/cgroup /sys/fs/cgroup/*; do
 		[ ! -e "$d/isobench-$id" ] || { echo "# cgroup left: $d/isobench-$id"; return 1; }
 	done
+	! grep -q -e "isobench-$id" -e "$ISOBENCH_STATE_DIR" /proc/self/mountinfo || { echo "# mount left"; return 1; }
+	! ip netns list 2>/dev/null | grep -q "isobench-$id" || { echo "# netns left"; return 1; }
+	! pgrep -f "isobench-$id" >/dev/null || { echo "# process left: $(pgrep -af "isobench-$id")"; return 1; }
 	return 0
 }
 

@@ -1,0 +1,366 @@
+/*
+ * A tenant's own cgroup with its limits, behind one call with two
+ * implementations: cgroup v1 (and hybrid hosts, whose controllers are v1:
+ * one group per controller hierarchy) and cgroup v2 (one group, controllers
+ * enabled down the tree). Groups live below the campaign's group,
+ * isobench-<id>/<tenant>, so the campaign's ceiling holds them too and its
+ * removal removes them. The root is a parameter: tests build a directory
+ * tree that looks like either version and check what was written.
+ */
+#include "config.h"
+#include "backends/backend.h"
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+static void note_add(char *note, size_t size, const char *fmt, ...)
+{
+	size_t o = strlen(note);
+	if (o + 3 >= size)
+		return;
+	if (o)
+		o += (size_t)snprintf(note + o, size - o, "; ");
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(note + o, size - o, fmt, ap);
+	va_end(ap);
+}
+
+static int put(const char *dir, const char *file, const char *val, struct isb_err *err)
+{
+	char path[700];
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	int r = isb_write_file(path, val);
+	return r < 0 ? isb_errf(err, r, "write '%s' to %s", val, path) : 0;
+}
+
+static int putu(const char *dir, const char *file, unsigned long long v, struct isb_err *err)
+{
+	char val[32];
+	snprintf(val, sizeof(val), "%llu", v);
+	return put(dir, file, val, err);
+}
+
+static bool exists(const char *dir, const char *file)
+{
+	char path[700];
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	return access(path, F_OK) == 0;
+}
+
+static int mkgroup(const char *dir, struct isb_err *err)
+{
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return isb_errf(err, errno, "mkdir %s", dir);
+	return 0;
+}
+
+/* A v1 cpuset group starts with no CPUs and no memory nodes: inherit the parent's. */
+static int cpuset_inherit(const char *parent, const char *dir, struct isb_err *err)
+{
+	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+	for (size_t i = 0; i < 2; i++) {
+		char path[700], v[256];
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		if (isb_read_file(path, v, sizeof(v)) > 0 && isb_trim(v)[0])
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", parent, files[i]);
+		if (isb_read_file(path, v, sizeof(v)) < 0)
+			return isb_errf(err, errno, "read %s", path);
+		if (put(dir, files[i], isb_trim(v), err) < 0)
+			return -EIO;
+	}
+	return 0;
+}
+
+static int v1_create(const char *root, const char *campaign_id, const char *name,
+		     const struct isb_limits *l, struct isb_cg_tenant *t, char *note, size_t nsize,
+		     struct isb_err *err)
+{
+	static const char *const ctrls[] = {"memory", "pids", "cpu", "cpuset", "blkio"};
+	char dev[32];
+	snprintf(dev, sizeof(dev), "%u:%u", l->io_major, l->io_minor);
+	for (size_t i = 0; i < ISB_ARRAY_SIZE(ctrls); i++) {
+		char base[512], camp[560], dir[620];
+		struct stat st;
+		snprintf(base, sizeof(base), "%s/%s", root, ctrls[i]);
+		if (stat(base, &st) < 0) {
+			note_add(note, nsize, "%s: unavailable (no v1 hierarchy)", ctrls[i]);
+			continue;
+		}
+		snprintf(camp, sizeof(camp), "%s/isobench-%s", base, campaign_id);
+		snprintf(dir, sizeof(dir), "%s/%s", camp, name);
+		if (mkgroup(camp, err) < 0)
+			return -EIO;
+		snprintf(t->dirs[t->ndirs++], sizeof(t->dirs[0]), "%s", dir);
+		if (mkgroup(dir, err) < 0)
+			return -EIO;
+		int r = 0;
+		if (!strcmp(ctrls[i], "memory")) {
+			if (l->mem_max)
+				r = putu(dir, "memory.limit_in_bytes", l->mem_max, err);
+			if (!r && l->mem_max && l->swap_set) {
+				if (exists(dir, "memory.memsw.limit_in_bytes"))
+					r = putu(dir, "memory.memsw.limit_in_bytes",
+						 l->mem_max + l->swap_max, err);
+				else
+					note_add(note, nsize,
+						 "memory.swap: unavailable (no swap accounting)");
+			}
+		} else if (!strcmp(ctrls[i], "pids")) {
+			if (l->pids_max)
+				r = putu(dir, "pids.max", l->pids_max, err);
+		} else if (!strcmp(ctrls[i], "cpu")) {
+			if (l->cpu_weight) /* v2 weight 100 == v1 shares 1024 */
+				r = putu(dir, "cpu.shares",
+					 l->cpu_weight * 1024ull / 100 < 2
+					     ? 2
+					     : l->cpu_weight * 1024ull / 100,
+					 err);
+			if (!r && l->cpu_max > 0) {
+				r = putu(dir, "cpu.cfs_period_us", 100000, err);
+				if (!r)
+					r = putu(dir, "cpu.cfs_quota_us",
+						 (unsigned long long)(l->cpu_max * 100000 + 0.5),
+						 err);
+			}
+		} else if (!strcmp(ctrls[i], "cpuset")) {
+			r = cpuset_inherit(base, camp, err);
+			if (!r)
+				r = cpuset_inherit(camp, dir, err);
+			if (!r && l->cpuset[0])
+				r = put(dir, "cpuset.cpus", l->cpuset, err);
+		} else if (!strcmp(ctrls[i], "blkio")) {
+			if (l->io_weight) {
+				if (exists(dir, "blkio.bfq.weight"))
+					r = putu(dir, "blkio.bfq.weight",
+						 l->io_weight > 1000 ? 1000 : l->io_weight, err);
+				else
+					note_add(note, nsize,
+						 "io.weight: unavailable (no bfq in this kernel)");
+			}
+			static const struct {
+				const char *file;
+				size_t off;
+			} th[] = {
+			    {"blkio.throttle.read_bps_device",
+			     offsetof(struct isb_limits, io_rbps)},
+			    {"blkio.throttle.write_bps_device",
+			     offsetof(struct isb_limits, io_wbps)},
+			    {"blkio.throttle.read_iops_device",
+			     offsetof(struct isb_limits, io_riops)},
+			    {"blkio.throttle.write_iops_device",
+			     offsetof(struct isb_limits, io_wiops)},
+			};
+			for (size_t k = 0; !r && k < ISB_ARRAY_SIZE(th); k++) {
+				uint64_t v;
+				memcpy(&v, (const char *)l + th[k].off, sizeof(v));
+				if (!v)
+					continue;
+				char val[64];
+				snprintf(val, sizeof(val), "%s %llu", dev, (unsigned long long)v);
+				r = put(dir, th[k].file, val, err);
+			}
+		}
+		if (r < 0)
+			return -EIO;
+		snprintf(t->procs[i], sizeof(t->procs[0]), "%s/cgroup.procs", dir);
+	}
+	/* procs may have holes where a hierarchy is missing: pack them */
+	size_t k = 0;
+	for (size_t i = 0; i < ISB_CG_MAX_BASES; i++)
+		if (t->procs[i][0] && k != i) {
+			memcpy(t->procs[k], t->procs[i], sizeof(t->procs[0]));
+			t->procs[i][0] = 0;
+			k++;
+		} else if (t->procs[i][0]) {
+			k++;
+		}
+	return 0;
+}
+
+int isb_cg2_enable_controllers(const char *dir, struct isb_err *err)
+{
+	char path[700], avail[512];
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", dir);
+	if (isb_read_file(path, avail, sizeof(avail)) < 0)
+		return isb_errf(err, errno, "read %s", path);
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", dir);
+	static const char *const want[] = {"cpu", "cpuset", "io", "memory", "pids"};
+	char *save;
+	for (char *c = strtok_r(avail, " \n", &save); c; c = strtok_r(NULL, " \n", &save)) {
+		for (size_t i = 0; i < ISB_ARRAY_SIZE(want); i++) {
+			if (strcmp(c, want[i]))
+				continue;
+			char v[32];
+			snprintf(v, sizeof(v), "+%s", c);
+			int r = isb_write_file(path, v);
+			if (r < 0)
+				return isb_errf(err, r, "write '%s' to %s", v, path);
+		}
+	}
+	return 0;
+}
+
+/* Whether a v2 group got a controller from its parent. */
+static bool v2_has(const char *dir, const char *ctrl)
+{
+	char path[700], v[512];
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", dir);
+	if (isb_read_file(path, v, sizeof(v)) < 0)
+		return false;
+	for (char *save, *c = strtok_r(v, " \n", &save); c; c = strtok_r(NULL, " \n", &save))
+		if (!strcmp(c, ctrl))
+			return true;
+	return false;
+}
+
+static int v2_create(const char *root, const char *campaign_id, const char *name,
+		     const struct isb_limits *l, struct isb_cg_tenant *t, char *note, size_t nsize,
+		     struct isb_err *err)
+{
+	char camp[560], dir[620], val[256];
+	snprintf(camp, sizeof(camp), "%s/isobench-%s", root, campaign_id);
+	snprintf(dir, sizeof(dir), "%s/%s", camp, name);
+	if (mkgroup(camp, err) < 0 || isb_cg2_enable_controllers(camp, err) < 0)
+		return -EIO;
+	snprintf(t->dirs[t->ndirs++], sizeof(t->dirs[0]), "%s", dir);
+	if (mkgroup(dir, err) < 0)
+		return -EIO;
+	struct need {
+		bool want;
+		const char *ctrl;
+	} needs[] = {
+	    {l->cpu_weight || l->cpu_max > 0, "cpu"},
+	    {l->cpuset[0] != 0, "cpuset"},
+	    {l->mem_max != 0, "memory"},
+	    {l->pids_max != 0, "pids"},
+	    {l->io_weight || l->io_rbps || l->io_wbps || l->io_riops || l->io_wiops, "io"},
+	};
+	for (size_t i = 0; i < ISB_ARRAY_SIZE(needs); i++)
+		if (needs[i].want && !v2_has(dir, needs[i].ctrl))
+			return isb_errf(err, 0,
+					"cgroup v2 controller '%s' is not delegated to %s (enable "
+					"it in the parent's cgroup.subtree_control)",
+					needs[i].ctrl, dir);
+	if (l->cpu_weight && putu(dir, "cpu.weight", l->cpu_weight, err) < 0)
+		return -EIO;
+	if (l->cpu_max > 0) {
+		snprintf(val, sizeof(val), "%llu 100000",
+			 (unsigned long long)(l->cpu_max * 100000 + 0.5));
+		if (put(dir, "cpu.max", val, err) < 0)
+			return -EIO;
+	}
+	if (l->cpuset[0] && put(dir, "cpuset.cpus", l->cpuset, err) < 0)
+		return -EIO;
+	if (l->mem_max && putu(dir, "memory.max", l->mem_max, err) < 0)
+		return -EIO;
+	if (l->mem_max && l->swap_set) {
+		if (exists(dir, "memory.swap.max")) {
+			if (putu(dir, "memory.swap.max", l->swap_max, err) < 0)
+				return -EIO;
+		} else {
+			note_add(note, nsize, "memory.swap: unavailable (no swap accounting)");
+		}
+	}
+	if (l->pids_max && putu(dir, "pids.max", l->pids_max, err) < 0)
+		return -EIO;
+	if (l->io_weight) {
+		/* bfq's own weight where the device runs bfq; io.weight is io.cost's */
+		const char *f = exists(dir, "io.bfq.weight") ? "io.bfq.weight" : "io.weight";
+		if (!exists(dir, f))
+			note_add(note, nsize, "io.weight: unavailable (no bfq or io.cost)");
+		else if (putu(dir, f,
+			      l->io_weight > 1000 && !strcmp(f, "io.bfq.weight") ? 1000
+										 : l->io_weight,
+			      err) < 0)
+			return -EIO;
+	}
+	if (l->io_rbps || l->io_wbps || l->io_riops || l->io_wiops) {
+		size_t o = (size_t)snprintf(val, sizeof(val), "%u:%u", l->io_major, l->io_minor);
+		const struct {
+			const char *k;
+			uint64_t v;
+		} kv[] = {{"rbps", l->io_rbps},
+			  {"wbps", l->io_wbps},
+			  {"riops", l->io_riops},
+			  {"wiops", l->io_wiops}};
+		for (size_t i = 0; i < ISB_ARRAY_SIZE(kv); i++)
+			if (kv[i].v)
+				o += (size_t)snprintf(val + o, sizeof(val) - o, " %s=%llu", kv[i].k,
+						      (unsigned long long)kv[i].v);
+		if (put(dir, "io.max", val, err) < 0)
+			return -EIO;
+	}
+	snprintf(t->procs[0], sizeof(t->procs[0]), "%s/cgroup.procs", dir);
+	return 0;
+}
+
+int isb_cg_tenant_create(enum isb_cgroup_mode mode, const char *root, const char *campaign_id,
+			 const char *name, const struct isb_limits *l, struct isb_cg_tenant *t,
+			 char *note, size_t note_size, struct isb_err *err)
+{
+	memset(t, 0, sizeof(*t));
+	int r;
+	switch (mode) {
+	case ISB_CG_V1:
+	case ISB_CG_HYBRID:
+		r = v1_create(root, campaign_id, name, l, t, note, note_size, err);
+		break;
+	case ISB_CG_V2:
+		r = v2_create(root, campaign_id, name, l, t, note, note_size, err);
+		break;
+	default:
+		return isb_errf(err, 0, "no cgroup file system");
+	}
+	if (r < 0)
+		isb_cg_tenant_remove(t);
+	return r;
+}
+
+void isb_cg_tenant_remove(struct isb_cg_tenant *t)
+{
+	for (size_t i = 0; i < t->ndirs; i++) {
+		/* the tenant is stopped; what is left in it (an escaped child) is killed */
+		for (int attempt = 0; attempt < 100 && rmdir(t->dirs[i]) < 0 && errno == EBUSY;
+		     attempt++) {
+			char path[700], buf[4096];
+			snprintf(path, sizeof(path), "%s/cgroup.procs", t->dirs[i]);
+			if (isb_read_file(path, buf, sizeof(buf)) > 0)
+				for (char *s = strtok(buf, "\n"); s; s = strtok(NULL, "\n"))
+					if (atoi(s) > 1)
+						kill(atoi(s), SIGKILL);
+			isb_sleep_ns(10000000);
+		}
+	}
+	t->ndirs = 0;
+}
+
+int isb_cg_disk_of(const char *path, unsigned *major, unsigned *minor, char *why, size_t size)
+{
+	struct stat st;
+	char sys[128], part[160], v[32];
+	if (stat(path, &st) < 0)
+		return snprintf(why, size, "stat %s: %s", path, strerror(errno)), -1;
+	*major = major(st.st_dev);
+	*minor = minor(st.st_dev);
+	snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u", *major, *minor);
+	if (access(sys, F_OK) < 0)
+		return snprintf(why, size, "%s is not on a block device (device %u:%u)", path,
+				*major, *minor),
+		       -1;
+	/* io limits apply to whole disks: a partition's parent has the disk's dev */
+	snprintf(part, sizeof(part), "%s/partition", sys);
+	if (access(part, F_OK) == 0) {
+		snprintf(part, sizeof(part), "%s/../dev", sys);
+		if (isb_read_file(part, v, sizeof(v)) <= 0 || sscanf(v, "%u:%u", major, minor) != 2)
+			return snprintf(why, size, "cannot read %s", part), -1;
+	}
+	return 0;
+}

@@ -1,0 +1,353 @@
+/*
+ * The container backend: isobench's own runtime, so that every leaf of the
+ * container class can be switched on and off on its own (see ctconf.c for
+ * the keys). A tenant is made with clone3(): the namespaces it asked for
+ * (the time namespace too, which clone() cannot), then it waits on a pipe
+ * while the harness writes its user-namespace maps and puts it into its own
+ * cgroup (with the policy's limits, v1 or v2); then it enters a cgroup
+ * namespace rooted at that group, builds its root file system (rootfs.c),
+ * brings up its loopback, pins itself, drops capabilities and executes the
+ * agent. With a pid namespace the agent is pid 1: killing it kills the
+ * whole tenant.
+ */
+#include "config.h"
+#include "backends/backend.h"
+
+#include <fcntl.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+struct ct_priv {
+	struct isb_ctconf cf;
+	unsigned seq;
+	char procs[3][512]; /* the campaign's group, for tenants without their own */
+	size_t nprocs;
+};
+
+struct ct_tenant {
+	struct isb_cg_tenant cg;
+	char rootdir[600];
+};
+
+static const unsigned long ns_clone_flag[ISB_NS__COUNT] = {
+    [ISB_NS_CGROUP] = CLONE_NEWCGROUP, [ISB_NS_IPC] = CLONE_NEWIPC, [ISB_NS_MNT] = CLONE_NEWNS,
+    [ISB_NS_NET] = CLONE_NEWNET,       [ISB_NS_PID] = CLONE_NEWPID, [ISB_NS_TIME] = CLONE_NEWTIME,
+    [ISB_NS_USER] = CLONE_NEWUSER,     [ISB_NS_UTS] = CLONE_NEWUTS,
+};
+
+static int ct_available(struct isb_why *why)
+{
+	if (geteuid() != 0) {
+		snprintf(why->reason, sizeof(why->reason),
+			 "needs root (namespaces, cgroups and mounts for every tenant)");
+		return 0;
+	}
+	return 1;
+}
+
+static int ct_check(const char *key, const char *value, struct isb_err *err)
+{
+	return isb_ctconf_check(key, value, false, err);
+}
+
+/* Fork with namespaces: clone3 without a stack behaves like fork in the child. */
+static pid_t clone_ns(unsigned long flags)
+{
+	struct {
+		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	} args = {.flags = flags, .exit_signal = SIGCHLD};
+	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
+/* Every check prepare can make before a trial: the keys, the host, a dry run of the
+ * cgroups with the victim's limits. */
+int isb_ct_prepare_common(struct isb_config *c, struct isb_ctconf *cf, bool oci, char procs[][512],
+			  size_t *nprocs, struct isb_err *err);
+int isb_ct_prepare_common(struct isb_config *c, struct isb_ctconf *cf, bool oci, char procs[][512],
+			  size_t *nprocs, struct isb_err *err)
+{
+	char desc[256], note[256] = "", why[200];
+	struct isb_err cerr = {0};
+	if (isb_ctconf_parse(c, cf, oci, err) < 0)
+		return -EINVAL;
+#ifndef HAVE_LIBCAPNG
+	if (!cf->caps_all)
+		return isb_errf(err, 0,
+				"capabilities = %s needs libcap-ng (built without it): use "
+				"capabilities = all",
+				cf->caps_name);
+#endif
+	const struct isb_limits *s = &cf->set;
+	if (s->io_rbps || s->io_wbps || s->io_riops || s->io_wiops) {
+		if (isb_cg_disk_of(c->scratch_dir, &cf->set.io_major, &cf->set.io_minor, why,
+				   sizeof(why)) < 0)
+			return isb_errf(err, 0, "io limits: %s", why);
+	}
+	if (isb_cgroup_campaign_create(c->campaign_id, c->mem_ceiling_bytes, c->pids_ceiling, procs,
+				       nprocs, &cerr) < 0)
+		return isb_errf(err, 0, "campaign cgroup: %s", cerr.msg);
+	if (isb_ctconf_wants_cgroup(cf)) {
+		struct isb_tenant_spec probe = {.label = "victim"};
+		struct isb_limits l;
+		struct isb_cg_tenant t;
+		cpu_set_t cpus;
+		if (isb_ctconf_limits(cf, c, &probe, &l, &cpus, err) < 0)
+			return -EINVAL;
+		if (isb_cg_tenant_create(isb_cgroup_mode(), "/sys/fs/cgroup", c->campaign_id,
+					 "check", &l, &t, note, sizeof(note), err) < 0)
+			return -EIO;
+		isb_cg_tenant_remove(&t);
+	}
+	c->declared_leaves = isb_ctconf_leaves(cf);
+	isb_ctconf_describe(cf, desc, sizeof(desc));
+	snprintf(c->cgroup_note, sizeof(c->cgroup_note), "%s; %s%s%s", desc,
+		 isb_cgroup_mode_name(isb_cgroup_mode()), note[0] ? "; " : "", note);
+	return 0;
+}
+
+static int ct_prepare(struct isb_config *c, struct isb_err *err)
+{
+	struct ct_priv *p = calloc(1, sizeof(*p));
+	if (!p)
+		return isb_errf(err, ENOMEM, "container: prepare");
+	if (isb_ct_prepare_common(c, &p->cf, false, p->procs, &p->nprocs, err) < 0) {
+		free(p);
+		isb_cgroup_campaign_remove(c->campaign_id);
+		return -EINVAL;
+	}
+	c->priv = p;
+	return 0;
+}
+
+static int lo_up(void)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr = {0};
+	if (s < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	int r = ioctl(s, SIOCGIFFLAGS, &ifr);
+	if (r == 0) {
+		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+		r = ioctl(s, SIOCSIFFLAGS, &ifr);
+	}
+	close(s);
+	return r;
+}
+
+/* The tenant's side, between clone and exec. Never returns. */
+static void ct_child(struct isb_config *c, struct ct_priv *p, struct ct_tenant *ct,
+		     const cpu_set_t *cpus, int in, int out, int sync, char **argv)
+{
+	char host_cg[4096] = "", what[300], b;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	setpgid(0, 0);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	if (dup2(in, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0)
+		_exit(127);
+	/* the harness writes our maps and cgroups, then one byte; EOF: it gave up */
+	if (read(sync, &b, 1) != 1)
+		_exit(127);
+	close(sync);
+	unsigned ns = p->cf.ns;
+	if (isb_read_file("/proc/self/cgroup", host_cg, sizeof(host_cg)) < 0)
+		host_cg[0] = 0;
+	if ((ns & (1u << ISB_NS_CGROUP)) && unshare(CLONE_NEWCGROUP) < 0)
+		isb_child_fail("unshare(CLONE_NEWCGROUP)");
+	if ((ns & (1u << ISB_NS_UTS)) && sethostname("isobench-tenant", 15) < 0)
+		isb_child_fail("sethostname");
+	if ((ns & (1u << ISB_NS_NET)) && lo_up() < 0)
+		isb_child_fail("bring up lo");
+	if (ns & (1u << ISB_NS_MNT)) {
+		struct isb_rootfs r = {.dir = ct->rootdir,
+				       .agent = argv[0],
+				       .scratch = c->scratch_dir,
+				       .pid_ns = ns & (1u << ISB_NS_PID),
+				       .user_ns = ns & (1u << ISB_NS_USER),
+				       .cgroup_ns = ns & (1u << ISB_NS_CGROUP),
+				       .host_cgroup = host_cg};
+		int e = isb_rootfs_enter(&r, what, sizeof(what));
+		if (e < 0) {
+			errno = -e;
+			isb_child_fail(what);
+		}
+	}
+	if (sched_setaffinity(0, sizeof(*cpus), cpus) < 0)
+		isb_child_fail("sched_setaffinity");
+	if (isb_caps_apply(&p->cf) < 0)
+		isb_child_fail("drop capabilities");
+	syscall(SYS_close_range, 3u, ~0u, 0u);
+	execv(argv[0], argv);
+	isb_child_fail(argv[0]);
+}
+
+static int write_maps(pid_t pid, struct isb_err *err)
+{
+	static const char *const maps[] = {"uid_map", "gid_map"};
+	for (size_t i = 0; i < 2; i++) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, maps[i]);
+		/* root is root inside: the identity map, so host files keep working */
+		int r = isb_write_file(path, "0 0 4294967295");
+		if (r < 0)
+			return isb_errf(err, r, "write %s", path);
+	}
+	return 0;
+}
+
+static int ct_spawn(struct isb_config *c, const struct isb_tenant_spec *spec, struct isb_tenant *t,
+		    struct isb_err *err)
+{
+	struct ct_priv *p = c->priv;
+	char *argv[64], store[8192], name[64], note[256] = "";
+	int in[2] = {-1, -1}, out[2] = {-1, -1}, sync[2] = {-1, -1};
+	struct isb_limits l;
+	cpu_set_t cpus;
+	const char *procs[ISB_CG_MAX_BASES + 2] = {0};
+	if (isb_agent_argv(c, spec, argv, ISB_ARRAY_SIZE(argv), store, sizeof(store)) < 0)
+		return isb_errf(err, E2BIG, "%s: agent arguments", spec->label);
+	if (isb_ctconf_limits(&p->cf, c, spec, &l, &cpus, err) < 0)
+		return -EINVAL;
+	struct ct_tenant *ct = calloc(1, sizeof(*ct));
+	if (!ct)
+		return isb_errf(err, ENOMEM, "%s", spec->label);
+	snprintf(name, sizeof(name), "%s-%u", spec->label, ++p->seq);
+	if (isb_ctconf_wants_cgroup(&p->cf)) {
+		if (isb_cg_tenant_create(isb_cgroup_mode(), "/sys/fs/cgroup", c->campaign_id, name,
+					 &l, &ct->cg, note, sizeof(note), err) < 0) {
+			free(ct);
+			return -EIO;
+		}
+		for (size_t i = 0; ct->cg.procs[i][0] && i < ISB_CG_MAX_BASES; i++)
+			procs[i] = ct->cg.procs[i];
+	} else {
+		for (size_t i = 0; i < p->nprocs; i++)
+			procs[i] = p->procs[i];
+	}
+	if (p->cf.ns & (1u << ISB_NS_MNT)) {
+		snprintf(ct->rootdir, sizeof(ct->rootdir), "%s/root-%s", c->state_dir, name);
+		if (mkdir(ct->rootdir, 0700) < 0 && errno != EEXIST) {
+			int e = errno;
+			isb_cg_tenant_remove(&ct->cg);
+			free(ct);
+			return isb_errf(err, e, "mkdir %s", ct->rootdir);
+		}
+	}
+	unsigned long flags = 0;
+	for (int i = 0; i < ISB_NS__COUNT; i++)
+		if (i != ISB_NS_CGROUP && (p->cf.ns & (1u << i)))
+			flags |= ns_clone_flag[i];
+	int e = 0;
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(sync, O_CLOEXEC) < 0)
+		e = isb_errf(err, errno, "pipe");
+	pid_t pid = -1;
+	if (!e) {
+		fflush(NULL);
+		t->spawn_ns = isb_now_ns();
+		pid = clone_ns(flags);
+		if (pid < 0)
+			e = isb_errf(err, errno, "clone3 %s (namespaces %#lx)", spec->label, flags);
+	}
+	if (pid == 0) {
+		close(sync[1]);
+		ct_child(c, p, ct, &cpus, in[0], out[1], sync[0], argv);
+	}
+	if (pid > 0) {
+		setpgid(pid, pid);
+		if (c->record_pid)
+			c->record_pid(pid);
+		if ((p->cf.ns & (1u << ISB_NS_USER)) && write_maps(pid, err) < 0)
+			e = -EIO;
+		char self[32];
+		snprintf(self, sizeof(self), "%d", (int)pid);
+		for (size_t i = 0; !e && procs[i]; i++) {
+			int r = isb_write_file(procs[i], self);
+			if (r < 0)
+				e = isb_errf(err, r, "put %s into %s", spec->label, procs[i]);
+		}
+		if (!e && write(sync[1], "g", 1) != 1)
+			e = isb_errf(err, errno, "release %s", spec->label);
+	}
+	for (int i = 0; i < 2; i++) {
+		if (sync[i] >= 0)
+			close(sync[i]);
+	}
+	if (in[0] >= 0)
+		close(in[0]);
+	if (out[1] >= 0)
+		close(out[1]);
+	t->pid = pid > 0 ? pid : 0;
+	t->in_fd = in[1];
+	t->out_fd = out[0];
+	t->priv = ct;
+	if (e) {
+		if (pid > 0)
+			isb_proc_stop(t, 0);
+		else {
+			if (in[1] >= 0)
+				close(in[1]);
+			if (out[0] >= 0)
+				close(out[0]);
+			t->in_fd = t->out_fd = -1;
+		}
+		isb_cg_tenant_remove(&ct->cg);
+		if (ct->rootdir[0])
+			rmdir(ct->rootdir);
+		free(ct);
+		t->priv = NULL;
+		return -EIO;
+	}
+	return 0;
+}
+
+static int ct_stop(struct isb_tenant *t, uint64_t grace_ns)
+{
+	struct ct_tenant *ct = t->priv;
+	int r = isb_proc_stop(t, grace_ns);
+	t->oom_kills = -1;
+	if (ct) {
+		/* v1 counts an OOM kill only in the tenant's own group: read it before rmdir */
+		for (size_t i = 0; i < ct->cg.ndirs && t->oom_kills < 0; i++)
+			t->oom_kills = isb_cg_dir_oom_kills(ct->cg.dirs[i]);
+		isb_cg_tenant_remove(&ct->cg);
+		if (ct->rootdir[0])
+			rmdir(ct->rootdir); /* its mounts died with the tenant's namespace */
+		free(ct);
+		t->priv = NULL;
+	}
+	return r;
+}
+
+static void ct_cleanup(struct isb_config *c)
+{
+	free(c->priv);
+	c->priv = NULL;
+	isb_cgroup_campaign_remove(c->campaign_id);
+}
+
+const struct isb_backend isb_backend_container = {
+    .name = "container",
+    .class = ISB_CLASS_CONTAINER,
+    .help = "isobench's own runtime: each namespace, cgroup limit and capability a switch",
+    .available = ct_available,
+    .check = ct_check,
+    .prepare = ct_prepare,
+    .spawn = ct_spawn,
+    .stop = ct_stop,
+    .cleanup = ct_cleanup,
+};

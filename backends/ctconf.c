@@ -1,0 +1,532 @@
+/*
+ * The container class's configuration, shared by the own runtime
+ * (container) and the OCI runtimes (oci). Every taxonomy leaf and sub-leaf
+ * is a key of the suite's [config] section, so a campaign can ablate them:
+ *
+ *   namespaces   = all | none | docker | LIST       (cgroup,ipc,mount,net,pid,time,user,uts)
+ *   ns.NAME      = yes | no                         (one namespace, over `namespaces`)
+ *   cgroups      = none | fair | partitioned | capped
+ *   cpu.weight, cpu.max, cpuset, memory.max, memory.swap, io.weight,
+ *   io.rbps, io.wbps, io.riops, io.wiops, pids.max  (explicit limits, over the policy)
+ *   capabilities = all | none | docker | LIST       (CAP_ names kept)
+ *   runtime      = runc | crun                      (oci only)
+ *
+ * Policies, per tenant (the victim side and the aggressor side each):
+ *   fair         equal cpu and io weights; half of the campaign's memory and pids ceiling;
+ *   partitioned  fair, plus disjoint cpusets: the online CPUs split in two halves;
+ *   capped       a cpu quota of half the CPUs the tenant is placed on; memory and pids
+ *                as fair.
+ */
+#include "config.h"
+#include "backends/backend.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <strings.h>
+#include <string.h>
+#include <unistd.h>
+#ifdef HAVE_LIBCAPNG
+#include <cap-ng.h>
+#endif
+
+const char *const isb_ns_names[ISB_NS__COUNT] = {"cgroup", "ipc",  "mount", "net",
+						 "pid",	   "time", "user",  "uts"};
+
+/* Docker's default namespaces and capabilities (moby's oci/defaults.go). */
+#define NS_DOCKER                                                                                  \
+	((1u << ISB_NS_CGROUP) | (1u << ISB_NS_IPC) | (1u << ISB_NS_MNT) | (1u << ISB_NS_NET) |    \
+	 (1u << ISB_NS_PID) | (1u << ISB_NS_UTS))
+static const char *const docker_caps[] = {
+    "CHOWN",  "DAC_OVERRIDE", "FSETID",	 "FOWNER",	     "MKNOD",	   "NET_RAW", "SETGID",
+    "SETUID", "SETFCAP",      "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT", "KILL",    "AUDIT_WRITE",
+};
+
+/* Capability names, index = number (linux/capability.h), up to CAP_CHECKPOINT_RESTORE. */
+static const char *const cap_names[] = {
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "DAC_READ_SEARCH",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "SETGID",
+    "SETUID",
+    "SETPCAP",
+    "LINUX_IMMUTABLE",
+    "NET_BIND_SERVICE",
+    "NET_BROADCAST",
+    "NET_ADMIN",
+    "NET_RAW",
+    "IPC_LOCK",
+    "IPC_OWNER",
+    "SYS_MODULE",
+    "SYS_RAWIO",
+    "SYS_CHROOT",
+    "SYS_PTRACE",
+    "SYS_PACCT",
+    "SYS_ADMIN",
+    "SYS_BOOT",
+    "SYS_NICE",
+    "SYS_RESOURCE",
+    "SYS_TIME",
+    "SYS_TTY_CONFIG",
+    "MKNOD",
+    "LEASE",
+    "AUDIT_WRITE",
+    "AUDIT_CONTROL",
+    "SETFCAP",
+    "MAC_OVERRIDE",
+    "MAC_ADMIN",
+    "SYSLOG",
+    "WAKE_ALARM",
+    "BLOCK_SUSPEND",
+    "AUDIT_READ",
+    "PERFMON",
+    "BPF",
+    "CHECKPOINT_RESTORE",
+};
+
+const char *isb_cap_name(unsigned i);
+const char *isb_cap_name(unsigned i)
+{
+	return i < ISB_ARRAY_SIZE(cap_names) ? cap_names[i] : NULL;
+}
+
+static int cap_find(const char *name)
+{
+	if (!strncasecmp(name, "CAP_", 4))
+		name += 4;
+	for (size_t i = 0; i < ISB_ARRAY_SIZE(cap_names); i++)
+		if (!strcasecmp(cap_names[i], name))
+			return (int)i;
+	return -1;
+}
+
+static int parse_yesno(const char *v, bool *out)
+{
+	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "on"))
+		return *out = true, 0;
+	if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0") || !strcmp(v, "off"))
+		return *out = false, 0;
+	return -1;
+}
+
+/* 1.5G, 512M, 4096: bytes. */
+static int parse_size(const char *v, uint64_t *out)
+{
+	char *end;
+	double x = strtod(v, &end);
+	if (end == v || x < 0)
+		return -1;
+	double m = 1;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		m = 1024.0;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		m = 1024.0 * 1024;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		m = 1024.0 * 1024 * 1024;
+		end++;
+		break;
+	case 't':
+	case 'T':
+		m = 1024.0 * 1024 * 1024 * 1024;
+		end++;
+		break;
+	default:
+		break;
+	}
+	if (*end == 'i' || *end == 'B')
+		end++;
+	if (*end == 'B')
+		end++;
+	if (*end)
+		return -1;
+	*out = (uint64_t)(x * m);
+	return 0;
+}
+
+/* One key into cf (or only its validity when cf is NULL). */
+static int apply_key(struct isb_ctconf *cf, const char *k, const char *v, bool oci,
+		     struct isb_err *err)
+{
+	struct isb_ctconf scratch;
+	if (!cf) {
+		memset(&scratch, 0, sizeof(scratch));
+		cf = &scratch;
+	}
+	struct isb_limits *l = &cf->set;
+	uint64_t u;
+	double d;
+	if (!strcmp(k, "namespaces")) {
+		if (!strcmp(v, "all")) {
+			cf->ns = (1u << ISB_NS__COUNT) - 1;
+			return 0;
+		}
+		if (!strcmp(v, "none")) {
+			cf->ns = 0;
+			return 0;
+		}
+		if (!strcmp(v, "docker")) {
+			cf->ns = NS_DOCKER;
+			return 0;
+		}
+		char buf[192];
+		unsigned ns = 0;
+		snprintf(buf, sizeof(buf), "%s", v);
+		for (char *save, *t = strtok_r(buf, ", ", &save); t;
+		     t = strtok_r(NULL, ", ", &save)) {
+			int found = -1;
+			for (int i = 0; i < ISB_NS__COUNT; i++)
+				if (!strcmp(t, isb_ns_names[i]) ||
+				    (i == ISB_NS_MNT && !strcmp(t, "mnt")))
+					found = i;
+			if (found < 0)
+				return isb_errf(
+				    err, 0,
+				    "namespaces: unknown namespace '%s' (all, none, "
+				    "docker, or a list of cgroup, ipc, mount, net, pid, "
+				    "time, user, uts)",
+				    t);
+			ns |= 1u << found;
+		}
+		cf->ns = ns;
+		return 0;
+	}
+	if (!strncmp(k, "ns.", 3)) {
+		for (int i = 0; i < ISB_NS__COUNT; i++) {
+			if (strcmp(k + 3, isb_ns_names[i]) &&
+			    !(i == ISB_NS_MNT && !strcmp(k + 3, "mnt")))
+				continue;
+			bool on;
+			if (parse_yesno(v, &on) < 0)
+				return isb_errf(err, 0, "%s: '%s' is not yes or no", k, v);
+			cf->ns = on ? cf->ns | (1u << i) : cf->ns & ~(1u << i);
+			return 0;
+		}
+		return isb_errf(err, 0, "unknown namespace key '%s'", k);
+	}
+	if (!strcmp(k, "cgroups")) {
+		static const char *const p[] = {"none", "fair", "partitioned", "capped"};
+		for (size_t i = 0; i < ISB_ARRAY_SIZE(p); i++)
+			if (!strcmp(v, p[i]))
+				return cf->policy = (enum isb_cg_policy)i, 0;
+		return isb_errf(err, 0, "cgroups: '%s' is not none, fair, partitioned or capped",
+				v);
+	}
+	if (!strcmp(k, "cpu.weight") || !strcmp(k, "io.weight")) {
+		if (isb_parse_u64(v, &u) < 0 || u < 1 || u > 10000)
+			return isb_errf(err, 0, "%s: '%s' is not an integer in [1, 10000]", k, v);
+		*(k[0] == 'c' ? &l->cpu_weight : &l->io_weight) = (unsigned)u;
+		return 0;
+	}
+	if (!strcmp(k, "cpu.max")) {
+		if (isb_parse_double(v, &d) < 0 || d < 0.01 || d > 4096)
+			return isb_errf(err, 0,
+					"cpu.max: '%s' is not a number of CPUs in [0.01, 4096]", v);
+		l->cpu_max = d;
+		return 0;
+	}
+	if (!strcmp(k, "cpuset")) {
+		for (const char *p = v; *p; p++)
+			if (!strchr("0123456789,-", *p))
+				return isb_errf(err, 0, "cpuset: '%s' is not a CPU list like 0-3,6",
+						v);
+		if (!*v || strlen(v) >= sizeof(l->cpuset))
+			return isb_errf(err, 0, "cpuset: '%s' is not a CPU list like 0-3,6", v);
+		snprintf(l->cpuset, sizeof(l->cpuset), "%s", v);
+		return 0;
+	}
+	if (!strcmp(k, "memory.max") || !strcmp(k, "memory.swap")) {
+		if (parse_size(v, &u) < 0 || (k[7] == 'm' && u < (4u << 20)))
+			return isb_errf(err, 0, "%s: '%s' is not a size like 512M or 2G%s", k, v,
+					k[7] == 'm' ? " (at least 4M)" : "");
+		if (k[7] == 'm')
+			l->mem_max = u;
+		else
+			l->swap_max = u, l->swap_set = true;
+		return 0;
+	}
+	static const struct {
+		const char *key;
+		size_t off;
+	} io[] = {
+	    {"io.rbps", offsetof(struct isb_limits, io_rbps)},
+	    {"io.wbps", offsetof(struct isb_limits, io_wbps)},
+	    {"io.riops", offsetof(struct isb_limits, io_riops)},
+	    {"io.wiops", offsetof(struct isb_limits, io_wiops)},
+	};
+	for (size_t i = 0; i < ISB_ARRAY_SIZE(io); i++) {
+		if (strcmp(k, io[i].key))
+			continue;
+		if ((strstr(k, "bps") ? parse_size(v, &u) : isb_parse_u64(v, &u)) < 0 || !u)
+			return isb_errf(err, 0, "%s: '%s' is not a positive %s", k, v,
+					strstr(k, "bps") ? "size per second (e.g. 50M)"
+							 : "integer");
+		memcpy((char *)l + io[i].off, &u, sizeof(u));
+		return 0;
+	}
+	if (!strcmp(k, "pids.max")) {
+		if (isb_parse_u64(v, &u) < 0 || u < 8)
+			return isb_errf(err, 0, "pids.max: '%s' is not an integer >= 8", v);
+		l->pids_max = u;
+		return 0;
+	}
+	if (!strcmp(k, "capabilities")) {
+		snprintf(cf->caps_name, sizeof(cf->caps_name), "%.31s", v);
+		cf->caps_all = !strcmp(v, "all");
+		cf->caps = 0;
+		if (cf->caps_all || !strcmp(v, "none"))
+			return 0;
+		if (!strcmp(v, "docker")) {
+			for (size_t i = 0; i < ISB_ARRAY_SIZE(docker_caps); i++)
+				cf->caps |= 1ull << cap_find(docker_caps[i]);
+			return 0;
+		}
+		char buf[192];
+		snprintf(buf, sizeof(buf), "%s", v);
+		snprintf(cf->caps_name, sizeof(cf->caps_name), "list");
+		for (char *save, *t = strtok_r(buf, ", ", &save); t;
+		     t = strtok_r(NULL, ", ", &save)) {
+			int c = cap_find(t);
+			if (c < 0)
+				return isb_errf(err, 0,
+						"capabilities: unknown capability '%s' (all, none, "
+						"docker, or CAP_ names)",
+						t);
+			cf->caps |= 1ull << c;
+		}
+		return 0;
+	}
+	if (oci && !strcmp(k, "runtime")) {
+		if (strcmp(v, "runc") && strcmp(v, "crun"))
+			return isb_errf(err, 0, "runtime: '%s' is not runc or crun", v);
+		snprintf(cf->runtime, sizeof(cf->runtime), "%s", v);
+		return 0;
+	}
+	return isb_errf(err, 0,
+			"unknown key '%s' (namespaces, ns.NAME, cgroups, cpu.weight, cpu.max, "
+			"cpuset, memory.max, memory.swap, io.weight, io.rbps, io.wbps, io.riops, "
+			"io.wiops, pids.max, capabilities%s)",
+			k, oci ? ", runtime" : "");
+}
+
+int isb_ctconf_check(const char *key, const char *value, bool oci, struct isb_err *err)
+{
+	return apply_key(NULL, key, value, oci, err);
+}
+
+int isb_ctconf_parse(const struct isb_config *c, struct isb_ctconf *cf, bool oci,
+		     struct isb_err *err)
+{
+	memset(cf, 0, sizeof(*cf));
+	/* What a user who writes only "backend = container" expects: Docker's defaults. */
+	cf->ns = NS_DOCKER;
+	cf->policy = ISB_POLICY_FAIR;
+	apply_key(cf, "capabilities", "docker", oci, NULL);
+	snprintf(cf->runtime, sizeof(cf->runtime), "runc");
+	/* namespaces before ns.NAME, whatever the order in the file */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < c->nopts; i++) {
+			bool first = !strcmp(c->opts[i].key, "namespaces");
+			if ((pass == 0) != first)
+				continue;
+			if (apply_key(cf, c->opts[i].key, c->opts[i].value, oci, err) < 0)
+				return -EINVAL;
+		}
+	if (oci && (cf->ns & (1u << ISB_NS_TIME)) && !strcmp(cf->runtime, "runc"))
+		return isb_errf(err, 0, "runc 1.1 has no time namespace: drop ns.time");
+	return 0;
+}
+
+bool isb_ctconf_wants_cgroup(const struct isb_ctconf *cf)
+{
+	const struct isb_limits *l = &cf->set;
+	return cf->policy != ISB_POLICY_NONE || l->cpu_weight || l->cpu_max > 0 || l->cpuset[0] ||
+	       l->mem_max || l->io_weight || l->io_rbps || l->io_wbps || l->io_riops ||
+	       l->io_wiops || l->pids_max;
+}
+
+unsigned isb_ctconf_leaves(const struct isb_ctconf *cf)
+{
+	unsigned leaves = 0;
+	if (cf->ns)
+		leaves |= ISB_LEAF(CT_NS);
+	if (isb_ctconf_wants_cgroup(cf))
+		leaves |= ISB_LEAF(CT_CGROUPS);
+	if (!cf->caps_all)
+		leaves |= ISB_LEAF(CT_CAPS);
+	return leaves;
+}
+
+void isb_ctconf_describe(const struct isb_ctconf *cf, char *buf, size_t size)
+{
+	static const char *const pol[] = {"none", "fair", "partitioned", "capped"};
+	size_t o = (size_t)snprintf(buf, size, "ns=");
+	bool any = false;
+	for (int i = 0; i < ISB_NS__COUNT && o < size; i++)
+		if (cf->ns & (1u << i)) {
+			o += (size_t)snprintf(buf + o, size - o, "%s%s", any ? "," : "",
+					      isb_ns_names[i]);
+			any = true;
+		}
+	if (!any && o < size)
+		o += (size_t)snprintf(buf + o, size - o, "none");
+	if (o < size)
+		o += (size_t)snprintf(buf + o, size - o, "; cgroups=%s", pol[cf->policy]);
+	const struct isb_limits *l = &cf->set;
+	const struct {
+		bool set;
+		const char *key;
+	} keys[] = {{l->cpu_weight != 0, "cpu.weight"}, {l->cpu_max > 0, "cpu.max"},
+		    {l->cpuset[0] != 0, "cpuset"},	{l->mem_max != 0, "memory.max"},
+		    {l->swap_set, "memory.swap"},	{l->io_weight != 0, "io.weight"},
+		    {l->io_rbps != 0, "io.rbps"},	{l->io_wbps != 0, "io.wbps"},
+		    {l->io_riops != 0, "io.riops"},	{l->io_wiops != 0, "io.wiops"},
+		    {l->pids_max != 0, "pids.max"}};
+	for (size_t i = 0; i < ISB_ARRAY_SIZE(keys) && o < size; i++)
+		if (keys[i].set)
+			o += (size_t)snprintf(buf + o, size - o, "+%s", keys[i].key);
+	if (o < size)
+		snprintf(buf + o, size - o, "; caps=%s",
+			 cf->caps_name[0] ? cf->caps_name : "docker");
+}
+
+static int online_cpus(cpu_set_t *set)
+{
+	char buf[256];
+	CPU_ZERO(set);
+	if (isb_read_file("/sys/devices/system/cpu/online", buf, sizeof(buf)) <= 0)
+		return -1;
+	for (char *save, *t = strtok_r(isb_trim(buf), ",", &save); t;
+	     t = strtok_r(NULL, ",", &save)) {
+		int a = atoi(t), b = a;
+		if (strchr(t, '-'))
+			b = atoi(strchr(t, '-') + 1);
+		for (int i = a; i <= b && i < CPU_SETSIZE; i++)
+			CPU_SET(i, set);
+	}
+	return CPU_COUNT(set);
+}
+
+static void cpulist(const cpu_set_t *s, char *buf, size_t size)
+{
+	size_t o = 0;
+	buf[0] = 0;
+	for (int i = 0; i < CPU_SETSIZE && o < size; i++) {
+		if (!CPU_ISSET(i, s))
+			continue;
+		int j = i;
+		while (j + 1 < CPU_SETSIZE && CPU_ISSET(j + 1, s))
+			j++;
+		o += (size_t)(j > i ? snprintf(buf + o, size - o, "%s%d-%d", o ? "," : "", i, j)
+				    : snprintf(buf + o, size - o, "%s%d", o ? "," : "", i));
+		i = j;
+	}
+}
+
+int isb_ctconf_limits(const struct isb_ctconf *cf, const struct isb_config *c,
+		      const struct isb_tenant_spec *spec, struct isb_limits *l, cpu_set_t *cpus,
+		      struct isb_err *err)
+{
+	/* the victim and its peer on one side, the aggressor and its peer on the other */
+	int side = spec->label && !strncmp(spec->label, "aggressor", 9) ? 1 : 0;
+	memset(l, 0, sizeof(*l));
+	if (spec->pinned)
+		*cpus = spec->cpus;
+	else
+		online_cpus(cpus);
+	if (cf->policy != ISB_POLICY_NONE) {
+		l->cpu_weight = 100;
+		l->io_weight = 100;
+		if (c->mem_ceiling_bytes)
+			l->mem_max = c->mem_ceiling_bytes / 2;
+		if (c->pids_ceiling)
+			l->pids_max = c->pids_ceiling / 2 < 8 ? 8 : c->pids_ceiling / 2;
+	}
+	if (cf->policy == ISB_POLICY_PARTITIONED) {
+		cpu_set_t all, half;
+		int n = online_cpus(&all), seen = 0;
+		if (n < 2)
+			return isb_errf(
+			    err, 0,
+			    "partitioned needs at least 2 online CPUs to give each side "
+			    "its own (this host has %d)",
+			    n);
+		CPU_ZERO(&half);
+		for (int i = 0; i < CPU_SETSIZE; i++) {
+			if (!CPU_ISSET(i, &all))
+				continue;
+			if ((seen < n / 2) == (side == 0))
+				CPU_SET(i, &half);
+			seen++;
+		}
+		cpulist(&half, l->cpuset, sizeof(l->cpuset));
+		*cpus = half; /* the partition replaces the placement's pinning */
+	}
+	if (cf->policy == ISB_POLICY_CAPPED)
+		l->cpu_max = CPU_COUNT(cpus) / 2.0;
+	const struct isb_limits *s = &cf->set;
+	if (s->cpu_weight)
+		l->cpu_weight = s->cpu_weight;
+	if (s->cpu_max > 0)
+		l->cpu_max = s->cpu_max;
+	if (s->cpuset[0]) {
+		snprintf(l->cpuset, sizeof(l->cpuset), "%s", s->cpuset);
+		CPU_ZERO(cpus);
+		char buf[64];
+		snprintf(buf, sizeof(buf), "%s", s->cpuset);
+		for (char *save, *t = strtok_r(buf, ",", &save); t;
+		     t = strtok_r(NULL, ",", &save)) {
+			int a = atoi(t), b = strchr(t, '-') ? atoi(strchr(t, '-') + 1) : a;
+			for (int i = a; i <= b && i < CPU_SETSIZE; i++)
+				CPU_SET(i, cpus);
+		}
+	}
+	if (s->mem_max)
+		l->mem_max = s->mem_max;
+	if (s->swap_set)
+		l->swap_max = s->swap_max, l->swap_set = true;
+	else if (l->mem_max)
+		l->swap_set = true; /* no swap for a limited tenant unless asked */
+	if (s->io_weight)
+		l->io_weight = s->io_weight;
+	l->io_rbps = s->io_rbps;
+	l->io_wbps = s->io_wbps;
+	l->io_riops = s->io_riops;
+	l->io_wiops = s->io_wiops;
+	l->io_major = s->io_major;
+	l->io_minor = s->io_minor;
+	if (s->pids_max)
+		l->pids_max = s->pids_max;
+	return 0;
+}
+
+int isb_caps_apply(const struct isb_ctconf *cf)
+{
+	if (cf->caps_all)
+		return 0;
+#ifdef HAVE_LIBCAPNG
+	capng_clear(CAPNG_SELECT_BOTH);
+	for (unsigned i = 0; i < 64; i++)
+		if (cf->caps & (1ull << i))
+			if (capng_update(CAPNG_ADD,
+					 CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_INHERITABLE |
+					     CAPNG_BOUNDING_SET,
+					 i) < 0)
+				return -EINVAL;
+	if (capng_apply(CAPNG_SELECT_BOTH) < 0)
+		return -EPERM;
+	return 0;
+#else
+	errno = ENOTSUP;
+	return -ENOTSUP;
+#endif
+}

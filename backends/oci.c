@@ -1,0 +1,490 @@
+/*
+ * The oci backend: the real OCI runtimes people deploy (runc, crun). For
+ * every tenant it writes a bundle (config.json made with json-c: the same
+ * namespaces, cgroup limits, capabilities and read-only root file system of
+ * host binds as the own runtime) under the campaign's state directory and
+ * runs `RUNTIME run` in the foreground, its stdio being the agent's. The
+ * runtime's own state lives under the campaign's state directory too, so a
+ * killed campaign leaves nothing the next start cannot find.
+ *
+ * crun refuses hybrid cgroup hosts ("cgroups in hybrid mode not
+ * supported"): there it runs in a private mount namespace in which the
+ * cgroup2 mount at /sys/fs/cgroup/unified is unmounted, and the
+ * configuration's note says so.
+ */
+#include "config.h"
+#include "backends/backend.h"
+
+#include <json-c/json.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int isb_ct_prepare_common(struct isb_config *c, struct isb_ctconf *cf, bool oci, char procs[][512],
+			  size_t *nprocs, struct isb_err *err);
+const char *isb_cap_name(unsigned i);
+
+struct oci_priv {
+	struct isb_ctconf cf;
+	unsigned seq;
+	char root[600]; /* the runtime's --root */
+	char version[64];
+	bool hide_unified; /* crun on a hybrid host */
+};
+
+struct oci_tenant {
+	char id[128], bundle[700], name[64], campaign_id[40];
+	struct oci_priv *p;
+};
+
+static int oci_available(struct isb_why *why)
+{
+	if (geteuid() != 0) {
+		snprintf(why->reason, sizeof(why->reason),
+			 "needs root (runc and crun run rootful)");
+		return 0;
+	}
+	return 1;
+}
+
+static int oci_check(const char *key, const char *value, struct isb_err *err)
+{
+	return isb_ctconf_check(key, value, true, err);
+}
+
+static int in_path(const char *prog)
+{
+	char path[1024];
+	const char *env = getenv("PATH");
+	char buf[2048];
+	snprintf(buf, sizeof(buf), "%s", env ? env : "/usr/sbin:/usr/bin:/sbin:/bin");
+	for (char *save, *d = strtok_r(buf, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		snprintf(path, sizeof(path), "%s/%s", d, prog);
+		if (access(path, X_OK) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int hide_unified(void *arg)
+{
+	(void)arg;
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return -1;
+	return umount2("/sys/fs/cgroup/unified", MNT_DETACH);
+}
+
+static int oci_prepare(struct isb_config *c, struct isb_err *err)
+{
+	char procs[3][512], errbuf[512];
+	size_t nprocs = 0;
+	struct oci_priv *p = calloc(1, sizeof(*p));
+	if (!p)
+		return isb_errf(err, ENOMEM, "oci: prepare");
+	if (isb_ctconf_parse(c, &p->cf, true, err) < 0)
+		goto fail;
+	if (!(p->cf.ns & (1u << ISB_NS_MNT))) {
+		isb_errf(err, 0, "OCI runtimes always use a mount namespace: drop ns.mount = no");
+		goto fail;
+	}
+	if (!in_path(p->cf.runtime)) {
+		isb_errf(err, 0, "%s is not installed (apt-get install %s)", p->cf.runtime,
+			 p->cf.runtime);
+		goto fail;
+	}
+	char *ver[] = {p->cf.runtime, "--version", NULL};
+	FILE *f = NULL;
+	char cmd[64];
+	snprintf(cmd, sizeof(cmd), "%s --version 2>/dev/null", p->cf.runtime);
+	if ((f = popen(cmd, "r"))) {
+		char line[128] = "";
+		if (fgets(line, sizeof(line), f))
+			snprintf(p->version, sizeof(p->version), "%s", isb_trim(line));
+		pclose(f);
+	}
+	(void)ver;
+	enum isb_cgroup_mode mode = isb_cgroup_mode();
+	p->hide_unified = !strcmp(p->cf.runtime, "crun") && mode == ISB_CG_HYBRID;
+	snprintf(p->root, sizeof(p->root), "%s/%s", c->state_dir, p->cf.runtime);
+	if (mkdir(p->root, 0700) < 0 && errno != EEXIST) {
+		isb_errf(err, errno, "mkdir %s", p->root);
+		goto fail;
+	}
+	if (isb_ct_prepare_common(c, &p->cf, true, procs, &nprocs, err) < 0)
+		goto fail;
+	/* OCI runtimes always give a tenant a cgroup of its own */
+	c->declared_leaves |= ISB_LEAF(CT_CGROUPS);
+	size_t n = strlen(c->cgroup_note);
+	snprintf(c->cgroup_note + n, sizeof(c->cgroup_note) - n, "; %s%s", p->version,
+		 p->hide_unified ? "; hybrid host: crun runs in a private mount namespace with "
+				   "the cgroup2 mount /sys/fs/cgroup/unified unmounted"
+				 : "");
+	(void)errbuf;
+	c->priv = p;
+	return 0;
+fail:
+	free(p);
+	return -EINVAL;
+}
+
+static json_object *jstrs(const char *const *v, size_t n)
+{
+	json_object *a = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(v[i]));
+	return a;
+}
+
+static void add_mount(json_object *mounts, const char *dst, const char *type, const char *src,
+		      const char *const *opts, size_t nopts)
+{
+	json_object *m = json_object_new_object();
+	json_object_object_add(m, "destination", json_object_new_string(dst));
+	json_object_object_add(m, "type", json_object_new_string(type));
+	json_object_object_add(m, "source", json_object_new_string(src));
+	json_object_object_add(m, "options", jstrs(opts, nopts));
+	json_object_array_add(mounts, m);
+}
+
+static json_object *caps_json(const struct isb_ctconf *cf)
+{
+	json_object *set = json_object_new_array();
+	int last = 40;
+	char buf[32];
+	if (isb_read_file("/proc/sys/kernel/cap_last_cap", buf, sizeof(buf)) > 0)
+		last = atoi(buf);
+	for (int i = 0; i <= last; i++) {
+		const char *n = isb_cap_name((unsigned)i);
+		if (!n || !(cf->caps_all || (cf->caps & (1ull << i))))
+			continue;
+		char name[40];
+		snprintf(name, sizeof(name), "CAP_%s", n);
+		json_object_array_add(set, json_object_new_string(name));
+	}
+	json_object *caps = json_object_new_object();
+	static const char *const sets[] = {"bounding", "effective", "permitted"};
+	for (size_t i = 0; i < 3; i++)
+		json_object_object_add(caps, sets[i], i ? json_object_get(set) : set);
+	return caps;
+}
+
+static void throttle(json_object *bio, const char *key, const struct isb_limits *l, uint64_t v)
+{
+	if (!v)
+		return;
+	json_object *a = json_object_new_array(), *d = json_object_new_object();
+	json_object_object_add(d, "major", json_object_new_int64(l->io_major));
+	json_object_object_add(d, "minor", json_object_new_int64(l->io_minor));
+	json_object_object_add(d, "rate", json_object_new_int64((int64_t)v));
+	json_object_array_add(a, d);
+	json_object_object_add(bio, key, a);
+}
+
+static json_object *resources_json(const struct isb_ctconf *cf, const struct isb_limits *l)
+{
+	json_object *r = json_object_new_object(), *cpu = json_object_new_object();
+	if (l->cpu_weight)
+		json_object_object_add(cpu, "shares",
+				       json_object_new_int64(l->cpu_weight * 1024 / 100 < 2
+								 ? 2
+								 : l->cpu_weight * 1024 / 100));
+	if (l->cpu_max > 0) {
+		json_object_object_add(cpu, "quota",
+				       json_object_new_int64((int64_t)(l->cpu_max * 100000 + 0.5)));
+		json_object_object_add(cpu, "period", json_object_new_int64(100000));
+	}
+	if (l->cpuset[0])
+		json_object_object_add(cpu, "cpus", json_object_new_string(l->cpuset));
+	json_object_object_add(r, "cpu", cpu);
+	if (l->mem_max) {
+		json_object *m = json_object_new_object();
+		json_object_object_add(m, "limit", json_object_new_int64((int64_t)l->mem_max));
+		if (l->swap_set &&
+		    access("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", F_OK) == 0)
+			json_object_object_add(
+			    m, "swap", json_object_new_int64((int64_t)(l->mem_max + l->swap_max)));
+		json_object_object_add(r, "memory", m);
+	}
+	if (l->pids_max) {
+		json_object *pj = json_object_new_object();
+		json_object_object_add(pj, "limit", json_object_new_int64((int64_t)l->pids_max));
+		json_object_object_add(r, "pids", pj);
+	}
+	json_object *bio = json_object_new_object();
+	/* only an explicit io.weight: the runtimes' v1 path wants CFQ's blkio.weight */
+	if (cf->set.io_weight)
+		json_object_object_add(
+		    bio, "weight",
+		    json_object_new_int(cf->set.io_weight > 1000 ? 1000 : (int)cf->set.io_weight));
+	throttle(bio, "throttleReadBpsDevice", l, l->io_rbps);
+	throttle(bio, "throttleWriteBpsDevice", l, l->io_wbps);
+	throttle(bio, "throttleReadIOPSDevice", l, l->io_riops);
+	throttle(bio, "throttleWriteIOPSDevice", l, l->io_wiops);
+	json_object_object_add(r, "blockIO", bio);
+	return r;
+}
+
+/* The bundle: rootfs/ (an empty root whose system directories are bind mounts) and
+ * config.json. */
+static int write_bundle(struct isb_config *c, struct oci_priv *p, struct oci_tenant *ot,
+			const char *name, char **argv, const struct isb_limits *l,
+			struct isb_err *err)
+{
+	char path[800];
+	snprintf(path, sizeof(path), "%s/rootfs", ot->bundle);
+	if ((mkdir(ot->bundle, 0700) < 0 && errno != EEXIST) ||
+	    (mkdir(path, 0755) < 0 && errno != EEXIST))
+		return isb_errf(err, errno, "mkdir %s", path);
+	json_object *o = json_object_new_object(), *proc = json_object_new_object(),
+		    *user = json_object_new_object(), *args = json_object_new_array(),
+		    *mounts = json_object_new_array(), *lx = json_object_new_object(),
+		    *nss = json_object_new_array(), *root = json_object_new_object();
+	json_object_object_add(o, "ociVersion", json_object_new_string("1.0.2"));
+	for (size_t i = 0; argv[i]; i++)
+		json_object_array_add(args, json_object_new_string(argv[i]));
+	json_object_object_add(user, "uid", json_object_new_int(0));
+	json_object_object_add(user, "gid", json_object_new_int(0));
+	json_object_object_add(proc, "terminal", json_object_new_boolean(0));
+	json_object_object_add(proc, "user", user);
+	json_object_object_add(proc, "args", args);
+	static const char *const env[] = {
+	    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
+	json_object_object_add(proc, "env", jstrs(env, 1));
+	json_object_object_add(proc, "cwd", json_object_new_string("/"));
+	json_object_object_add(proc, "capabilities", caps_json(&p->cf));
+	json_object_object_add(o, "process", proc);
+	json_object_object_add(root, "path", json_object_new_string("rootfs"));
+	json_object_object_add(root, "readonly", json_object_new_boolean(1));
+	json_object_object_add(o, "root", root);
+	if (p->cf.ns & (1u << ISB_NS_UTS))
+		json_object_object_add(o, "hostname", json_object_new_string("isobench-tenant"));
+
+	static const char *const procopt[] = {"nosuid", "noexec", "nodev"};
+	static const char *const devopt[] = {"nosuid", "strictatime", "mode=755", "size=65536k"};
+	static const char *const shmopt[] = {"nosuid", "noexec", "nodev", "mode=1777",
+					     "size=65536k"};
+	static const char *const sysopt[] = {"nosuid", "noexec", "nodev", "ro"};
+	static const char *const cgopt[] = {"nosuid", "noexec", "nodev", "relatime", "ro"};
+	static const char *const ro[] = {"rbind", "ro", "nosuid", "nodev"};
+	static const char *const rw[] = {"rbind", "rw"};
+	add_mount(mounts, "/proc", "proc", "proc", procopt, 3);
+	add_mount(mounts, "/dev", "tmpfs", "tmpfs", devopt, 4);
+	add_mount(mounts, "/dev/shm", "tmpfs", "shm", shmopt, 5);
+	add_mount(mounts, "/tmp", "tmpfs", "tmpfs", shmopt, 5);
+	if (p->cf.ns & (1u << ISB_NS_NET)) {
+		add_mount(mounts, "/sys", "sysfs", "sysfs", sysopt, 4);
+		add_mount(mounts, "/sys/fs/cgroup", "cgroup", "cgroup", cgopt, 5);
+	} else { /* sysfs cannot be mounted afresh without a network namespace */
+		static const char *const sysro[] = {"rbind", "ro", "nosuid", "nodev", "noexec"};
+		add_mount(mounts, "/sys", "bind", "/sys", sysro, 5);
+	}
+	static const char *const sys_dirs[] = {"/usr", "/etc",	 "/bin",   "/sbin",
+					       "/lib", "/lib32", "/lib64", "/libx32"};
+	for (size_t i = 0; i < ISB_ARRAY_SIZE(sys_dirs); i++) {
+		struct stat st;
+		char link[256], lp[900];
+		if (lstat(sys_dirs[i], &st) < 0)
+			continue;
+		if (S_ISLNK(st.st_mode)) { /* merged /usr: the same symlink in the root */
+			ssize_t n = readlink(sys_dirs[i], link, sizeof(link) - 1);
+			if (n > 0) {
+				link[n] = 0;
+				snprintf(lp, sizeof(lp), "%s%s", path, sys_dirs[i]);
+				if (symlink(link, lp) < 0 && errno != EEXIST) {
+					json_object_put(o);
+					return isb_errf(err, errno, "symlink %s", lp);
+				}
+			}
+		} else if (S_ISDIR(st.st_mode)) {
+			add_mount(mounts, sys_dirs[i], "bind", sys_dirs[i], ro, 4);
+		}
+	}
+	char agentdir[1024];
+	snprintf(agentdir, sizeof(agentdir), "%s", argv[0]);
+	char *slash = strrchr(agentdir, '/');
+	if (slash && slash != agentdir && strncmp(agentdir, "/usr/", 5)) {
+		*slash = 0;
+		add_mount(mounts, agentdir, "bind", agentdir, ro, 4);
+	}
+	if (c->scratch_dir[0])
+		add_mount(mounts, c->scratch_dir, "bind", c->scratch_dir, rw, 2);
+	json_object_object_add(o, "mounts", mounts);
+
+	static const char *const oci_ns[ISB_NS__COUNT] = {"cgroup", "ipc",  "mount", "network",
+							  "pid",    "time", "user",  "uts"};
+	for (int i = 0; i < ISB_NS__COUNT; i++) {
+		if (!(p->cf.ns & (1u << i)))
+			continue;
+		json_object *n = json_object_new_object();
+		json_object_object_add(n, "type", json_object_new_string(oci_ns[i]));
+		json_object_array_add(nss, n);
+	}
+	json_object_object_add(lx, "namespaces", nss);
+	if (p->cf.ns & (1u << ISB_NS_USER)) {
+		static const char *const maps[] = {"uidMappings", "gidMappings"};
+		for (size_t i = 0; i < 2; i++) {
+			json_object *a = json_object_new_array(), *m = json_object_new_object();
+			json_object_object_add(m, "containerID", json_object_new_int(0));
+			json_object_object_add(m, "hostID", json_object_new_int(0));
+			json_object_object_add(m, "size", json_object_new_int64(4294967295LL));
+			json_object_array_add(a, m);
+			json_object_object_add(lx, maps[i], a);
+		}
+	}
+	char cgpath[256];
+	snprintf(cgpath, sizeof(cgpath), "/isobench-%s/%s", c->campaign_id, name);
+	json_object_object_add(lx, "cgroupsPath", json_object_new_string(cgpath));
+	json_object_object_add(lx, "resources", resources_json(&p->cf, l));
+	json_object_object_add(o, "linux", lx);
+
+	snprintf(path, sizeof(path), "%s/config.json", ot->bundle);
+	int r = json_object_to_file_ext(path, o,
+					JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	json_object_put(o);
+	return r < 0 ? isb_errf(err, EIO, "write %s: %s", path, json_util_get_last_err()) : 0;
+}
+
+static void runtime_cmd(struct oci_priv *p, const char *verb, const char *id, const char *arg)
+{
+	char *argv[10];
+	size_t n = 0;
+	argv[n++] = p->cf.runtime;
+	argv[n++] = "--root";
+	argv[n++] = p->root;
+	argv[n++] = (char *)verb;
+	if (!strcmp(verb, "delete"))
+		argv[n++] = "-f";
+	argv[n++] = (char *)id;
+	if (arg)
+		argv[n++] = (char *)arg;
+	argv[n] = NULL;
+	char errbuf[256];
+	isb_run_cmd(argv, errbuf, sizeof(errbuf));
+}
+
+static int oci_spawn(struct isb_config *c, const struct isb_tenant_spec *spec, struct isb_tenant *t,
+		     struct isb_err *err)
+{
+	struct oci_priv *p = c->priv;
+	char *argv[64], store[8192], name[64];
+	struct isb_limits l;
+	cpu_set_t cpus;
+	if (isb_agent_argv(c, spec, argv, ISB_ARRAY_SIZE(argv), store, sizeof(store)) < 0)
+		return isb_errf(err, E2BIG, "%s: agent arguments", spec->label);
+	if (isb_ctconf_limits(&p->cf, c, spec, &l, &cpus, err) < 0)
+		return -EINVAL;
+	struct oci_tenant *ot = calloc(1, sizeof(*ot));
+	if (!ot)
+		return isb_errf(err, ENOMEM, "%s", spec->label);
+	ot->p = p;
+	snprintf(name, sizeof(name), "%s-%u", spec->label, ++p->seq);
+	snprintf(ot->name, sizeof(ot->name), "%s", name);
+	snprintf(ot->campaign_id, sizeof(ot->campaign_id), "%s", c->campaign_id);
+	snprintf(ot->id, sizeof(ot->id), "isobench-%s-%s", c->campaign_id, name);
+	snprintf(ot->bundle, sizeof(ot->bundle), "%s/bundle-%s", c->state_dir, name);
+	if (write_bundle(c, p, ot, name, argv, &l, err) < 0) {
+		isb_remove_tree(ot->bundle);
+		free(ot);
+		return -EIO;
+	}
+	char *rargv[12];
+	size_t n = 0;
+	rargv[n++] = p->cf.runtime;
+	if (!strcmp(p->cf.runtime, "crun"))
+		rargv[n++] = "--cgroup-manager=cgroupfs";
+	rargv[n++] = "--root";
+	rargv[n++] = p->root;
+	rargv[n++] = "run";
+	rargv[n++] = "--bundle";
+	rargv[n++] = ot->bundle;
+	rargv[n++] = ot->id;
+	rargv[n] = NULL;
+	/* the runtime runs where the tenant should: its children inherit the affinity */
+	struct isb_tenant_spec s2 = *spec;
+	s2.pinned = true;
+	s2.cpus = cpus;
+	struct isb_spawn_hook h = {.argv = rargv, .child = p->hide_unified ? hide_unified : NULL};
+	if (isb_proc_spawn_ex(c, &s2, t, NULL, &h, err) < 0) {
+		isb_remove_tree(ot->bundle);
+		free(ot);
+		return -EIO;
+	}
+	t->priv = ot;
+	return 0;
+}
+
+static int oci_stop(struct isb_tenant *t, uint64_t grace_ns)
+{
+	struct oci_tenant *ot = t->priv;
+	if (ot && t->pid > 0) {
+		/* end of stdin stops the agent; past the grace the runtime kills the container
+		 * (killing only the runtime would leave the container running) */
+		if (t->in_fd >= 0) {
+			close(t->in_fd);
+			t->in_fd = -1;
+		}
+		uint64_t deadline = isb_now_ns() + grace_ns;
+		int status;
+		pid_t r;
+		while ((r = waitpid(t->pid, &status, WNOHANG)) == 0 && isb_now_ns() < deadline)
+			isb_sleep_ns(1000000);
+		if (r == t->pid) {
+			/* reaped here: hand the status to isb_proc_stop's bookkeeping */
+			t->exited = true;
+			t->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+			t->term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+			if (t->out_fd >= 0)
+				close(t->out_fd);
+			t->out_fd = -1;
+			t->pid = 0;
+		} else {
+			runtime_cmd(ot->p, "kill", ot->id, "KILL");
+			isb_proc_stop(t, 2000000000ull);
+			t->exited = false;
+		}
+	} else {
+		isb_proc_stop(t, grace_ns);
+	}
+	/* the runtime reports a container killed by signal N as exit status 128+N */
+	if (t->exit_code > 128 && t->exit_code < 128 + 65 && !t->term_signal) {
+		t->term_signal = t->exit_code - 128;
+		t->exit_code = -1;
+	}
+	t->oom_kills = -1;
+	if (ot) {
+		char dir[700];
+		enum isb_cgroup_mode m = isb_cgroup_mode();
+		snprintf(dir, sizeof(dir), "/sys/fs/cgroup%s/isobench-%s/%s",
+			 m == ISB_CG_V2 ? "" : "/memory", ot->campaign_id, ot->name);
+		t->oom_kills = isb_cg_dir_oom_kills(dir);
+		runtime_cmd(ot->p, "delete", ot->id, NULL);
+		isb_remove_tree(ot->bundle);
+		free(ot);
+		t->priv = NULL;
+	}
+	return 0;
+}
+
+static void oci_cleanup(struct isb_config *c)
+{
+	free(c->priv);
+	c->priv = NULL;
+	isb_cgroup_campaign_remove(c->campaign_id);
+}
+
+const struct isb_backend isb_backend_oci = {
+    .name = "oci",
+    .class = ISB_CLASS_CONTAINER,
+    .help = "an OCI runtime (runtime = runc | crun) on a bundle isobench writes",
+    .available = oci_available,
+    .check = oci_check,
+    .prepare = oci_prepare,
+    .spawn = oci_spawn,
+    .stop = oci_stop,
+    .cleanup = oci_cleanup,
+};

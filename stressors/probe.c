@@ -1,0 +1,294 @@
+/*
+ * The probe: the taxonomy leaves a tenant really has, seen from inside it.
+ * It reads only what any process can read about itself (/proc/self, its
+ * cgroup files, CPUID), compares them with the host's reference the
+ * harness passes (namespace inodes, the campaign's memory and pids
+ * ceilings), and derives the container leaves:
+ *
+ *   CT_NS       a namespace whose inode differs from the host's;
+ *   CT_CGROUPS  a limit on the tenant tighter than the campaign's ceilings
+ *               (cpu quota or weight, a cpuset narrower than the host, a
+ *               memory or pids limit below the ceiling, an io throttle);
+ *   CT_CAPS     a bounding set smaller than every capability the kernel has.
+ *
+ * Sandbox and hypervisor leaves are reported as raw facts (Seccomp,
+ * TracerPid, the CPUID hypervisor bit) for the harness to compare.
+ */
+#include "config.h"
+#include "stressors/stressor.h"
+
+#include <cpuid.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const ns_names[] = {"cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"};
+
+static unsigned long long ns_inode(const char *name)
+{
+	char path[64], link[128];
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
+	ssize_t n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return 0;
+	link[n] = 0;
+	const char *b = strchr(link, '[');
+	return b ? strtoull(b + 1, NULL, 10) : 0;
+}
+
+/* "cgroup:4026531835,ipc:..." -> the inode for name, or 0. */
+static unsigned long long host_ns(const char *spec, const char *name)
+{
+	size_t l = strlen(name);
+	for (const char *p = spec; p && *p;) {
+		if (!strncmp(p, name, l) && p[l] == ':')
+			return strtoull(p + l + 1, NULL, 10);
+		p = strchr(p, ',');
+		p = p ? p + 1 : NULL;
+	}
+	return 0;
+}
+
+static void status_field(const char *status, const char *key, char *out, size_t size);
+
+void isb_probe_host_ns(char *buf, size_t size)
+{
+	size_t o = 0;
+	char status[8192] = "\n", bnd[32];
+	buf[0] = 0;
+	for (size_t i = 0; i < ISB_ARRAY_SIZE(ns_names) && o < size; i++)
+		o += (size_t)snprintf(buf + o, size - o, "%s%s:%llu", i ? "," : "", ns_names[i],
+				      ns_inode(ns_names[i]));
+	/* the host's own bounding set: a harness in a container may not have every cap */
+	if (isb_read_file("/proc/self/status", status + 1, sizeof(status) - 1) > 0) {
+		status_field(status, "CapBnd", bnd, sizeof(bnd));
+		if (bnd[0] && o < size)
+			snprintf(buf + o, size - o, ",capbnd:%s", bnd);
+	}
+}
+
+static void status_field(const char *status, const char *key, char *out, size_t size)
+{
+	char pat[64];
+	snprintf(pat, sizeof(pat), "\n%s:", key);
+	const char *p = strstr(status, pat);
+	out[0] = 0;
+	if (!p)
+		return;
+	p += strlen(pat);
+	while (*p == ' ' || *p == '\t')
+		p++;
+	size_t i = 0;
+	while (p[i] && p[i] != '\n' && i + 1 < size) {
+		out[i] = p[i];
+		i++;
+	}
+	out[i] = 0;
+}
+
+static int read_str(const char *dir, const char *file, char *buf, size_t size)
+{
+	char path[1200];
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (isb_read_file(path, buf, size) <= 0)
+		return -1;
+	isb_trim(buf);
+	return 0;
+}
+
+static int cpus_in_list(const char *list)
+{
+	int n = 0;
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (char *save, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		int a = atoi(t), b = a;
+		const char *dash = strchr(t, '-');
+		if (dash)
+			b = atoi(dash + 1);
+		n += b >= a ? b - a + 1 : 0;
+	}
+	return n;
+}
+
+/* The limits this tenant's cgroup sets, read where /proc/self/cgroup says it lives. Adds
+ * them to lim and returns 1 if one is tighter than the host or the campaign's ceilings. */
+static int probe_limits(json_object *lim, uint64_t mem_ceiling, uint64_t pids_ceiling)
+{
+	char cg[4096], v[256];
+	int tight = 0;
+	if (isb_read_file("/proc/self/cgroup", cg, sizeof(cg)) <= 0)
+		return 0;
+	char host_cpus[256] = "";
+	if (isb_read_file("/sys/devices/system/cpu/online", host_cpus, sizeof(host_cpus)) > 0)
+		isb_trim(host_cpus);
+	for (char *save, *line = strtok_r(cg, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c2)
+			continue;
+		*c2 = 0;
+		const char *ctrls = c1 + 1, *path = c2 + 1;
+		char dir[1100];
+		bool v2 = !*ctrls;
+		if (v2)
+			snprintf(dir, sizeof(dir), "/sys/fs/cgroup%s", path);
+		else if (strstr(ctrls, "name="))
+			continue;
+		else {
+			/* cpu,cpuacct may be one mount named either way */
+			char first[64];
+			snprintf(first, sizeof(first), "%s", ctrls);
+			char *comma = strchr(first, ',');
+			if (comma)
+				*comma = 0;
+			snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s%s", first, path);
+		}
+		char *mem = v2 ? "memory.max" : "memory.limit_in_bytes";
+		if ((v2 || strstr(ctrls, "memory")) && !read_str(dir, mem, v, sizeof(v))) {
+			uint64_t m = strcmp(v, "max") ? strtoull(v, NULL, 10) : UINT64_MAX;
+			if (m < (1ull << 62)) {
+				json_object_object_add(lim, "memory_max",
+						       json_object_new_int64((int64_t)m));
+				tight |= !mem_ceiling || m < mem_ceiling - mem_ceiling / 100;
+			}
+		}
+		if ((v2 || strstr(ctrls, "pids")) && !read_str(dir, "pids.max", v, sizeof(v)) &&
+		    strcmp(v, "max")) {
+			uint64_t p = strtoull(v, NULL, 10);
+			json_object_object_add(lim, "pids_max", json_object_new_int64((int64_t)p));
+			tight |= !pids_ceiling || p < pids_ceiling;
+		}
+		if (v2 && !read_str(dir, "cpu.max", v, sizeof(v)) && strncmp(v, "max", 3)) {
+			json_object_object_add(lim, "cpu_max", json_object_new_string(v));
+			tight = 1;
+		}
+		if (v2 && !read_str(dir, "cpu.weight", v, sizeof(v)) && strcmp(v, "100")) {
+			json_object_object_add(lim, "cpu_weight", json_object_new_string(v));
+			tight = 1;
+		}
+		if (!v2 && strstr(ctrls, "cpu") && !strstr(ctrls, "cpuset")) {
+			char per[64];
+			if (!read_str(dir, "cpu.cfs_quota_us", v, sizeof(v)) && atol(v) > 0 &&
+			    !read_str(dir, "cpu.cfs_period_us", per, sizeof(per))) {
+				char q[160];
+				snprintf(q, sizeof(q), "%s %s", v, per);
+				json_object_object_add(lim, "cpu_max", json_object_new_string(q));
+				tight = 1;
+			}
+			if (!read_str(dir, "cpu.shares", v, sizeof(v)) && strcmp(v, "1024")) {
+				json_object_object_add(lim, "cpu_shares",
+						       json_object_new_string(v));
+				tight = 1;
+			}
+		}
+		if ((v2 || strstr(ctrls, "cpuset")) &&
+		    !read_str(dir, v2 ? "cpuset.cpus.effective" : "cpuset.cpus", v, sizeof(v)) &&
+		    v[0]) {
+			json_object_object_add(lim, "cpuset", json_object_new_string(v));
+			if (host_cpus[0] && cpus_in_list(v) < cpus_in_list(host_cpus))
+				tight = 1;
+		}
+		if (v2 && !read_str(dir, "io.max", v, sizeof(v)) && v[0]) {
+			json_object_object_add(lim, "io_max", json_object_new_string(v));
+			tight = 1;
+		}
+		if (!v2 && strstr(ctrls, "blkio")) {
+			static const char *const th[] = {
+			    "blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
+			    "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device"};
+			for (size_t i = 0; i < ISB_ARRAY_SIZE(th); i++)
+				if (!read_str(dir, th[i], v, sizeof(v)) && v[0]) {
+					json_object_object_add(lim, th[i] + 6,
+							       json_object_new_string(v));
+					tight = 1;
+				}
+		}
+	}
+	return tight;
+}
+
+json_object *isb_probe(const char *host_ns_spec, uint64_t mem_ceiling, uint64_t pids_ceiling)
+{
+	char init_ns[512] = "";
+	if (!host_ns_spec || !*host_ns_spec) {
+		/* No reference from the harness: compare with init's, where we may read them. */
+		size_t o = 0;
+		for (size_t i = 0; i < ISB_ARRAY_SIZE(ns_names) && getpid() != 1; i++) {
+			char path[64], link[128];
+			snprintf(path, sizeof(path), "/proc/1/ns/%s", ns_names[i]);
+			ssize_t n = readlink(path, link, sizeof(link) - 1);
+			const char *b = n > 0 ? (link[n] = 0, strchr(link, '[')) : NULL;
+			if (b)
+				o += (size_t)snprintf(init_ns + o, sizeof(init_ns) - o, "%s%s:%s",
+						      o ? "," : "", ns_names[i], b + 1);
+		}
+		host_ns_spec = init_ns;
+	}
+	json_object *o = json_object_new_object(), *ns = json_object_new_object(),
+		    *own = json_object_new_array(), *lim = json_object_new_object();
+	char status[8192] = "\n", v[256], cg[2048] = "", leaves[64] = "";
+	bool ct_ns = false;
+	for (size_t i = 0; i < ISB_ARRAY_SIZE(ns_names); i++) {
+		unsigned long long ino = ns_inode(ns_names[i]);
+		json_object_object_add(ns, ns_names[i], json_object_new_int64((int64_t)ino));
+		unsigned long long h = host_ns(host_ns_spec, ns_names[i]);
+		if (ino && h && ino != h) {
+			json_object_array_add(own, json_object_new_string(ns_names[i]));
+			ct_ns = true;
+		}
+	}
+	json_object_object_add(o, "namespaces", ns);
+	if (host_ns_spec && *host_ns_spec)
+		json_object_object_add(o, "own_namespaces", own);
+	else
+		json_object_put(own);
+	if (isb_read_file("/proc/self/status", status + 1, sizeof(status) - 1) < 0)
+		status[1] = 0;
+	static const char *const fields[] = {"CapEff",	"CapBnd",	   "NoNewPrivs",
+					     "Seccomp", "Seccomp_filters", "TracerPid"};
+	for (size_t i = 0; i < ISB_ARRAY_SIZE(fields); i++) {
+		status_field(status, fields[i], v, sizeof(v));
+		json_object_object_add(o, fields[i], json_object_new_string(v));
+	}
+	/* Fewer capabilities than the host's harness has, or than the kernel knows. */
+	bool ct_caps = false;
+	char last[32];
+	status_field(status, "CapBnd", v, sizeof(v));
+	const char *hb = host_ns_spec ? strstr(host_ns_spec, "capbnd:") : NULL;
+	if (hb && v[0]) { /* fewer than the host's own */
+		unsigned long long host = strtoull(hb + 7, NULL, 16);
+		ct_caps = (strtoull(v, NULL, 16) & host) != host;
+	} else if (isb_read_file("/proc/sys/kernel/cap_last_cap", last, sizeof(last)) > 0 && v[0]) {
+		int n = atoi(last);
+		unsigned long long all = n >= 63 ? ~0ull : (1ull << (n + 1)) - 1;
+		ct_caps = (strtoull(v, NULL, 16) & all) != all;
+	}
+	if (isb_read_file("/proc/self/cgroup", cg, sizeof(cg)) < 0)
+		cg[0] = 0;
+	json_object_object_add(o, "cgroup", json_object_new_string(isb_trim(cg)));
+	bool ct_cg = probe_limits(lim, mem_ceiling, pids_ceiling) > 0;
+	json_object_object_add(o, "limits", lim);
+	unsigned a = 0, b = 0, c = 0, d = 0;
+	int hv = 0;
+	char vendor[13] = "";
+	if (__get_cpuid(1, &a, &b, &c, &d))
+		hv = (c >> 31) & 1;
+	if (hv) {
+		__cpuid(0x40000000, a, b, c, d);
+		memcpy(vendor, &b, 4);
+		memcpy(vendor + 4, &c, 4);
+		memcpy(vendor + 8, &d, 4);
+		for (int i = 0; i < 12; i++)
+			if (vendor[i] &&
+			    ((unsigned char)vendor[i] < 0x20 || (unsigned char)vendor[i] > 0x7e))
+				vendor[i] = '?';
+	}
+	json_object_object_add(o, "hypervisor_bit", json_object_new_int(hv));
+	json_object_object_add(o, "hypervisor_vendor", json_object_new_string(vendor));
+	snprintf(leaves, sizeof(leaves), "%s%s%s%s%s", ct_ns ? "CT_NS" : "",
+		 ct_ns && ct_cg ? "," : "", ct_cg ? "CT_CGROUPS" : "",
+		 (ct_ns || ct_cg) && ct_caps ? "," : "", ct_caps ? "CT_CAPS" : "");
+	json_object_object_add(o, "leaves", json_object_new_string(leaves));
+	return o;
+}
