@@ -64,6 +64,8 @@ struct isb_config {
 	uint64_t pids_ceiling;	    /* idem, processes */
 	void (*record_pid)(pid_t);  /* harness hook: remember a host pid it must reap */
 	char host_ns[400];	    /* the host's namespaces, for the probe in every agent */
+	char testnet_hub[64];	    /* the test network's hub namespace, "" when there is none */
+	char testnet_subnet[24];    /* "169.254.N": tenants' addresses are N.2 … N.251 */
 	/* Filled by prepare. */
 	unsigned declared_leaves;
 	char cgroup_note[256]; /* what prepare did about the safety cgroup */
@@ -89,6 +91,7 @@ struct isb_tenant {
 	int in_fd;  /* the agent's stdin */
 	int out_fd; /* the agent's stdout */
 	uint64_t spawn_ns;
+	char addr[48]; /* where other tenants reach it (its test-network address); "": loopback */
 	/* Filled by stop. */
 	bool exited;	/* exited by itself (not killed by stop) */
 	long oom_kills; /* OOM kills in the tenant's own memory group; -1: it has none */
@@ -235,6 +238,21 @@ int isb_ctconf_limits(const struct isb_ctconf *cf, const struct isb_config *c,
 void isb_ctconf_describe(const struct isb_ctconf *cf, char *buf, size_t size);
 /* Drops to the kept capability set (bounding, effective, permitted, inheritable). */
 int isb_caps_apply(const struct isb_ctconf *cf);
+
+/* ---- a tenant's link into the campaign's test network ---- */
+
+struct isb_tenant_net {
+	bool made;
+	char netns[96]; /* isobench-<campaign>-t<n>, under /run/netns */
+	char path[128];
+	char outer[16]; /* the bridge's end of the veth */
+	char addr[24];	/* the tenant's address */
+};
+int isb_tenant_net_create(const struct isb_config *c, struct isb_tenant_net *n,
+			  struct isb_err *err);
+void isb_tenant_net_remove(struct isb_tenant_net *n);
+/* Does this tenant need a link: its own network namespace and a network stressor? */
+bool isb_tenant_wants_link(const struct isb_ctconf *cf, const struct isb_tenant_spec *spec);
 
 /* ---- the root file system of a tenant with its own mount namespace ---- */
 

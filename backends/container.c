@@ -39,6 +39,7 @@ struct ct_priv {
 
 struct ct_tenant {
 	struct isb_cg_tenant cg;
+	struct isb_tenant_net net;
 	char rootdir[600];
 };
 
@@ -171,7 +172,7 @@ static void ct_child(struct isb_config *c, struct ct_priv *p, struct ct_tenant *
 		isb_child_fail("unshare(CLONE_NEWCGROUP)");
 	if ((ns & (1u << ISB_NS_UTS)) && sethostname("isobench-tenant", 15) < 0)
 		isb_child_fail("sethostname");
-	if ((ns & (1u << ISB_NS_NET)) && lo_up() < 0)
+	if ((ns & (1u << ISB_NS_NET)) && !ct->net.made && lo_up() < 0)
 		isb_child_fail("bring up lo");
 	if (ns & (1u << ISB_NS_MNT)) {
 		struct isb_rootfs r = {.dir = ct->rootdir,
@@ -210,26 +211,67 @@ static int write_maps(pid_t pid, struct isb_err *err)
 	return 0;
 }
 
-static int ct_spawn(struct isb_config *c, const struct isb_tenant_spec *spec, struct isb_tenant *t,
-		    struct isb_err *err)
+/* Clone inside the tenant's prepared network namespace: enter it, clone, come back. */
+static pid_t clone_in_netns(unsigned long flags, const char *netns, struct isb_err *err)
+{
+	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	int target = open(netns, O_RDONLY | O_CLOEXEC);
+	pid_t pid = -1;
+	if (self < 0 || target < 0 || setns(target, CLONE_NEWNET) < 0) {
+		isb_errf(err, errno, "enter %s", netns);
+	} else {
+		pid = clone_ns(flags);
+		if (pid < 0)
+			isb_errf(err, errno, "clone3 (namespaces %#lx)", flags);
+		if (pid != 0 && setns(self, CLONE_NEWNET) < 0) {
+			/* cannot happen to root; never go on in the tenant's network */
+			isb_log("backend/container", "cannot return to the host's network: %s",
+				strerror(errno));
+			abort();
+		}
+	}
+	if (self >= 0)
+		close(self);
+	if (target >= 0)
+		close(target);
+	return pid;
+}
+
+static int ct_spawn(struct isb_config *c, const struct isb_tenant_spec *spec_in,
+		    struct isb_tenant *t, struct isb_err *err)
 {
 	struct ct_priv *p = c->priv;
+	struct isb_tenant_spec spec_buf = *spec_in, *spec = &spec_buf;
+	struct isb_tenant_net net = {0};
+	if (isb_tenant_wants_link(&p->cf, spec)) {
+		if (isb_tenant_net_create(c, &net, err) < 0)
+			return -EIO;
+		if (spec->role == ISB_ROLE_PEER)
+			spec->peer = net.addr; /* a peer listens on its own address */
+		snprintf(t->addr, sizeof(t->addr), "%s", net.addr);
+	}
 	char *argv[64], store[8192], name[64], note[256] = "";
 	int in[2] = {-1, -1}, out[2] = {-1, -1}, sync[2] = {-1, -1};
 	struct isb_limits l;
 	cpu_set_t cpus;
 	const char *procs[ISB_CG_MAX_BASES + 2] = {0};
-	if (isb_agent_argv(c, spec, argv, ISB_ARRAY_SIZE(argv), store, sizeof(store)) < 0)
-		return isb_errf(err, E2BIG, "%s: agent arguments", spec->label);
-	if (isb_ctconf_limits(&p->cf, c, spec, &l, &cpus, err) < 0)
-		return -EINVAL;
 	struct ct_tenant *ct = calloc(1, sizeof(*ct));
-	if (!ct)
+	if (!ct) {
+		isb_tenant_net_remove(&net);
 		return isb_errf(err, ENOMEM, "%s", spec->label);
+	}
+	ct->net = net;
+	if (isb_agent_argv(c, spec, argv, ISB_ARRAY_SIZE(argv), store, sizeof(store)) < 0 ||
+	    isb_ctconf_limits(&p->cf, c, spec, &l, &cpus, err) < 0) {
+		isb_tenant_net_remove(&ct->net);
+		free(ct);
+		return isb_errf(err, E2BIG, "%s: agent arguments or limits", spec->label);
+	}
 	snprintf(name, sizeof(name), "%s-%u", spec->label, ++p->seq);
 	if (isb_ctconf_wants_cgroup(&p->cf)) {
 		if (isb_cg_tenant_create(isb_cgroup_mode(), "/sys/fs/cgroup", c->campaign_id, name,
 					 &l, &ct->cg, note, sizeof(note), err) < 0) {
+			isb_tenant_net_remove(&ct->net);
 			free(ct);
 			return -EIO;
 		}
@@ -244,13 +286,15 @@ static int ct_spawn(struct isb_config *c, const struct isb_tenant_spec *spec, st
 		if (mkdir(ct->rootdir, 0700) < 0 && errno != EEXIST) {
 			int e = errno;
 			isb_cg_tenant_remove(&ct->cg);
+			isb_tenant_net_remove(&ct->net);
 			free(ct);
 			return isb_errf(err, e, "mkdir %s", ct->rootdir);
 		}
 	}
 	unsigned long flags = 0;
 	for (int i = 0; i < ISB_NS__COUNT; i++)
-		if (i != ISB_NS_CGROUP && (p->cf.ns & (1u << i)))
+		if (i != ISB_NS_CGROUP && (p->cf.ns & (1u << i)) &&
+		    !(i == ISB_NS_NET && ct->net.made))
 			flags |= ns_clone_flag[i];
 	int e = 0;
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(sync, O_CLOEXEC) < 0)
@@ -259,9 +303,12 @@ static int ct_spawn(struct isb_config *c, const struct isb_tenant_spec *spec, st
 	if (!e) {
 		fflush(NULL);
 		t->spawn_ns = isb_now_ns();
-		pid = clone_ns(flags);
+		if (ct->net.made)
+			pid = clone_in_netns(flags, ct->net.path, err);
+		else if ((pid = clone_ns(flags)) < 0)
+			isb_errf(err, errno, "clone3 %s (namespaces %#lx)", spec->label, flags);
 		if (pid < 0)
-			e = isb_errf(err, errno, "clone3 %s (namespaces %#lx)", spec->label, flags);
+			e = -EIO;
 	}
 	if (pid == 0) {
 		close(sync[1]);
@@ -306,6 +353,7 @@ static int ct_spawn(struct isb_config *c, const struct isb_tenant_spec *spec, st
 			t->in_fd = t->out_fd = -1;
 		}
 		isb_cg_tenant_remove(&ct->cg);
+		isb_tenant_net_remove(&ct->net);
 		if (ct->rootdir[0])
 			rmdir(ct->rootdir);
 		free(ct);
@@ -325,6 +373,7 @@ static int ct_stop(struct isb_tenant *t, uint64_t grace_ns)
 		for (size_t i = 0; i < ct->cg.ndirs && t->oom_kills < 0; i++)
 			t->oom_kills = isb_cg_dir_oom_kills(ct->cg.dirs[i]);
 		isb_cg_tenant_remove(&ct->cg);
+		isb_tenant_net_remove(&ct->net);
 		if (ct->rootdir[0])
 			rmdir(ct->rootdir); /* its mounts died with the tenant's namespace */
 		free(ct);

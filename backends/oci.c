@@ -38,6 +38,7 @@ struct oci_priv {
 };
 
 struct oci_tenant {
+	struct isb_tenant_net net;
 	char id[128], bundle[700], name[64], campaign_id[40];
 	struct oci_priv *p;
 };
@@ -322,6 +323,8 @@ static int write_bundle(struct isb_config *c, struct oci_priv *p, struct oci_ten
 			continue;
 		json_object *n = json_object_new_object();
 		json_object_object_add(n, "type", json_object_new_string(oci_ns[i]));
+		if (i == ISB_NS_NET && ot->net.made) /* the namespace with its test-network link */
+			json_object_object_add(n, "path", json_object_new_string(ot->net.path));
 		json_object_array_add(nss, n);
 	}
 	json_object_object_add(lx, "namespaces", nss);
@@ -367,21 +370,35 @@ static void runtime_cmd(struct oci_priv *p, const char *verb, const char *id, co
 	isb_run_cmd(argv, errbuf, sizeof(errbuf));
 }
 
-static int oci_spawn(struct isb_config *c, const struct isb_tenant_spec *spec, struct isb_tenant *t,
-		     struct isb_err *err)
+static int oci_spawn(struct isb_config *c, const struct isb_tenant_spec *spec_in,
+		     struct isb_tenant *t, struct isb_err *err)
 {
 	struct oci_priv *p = c->priv;
+	struct isb_tenant_spec spec_buf = *spec_in, *spec = &spec_buf;
+	struct isb_tenant_net net = {0};
 	char *argv[64], store[8192], name[64];
+	if (isb_tenant_wants_link(&p->cf, spec)) {
+		if (isb_tenant_net_create(c, &net, err) < 0)
+			return -EIO;
+		if (spec->role == ISB_ROLE_PEER)
+			spec->peer = net.addr;
+		snprintf(t->addr, sizeof(t->addr), "%s", net.addr);
+	}
 	struct isb_limits l;
 	cpu_set_t cpus;
-	if (isb_agent_argv(c, spec, argv, ISB_ARRAY_SIZE(argv), store, sizeof(store)) < 0)
-		return isb_errf(err, E2BIG, "%s: agent arguments", spec->label);
-	if (isb_ctconf_limits(&p->cf, c, spec, &l, &cpus, err) < 0)
-		return -EINVAL;
 	struct oci_tenant *ot = calloc(1, sizeof(*ot));
-	if (!ot)
+	if (!ot) {
+		isb_tenant_net_remove(&net);
 		return isb_errf(err, ENOMEM, "%s", spec->label);
+	}
 	ot->p = p;
+	ot->net = net;
+	if (isb_agent_argv(c, spec, argv, ISB_ARRAY_SIZE(argv), store, sizeof(store)) < 0 ||
+	    isb_ctconf_limits(&p->cf, c, spec, &l, &cpus, err) < 0) {
+		isb_tenant_net_remove(&ot->net);
+		free(ot);
+		return isb_errf(err, E2BIG, "%s: agent arguments or limits", spec->label);
+	}
 	snprintf(name, sizeof(name), "%s-%u", spec->label, ++p->seq);
 	snprintf(ot->name, sizeof(ot->name), "%s", name);
 	snprintf(ot->campaign_id, sizeof(ot->campaign_id), "%s", c->campaign_id);
@@ -389,6 +406,7 @@ static int oci_spawn(struct isb_config *c, const struct isb_tenant_spec *spec, s
 	snprintf(ot->bundle, sizeof(ot->bundle), "%s/bundle-%s", c->state_dir, name);
 	if (write_bundle(c, p, ot, name, argv, &l, err) < 0) {
 		isb_remove_tree(ot->bundle);
+		isb_tenant_net_remove(&ot->net);
 		free(ot);
 		return -EIO;
 	}
@@ -411,6 +429,7 @@ static int oci_spawn(struct isb_config *c, const struct isb_tenant_spec *spec, s
 	struct isb_spawn_hook h = {.argv = rargv, .child = p->hide_unified ? hide_unified : NULL};
 	if (isb_proc_spawn_ex(c, &s2, t, NULL, &h, err) < 0) {
 		isb_remove_tree(ot->bundle);
+		isb_tenant_net_remove(&ot->net);
 		free(ot);
 		return -EIO;
 	}
@@ -464,6 +483,7 @@ static int oci_stop(struct isb_tenant *t, uint64_t grace_ns)
 		t->oom_kills = isb_cg_dir_oom_kills(dir);
 		runtime_cmd(ot->p, "delete", ot->id, NULL);
 		isb_remove_tree(ot->bundle);
+		isb_tenant_net_remove(&ot->net);
 		free(ot);
 		t->priv = NULL;
 	}

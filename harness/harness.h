@@ -166,6 +166,7 @@ struct isb_testnet {
 	char ns[2][64];
 	char link[2][16];
 	char addr[2][20];
+	char subnet[20]; /* "169.254.N": the bridge isbbr in ns[0] is N.1/24, tenants N.2 … */
 };
 void isb_testnet_names(const char *id, struct isb_testnet *n);
 int isb_testnet_create(const char *id, const char *state_dir, struct isb_testnet *n,

@@ -81,6 +81,18 @@ json_object *isb_host_json(struct isb_topology *t)
 		tool_version(cmd, buf, sizeof(buf));
 	}
 	add_str(v, "fio", buf);
+	/* the OCI runtimes the oci backend runs */
+	static const char *const runtimes[] = {"runc", "crun"};
+	for (size_t i = 0; i < ISB_ARRAY_SIZE(runtimes); i++) {
+		snprintf(cmd, sizeof(cmd), "%s --version 2>/dev/null", runtimes[i]);
+		tool_version(cmd, buf, sizeof(buf));
+		add_str(v, runtimes[i], buf);
+	}
+#ifdef HAVE_LIBCAPNG
+	add_str(v, "libcap-ng", "yes");
+#else
+	add_str(v, "libcap-ng", "unavailable: built --without-libcap-ng");
+#endif
 	json_object_object_add(h, "versions", v);
 	return h;
 }

@@ -307,10 +307,24 @@ static int cmd_probe(int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		struct isb_why why = {{0}};
 		if (b[i]->available(&why))
-			printf("  %-8s available\n", b[i]->name);
+			printf("  %-9s available\n", b[i]->name);
 		else
-			printf("  %-8s unavailable: %s\n", b[i]->name, why.reason);
+			printf("  %-9s unavailable: %s\n", b[i]->name, why.reason);
 	}
+	json_object *host = isb_host_json(t), *v, *x;
+	if (json_object_object_get_ex(host, "versions", &v)) {
+		static const char *const rt[] = {"runc", "crun", "libcap-ng"};
+		printf("container class:\n");
+		for (size_t i = 0; i < ISB_ARRAY_SIZE(rt); i++)
+			if (json_object_object_get_ex(v, rt[i], &x))
+				printf(
+				    "  %-9s %s%s\n", rt[i], json_object_get_string(x),
+				    !strcmp(rt[i], "crun") && isb_cgroup_mode() == ISB_CG_HYBRID
+					? " (hybrid host: run with the cgroup2 mount hidden in a "
+					  "private mount namespace)"
+					: "");
+	}
+	json_object_put(host);
 	printf("counters (%s), on this process:\n", isb_counters_lib());
 	struct isb_counters c;
 	isb_counters_open(&c, 0);

@@ -242,7 +242,8 @@ static int peer_start(struct ctx *x, struct rconfig *rc, const char *stressor, c
 		snprintf(pr->error, sizeof(pr->error), "%s: ready without a port", label);
 		return -1;
 	}
-	snprintf(addr, size, "127.0.0.1:%s", json_object_get_string(port));
+	snprintf(addr, size, "%s:%s", pr->t.addr[0] ? pr->t.addr : "127.0.0.1",
+		 json_object_get_string(port));
 	return 0;
 }
 
@@ -613,7 +614,15 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 		goto out;
 	}
 	isb_log("harness", "campaign %s: results in %s", x.campaign_id, out);
-	if (s->test_network) {
+	/* Tenants with network namespaces of their own meet in the test network. */
+	bool need_net = s->test_network;
+	for (size_t i = 0; i < s->nscenarios && !need_net; i++)
+		for (size_t k = 0; k < s->nconfigs && !need_net; k++) {
+			const struct isb_backend *b = isb_backend_find(s->configs[k].backend);
+			need_net = s->scenarios[i].resource == ISB_RES_NETWORK && b &&
+				   b->class != ISB_CLASS_NATIVE;
+		}
+	if (need_net) {
 		if (isb_testnet_create(x.campaign_id, state, &net, &err) < 0) {
 			isb_log("harness", "test network unavailable: %s", err.msg);
 			goto out;
@@ -663,6 +672,11 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 		rc->c.pids_ceiling = s->pids_ceiling;
 		rc->c.record_pid = isb_state_record_pid;
 		isb_probe_host_ns(rc->c.host_ns, sizeof(rc->c.host_ns));
+		if (net.up) {
+			snprintf(rc->c.testnet_hub, sizeof(rc->c.testnet_hub), "%s", net.ns[0]);
+			snprintf(rc->c.testnet_subnet, sizeof(rc->c.testnet_subnet), "%s",
+				 net.subnet);
+		}
 		if (!rc->c.backend->available(&why)) {
 			snprintf(rc->unavailable, sizeof(rc->unavailable), "unavailable: %s",
 				 why.reason);

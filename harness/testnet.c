@@ -60,6 +60,10 @@ void isb_testnet_names(const char *id, struct isb_testnet *n)
 	unsigned third = (h >> 8) % 254 + 1, fourth = (h % 63) * 4;
 	snprintf(n->addr[0], sizeof(n->addr[0]), "169.254.%u.%u", third, fourth + 1);
 	snprintf(n->addr[1], sizeof(n->addr[1]), "169.254.%u.%u", third, fourth + 2);
+	unsigned sub = (h >> 16) % 254 + 1; /* tenants' /24, apart from the pair's /30 */
+	if (sub == third)
+		sub = sub % 254 + 1;
+	snprintf(n->subnet, sizeof(n->subnet), "169.254.%u", sub);
 }
 
 int isb_testnet_create(const char *id, const char *state_dir, struct isb_testnet *n,
@@ -92,6 +96,14 @@ int isb_testnet_create(const char *id, const char *state_dir, struct isb_testnet
 		if (run_ip(err, addr) < 0 || run_ip(err, up) < 0 || run_ip(err, lo) < 0)
 			goto fail;
 	}
+	/* the hub: a bridge in the first namespace that container tenants' veths join */
+	char bcidr[40];
+	snprintf(bcidr, sizeof(bcidr), "%s.1/24", n->subnet);
+	const char *br[] = {"ip", "-n", n->ns[0], "link", "add", "isbbr", "type", "bridge", NULL};
+	const char *braddr[] = {"ip", "-n", n->ns[0], "addr", "add", bcidr, "dev", "isbbr", NULL};
+	const char *brup[] = {"ip", "-n", n->ns[0], "link", "set", "isbbr", "up", NULL};
+	if (run_ip(err, br) < 0 || run_ip(err, braddr) < 0 || run_ip(err, brup) < 0)
+		goto fail;
 	n->up = true;
 	return 0;
 fail:
@@ -101,18 +113,23 @@ fail:
 
 int isb_testnet_remove(const char *id)
 {
-	struct isb_testnet n;
 	struct isb_err err = {0};
 	int removed = 0;
-	isb_testnet_names(id, &n);
-	for (int i = 0; i < 2; i++) {
-		char path[300];
-		struct stat st;
-		snprintf(path, sizeof(path), "/run/netns/%s", n.ns[i]);
-		if (stat(path, &st) < 0)
-			continue;
-		/* Deleting a namespace destroys its end of the veth, and so the pair. */
-		const char *del[] = {"ip", "netns", "del", n.ns[i], NULL};
+	char prefix[80];
+	/* the pair's two and the tenants' (isobench-<id>-t<n>) */
+	snprintf(prefix, sizeof(prefix), "isobench-%s-", id);
+	DIR *d = opendir("/run/netns");
+	struct dirent *e;
+	char names[64][96];
+	size_t n = 0;
+	while (d && (e = readdir(d)) && n < ISB_ARRAY_SIZE(names))
+		if (!strncmp(e->d_name, prefix, strlen(prefix)))
+			snprintf(names[n++], sizeof(names[0]), "%s", e->d_name);
+	if (d)
+		closedir(d);
+	for (size_t i = 0; i < n; i++) {
+		/* Deleting a namespace destroys its end of a veth, and so the pair. */
+		const char *del[] = {"ip", "netns", "del", names[i], NULL};
 		if (run_ip(&err, del) == 0)
 			removed++;
 		else

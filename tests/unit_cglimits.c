@@ -76,9 +76,9 @@ static const struct isb_limits example = {
 /* A v2 group as the kernel shows it: the interface files of its controllers. */
 static void v2_group(const char *dir, const char *controllers)
 {
-	static const char *const files[] = {"cgroup.procs", "cgroup.subtree_control", "cpu.weight",
-					    "cpu.max",	    "cpuset.cpus",	      "memory.max",
-					    "memory.swap.max", "pids.max",	      "io.max"};
+	static const char *const files[] = {
+	    "cgroup.procs", "cgroup.subtree_control", "cpu.weight", "cpu.max", "cpuset.cpus",
+	    "memory.max",   "memory.swap.max",	      "pids.max",   "io.max"};
 	mkdirs(dir);
 	for (size_t i = 0; i < ISB_ARRAY_SIZE(files); i++)
 		mkfile(dir, files[i], "");
@@ -137,8 +137,7 @@ static void test_v1_writes_every_limit(void **state)
 	    {"pids", {"pids.max", NULL}},
 	    {"cpu", {"cpu.shares", "cpu.cfs_period_us", "cpu.cfs_quota_us", NULL}},
 	    {"cpuset", {"cpuset.cpus", "cpuset.mems", NULL}},
-	    {"blkio",
-	     {"blkio.throttle.write_bps_device", "blkio.throttle.read_bps_device", NULL}},
+	    {"blkio", {"blkio.throttle.write_bps_device", "blkio.throttle.read_bps_device", NULL}},
 	};
 	char note[256] = "", d[3][700];
 	struct isb_cg_tenant t;
@@ -224,16 +223,20 @@ static void test_ctconf_defaults_and_ablation(void **state)
 	assert_int_equal(isb_ctconf_leaves(&cf),
 			 ISB_LEAF(CT_NS) | ISB_LEAF(CT_CGROUPS) | ISB_LEAF(CT_CAPS));
 
-	const char *const none[][2] = {
-	    {"ns.pid", "yes"}, {"namespaces", "none"}, {"cgroups", "none"}, {"capabilities", "all"}};
+	const char *const none[][2] = {{"ns.pid", "yes"},
+				       {"namespaces", "none"},
+				       {"cgroups", "none"},
+				       {"capabilities", "all"}};
 	c = cfg(none, 4);
 	assert_int_equal(isb_ctconf_parse(&c, &cf, false, &err), 0);
 	/* ns.NAME wins over namespaces, whatever the order */
 	assert_int_equal(cf.ns, 1u << ISB_NS_PID);
 	assert_int_equal(isb_ctconf_leaves(&cf), ISB_LEAF(CT_NS));
 
-	const char *const cg[][2] = {
-	    {"namespaces", "none"}, {"cgroups", "none"}, {"capabilities", "all"}, {"pids.max", "64"}};
+	const char *const cg[][2] = {{"namespaces", "none"},
+				     {"cgroups", "none"},
+				     {"capabilities", "all"},
+				     {"pids.max", "64"}};
 	c = cfg(cg, 4);
 	assert_int_equal(isb_ctconf_parse(&c, &cf, false, &err), 0);
 	assert_int_equal(isb_ctconf_leaves(&cf), ISB_LEAF(CT_CGROUPS));
@@ -277,7 +280,7 @@ static void test_ctconf_policy_limits(void **state)
 	c = cfg(capped, 2);
 	assert_int_equal(isb_ctconf_parse(&c, &cf, false, &err), 0);
 	assert_int_equal(isb_ctconf_limits(&cf, &c, &aggressor, &l, &cpus, &err), 0);
-	assert_close(l.cpu_max, 0.5, 1e-9); /* half of its one PU */
+	assert_close(l.cpu_max, 0.5, 1e-9);	  /* half of its one PU */
 	assert_int_equal(l.mem_max, 64ull << 20); /* the explicit key wins */
 	assert_true(l.swap_set);
 	assert_int_equal(l.swap_max, 0);
