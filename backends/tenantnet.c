@@ -11,36 +11,43 @@
 #include "config.h"
 #include "backends/backend.h"
 
+#include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
 
-static int ip(struct isb_err *err, const char *a0, const char *a1, const char *a2, const char *a3,
-	      const char *a4, const char *a5, const char *a6, const char *a7, const char *a8,
-	      const char *a9, const char *a10, const char *a11, const char *a12)
+/* ip ARGS... (NULL-terminated); an error names the command and what ip said. */
+static int ip(struct isb_err *err, ...)
 {
-	const char *argv[] = {"ip", a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, NULL};
+	const char *argv[16] = {"ip"};
+	size_t n = 1;
+	va_list ap;
+	va_start(ap, err);
+	while (n + 1 < ISB_ARRAY_SIZE(argv) && (argv[n] = va_arg(ap, const char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
 	char msg[256];
 	int r = isb_run_cmd((char *const *)argv, msg, sizeof(msg));
 	if (r == 0)
 		return 0;
 	char cmd[400];
 	size_t o = 0;
-	for (int i = 0; argv[i] && o < sizeof(cmd); i++)
+	for (size_t i = 0; argv[i] && o < sizeof(cmd); i++)
 		o += (size_t)snprintf(cmd + o, sizeof(cmd) - o, "%s%s", i ? " " : "", argv[i]);
 	return isb_errf(err, 0, "'%s' failed (exit %d): %s", cmd, r,
 			r == 127 ? "no ip (install iproute2)" : msg);
 }
 
-int isb_tenant_net_create(const struct isb_config *c, struct isb_tenant_net *n,
-			  struct isb_err *err)
+int isb_tenant_net_create(const struct isb_config *c, struct isb_tenant_net *n, struct isb_err *err)
 {
 	static unsigned next; /* unique across the campaign's configurations */
 	unsigned seq = ++next;
 	memset(n, 0, sizeof(*n));
 	if (!c->testnet_hub[0])
-		return isb_errf(err, 0,
-				"a network stressor in a tenant with its own network namespace needs "
-				"the campaign's test network (set test_network = yes)");
+		return isb_errf(
+		    err, 0,
+		    "a network stressor in a tenant with its own network namespace needs "
+		    "the campaign's test network (set test_network = yes)");
 	uint32_t h = 2166136261u;
 	for (const char *p = c->campaign_id; *p; p++)
 		h = (h ^ (uint8_t)*p) * 16777619u;
@@ -51,18 +58,13 @@ int isb_tenant_net_create(const struct isb_config *c, struct isb_tenant_net *n,
 	snprintf(cidr, sizeof(cidr), "%s/24", n->addr);
 	const char *hub = c->testnet_hub;
 	n->made = true;
-	if (ip(err, "netns", "add", n->netns, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-	       NULL) < 0 ||
+	if (ip(err, "netns", "add", n->netns, NULL) < 0 ||
 	    ip(err, "link", "add", n->outer, "netns", hub, "type", "veth", "peer", "name", "eth0",
 	       "netns", n->netns, NULL) < 0 ||
-	    ip(err, "-n", hub, "link", "set", n->outer, "master", "isbbr", "up", NULL, NULL, NULL,
-	       NULL, NULL) < 0 ||
-	    ip(err, "-n", n->netns, "addr", "add", cidr, "dev", "eth0", NULL, NULL, NULL, NULL, NULL,
-	       NULL) < 0 ||
-	    ip(err, "-n", n->netns, "link", "set", "eth0", "up", NULL, NULL, NULL, NULL, NULL, NULL,
-	       NULL) < 0 ||
-	    ip(err, "-n", n->netns, "link", "set", "lo", "up", NULL, NULL, NULL, NULL, NULL, NULL,
-	       NULL) < 0) {
+	    ip(err, "-n", hub, "link", "set", n->outer, "master", "isbbr", "up", NULL) < 0 ||
+	    ip(err, "-n", n->netns, "addr", "add", cidr, "dev", "eth0", NULL) < 0 ||
+	    ip(err, "-n", n->netns, "link", "set", "eth0", "up", NULL) < 0 ||
+	    ip(err, "-n", n->netns, "link", "set", "lo", "up", NULL) < 0) {
 		isb_tenant_net_remove(n);
 		return -EIO;
 	}
@@ -76,8 +78,7 @@ void isb_tenant_net_remove(struct isb_tenant_net *n)
 	if (!n->made)
 		return;
 	/* the namespace takes its end of the veth, and so the pair, with it */
-	if (ip(&err, "netns", "del", n->netns, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-	       NULL) < 0)
+	if (ip(&err, "netns", "del", n->netns, NULL) < 0)
 		isb_log("backend", "%s", err.msg);
 	n->made = false;
 }
