@@ -13,7 +13,7 @@ mode=${1:-build}
 PKGS="build-essential autoconf automake pkg-config clang-format
 libhwloc-dev hwloc libpfm4-dev libjson-c-dev libsqlite3-dev sqlite3 libgsl-dev
 libcmocka-dev fio util-linux procps iproute2
-libcap-ng-dev runc crun"
+libcap-ng-dev libseccomp-dev runc crun runsc"
 
 missing=""
 for p in $PKGS; do

@@ -545,9 +545,65 @@ static void md_cell_name(char *buf, size_t size, const struct cell *c)
 		snprintf(buf, size, "%s", c->placement);
 }
 
-/* The probe sees the container leaves (and, later, the sandbox ones); hypervisor leaves are
- * compared by other means. Keeps those of a "A,B,C" list, in order. */
-static void visible_leaves(const char *in, char *out, size_t size)
+/* Overhead: each configuration's baseline beside native's for the same scenario and
+ * placement, metric by metric: what the isolation costs when nobody is noisy. */
+static void overhead_section(FILE *f, const struct cell *cells, size_t n)
+{
+	bool any = false;
+	for (size_t i = 0; i < n; i++) {
+		const struct cell *c = &cells[i];
+		if (!strcmp(c->backend, "native"))
+			continue;
+		for (size_t j = 0; j < n; j++) {
+			const struct cell *r = &cells[j];
+			if (strcmp(r->backend, "native") || strcmp(r->scenario, c->scenario) ||
+			    strcmp(r->placement, c->placement))
+				continue;
+			for (size_t k = 0; k < c->nmetrics; k++) {
+				const struct mres *m = &c->m[k];
+				const struct mres *b = NULL;
+				for (size_t q = 0; q < r->nmetrics; q++)
+					if (!strcmp(r->m[q].def.name, m->def.name))
+						b = &r->m[q];
+				/* the rate and the per-call cost; latencies are in Metrics */
+				if (!b || !m->nb || !b->nb || !isfinite(m->base_med) ||
+				    !isfinite(b->base_med) || b->base_med <= 0 ||
+				    m->base_med <= 0 ||
+				    (!strstr(m->def.name, "per_s") &&
+				     strcmp(m->def.name, "ns_per_call") &&
+				     strcmp(m->def.name, "iops")))
+					continue;
+				if (!any)
+					fprintf(
+					    f,
+					    "\n## Overhead (baseline against native's baseline)\n\n"
+					    "Overhead = 1 − config/native for a rate, 1 − "
+					    "native/config for a cost; × is config/native. Beside "
+					    "each: the cell's isolation grade.\n\n"
+					    "| config | scenario | placement | metric | native | config "
+					    "| × | overhead | grade |\n|---|---|---|---|---|---|---|---|---|\n");
+				any = true;
+				double ratio = m->base_med / b->base_med;
+				double ov = m->def.higher ? 1 - ratio : 1 - 1 / ratio;
+				char nb[32], cb[32], g[16] = "-";
+				fmt_num(nb, sizeof(nb), b->base_med);
+				fmt_num(cb, sizeof(cb), m->base_med);
+				if (c->grade >= 0)
+					snprintf(g, sizeof(g), "%d", c->grade);
+				fprintf(f,
+					"| %s | %s | %s | %s | %s | %s | %.2f | %.1f %% | %s |\n",
+					c->config, c->scenario, c->placement, m->def.name, nb, cb,
+					ratio, 100 * ov, g);
+			}
+		}
+	}
+}
+
+/* The probe sees the container and sandbox leaves; hypervisor leaves are compared by other
+ * means. Inside gVisor it sees gVisor's own kernel: namespaces and capabilities, not the
+ * host's cgroups nor the platform under it (its signature stands for those). Keeps the
+ * visible ones of a "A,B,C" list, in order. */
+static void visible_leaves(const char *in, bool gvisor, char *out, size_t size)
 {
 	char buf[256];
 	size_t o = 0;
@@ -555,7 +611,8 @@ static void visible_leaves(const char *in, char *out, size_t size)
 	snprintf(buf, sizeof(buf), "%s", in ? in : "");
 	for (char *save, *t = strtok_r(buf, ",", &save); t && o < size;
 	     t = strtok_r(NULL, ",", &save))
-		if (!strncmp(t, "CT_", 3) || !strncmp(t, "SB_", 3))
+		if (gvisor ? !strcmp(t, "CT_NS") || !strcmp(t, "CT_CAPS")
+			   : !strncmp(t, "CT_", 3) || !strncmp(t, "SB_", 3))
 			o += (size_t)snprintf(out + o, size - o, "%s%s", o ? "," : "", t);
 }
 
@@ -567,7 +624,8 @@ static void leaves_section(FILE *f, sqlite3 *db)
 		db,
 		"SELECT name, backend, class, COALESCE(declared_leaves,''), COALESCE(cgroup_note,''),"
 		" available, (SELECT group_concat(p, ' | ') FROM (SELECT DISTINCT"
-		" COALESCE(t.probed_leaves,'') AS p FROM trial t JOIN cell c ON c.id = t.cell_id"
+		" COALESCE(t.probed_leaves,'') || CASE WHEN json_extract(t.probe_json, '$.gvisor')"
+		" THEN ' (gVisor)' ELSE '' END AS p FROM trial t JOIN cell c ON c.id = t.cell_id"
 		" WHERE c.config = config.name AND t.probe_json IS NOT NULL)) FROM config ORDER BY rowid",
 		-1, &s, NULL) != SQLITE_OK)
 		return; /* a schema 1 campaign: no probes were stored */
@@ -577,14 +635,18 @@ static void leaves_section(FILE *f, sqlite3 *db)
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		char want[256], seen[256], check[300] = "no probe";
 		const char *probed = (const char *)sqlite3_column_text(s, 6);
-		visible_leaves(col(s, 3), want, sizeof(want));
+		bool gv = probed && strstr(probed, "(gVisor)");
+		visible_leaves(col(s, 3), gv, want, sizeof(want));
 		if (probed) {
 			snprintf(check, sizeof(check), "ok");
 			char buf[1024];
 			snprintf(buf, sizeof(buf), "%s", probed);
 			for (char *save, *t = strtok_r(buf, "|", &save); t;
 			     t = strtok_r(NULL, "|", &save)) {
-				visible_leaves(isb_trim(t), seen, sizeof(seen));
+				char *mark = strstr(t, " (gVisor)");
+				if (mark)
+					*mark = 0;
+				visible_leaves(isb_trim(t), gv, seen, sizeof(seen));
 				if (strcmp(seen, want)) {
 					snprintf(check, sizeof(check),
 						 "**MISMATCH**: declared %s, probe saw %s",
@@ -740,6 +802,8 @@ static int write_report_md(sqlite3 *db, const char *path, struct cell *cells, si
 			    m->lo, m->hi, m->grade, m->rank, m->def.graded ? "yes" : "no");
 		}
 	}
+
+	overhead_section(f, cells, n);
 
 	fprintf(
 	    f,

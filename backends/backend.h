@@ -138,6 +138,8 @@ int isb_proc_spawn_ex(struct isb_config *c, const struct isb_tenant_spec *spec,
 		      const struct isb_spawn_hook *hook, struct isb_err *err);
 /* In a forked tenant: writes an error event naming what failed (and errno), exits 127. */
 void isb_child_fail(const char *what) __attribute__((noreturn));
+/* Whether /dev/kvm can create a VM here: 1, or 0 with the reason. */
+int isb_kvm_usable(char *why, size_t size);
 /* Runs argv to completion with output to /dev/null (stderr to errbuf); exit status. */
 int isb_run_cmd(char *const argv[], char *errbuf, size_t errsize);
 int isb_proc_stop(struct isb_tenant *t, uint64_t grace_ns);
@@ -214,6 +216,24 @@ extern const char *const isb_ns_names[ISB_NS__COUNT];
 
 enum isb_cg_policy { ISB_POLICY_NONE, ISB_POLICY_FAIR, ISB_POLICY_PARTITIONED, ISB_POLICY_CAPPED };
 
+/* The sandbox class's own interception (backends/sandbox.c). */
+enum isb_sb_mode {
+	ISB_SB_NONE,
+	ISB_SB_SECCOMP,
+	ISB_SB_NOTIFY,
+	ISB_SB_PTRACE,
+	ISB_SB_SUD,
+	ISB_SB__COUNT
+};
+extern const char *const isb_sb_names[ISB_SB__COUNT];
+/* In the tenant: runs argv under the interception; never returns. */
+void isb_sandbox_exec(enum isb_sb_mode mode, char **argv) __attribute__((noreturn));
+/* Why a mode cannot run here, or NULL. */
+const char *isb_sandbox_unavailable(enum isb_sb_mode mode);
+
+/* Which backend's keys: the own runtime, an OCI runtime, the sandbox, gVisor. */
+enum isb_ct_kind { ISB_CT_CONTAINER, ISB_CT_OCI, ISB_CT_SANDBOX, ISB_CT_GVISOR };
+
 struct isb_ctconf {
 	unsigned ns; /* bits 1 << ISB_NS_* */
 	enum isb_cg_policy policy;
@@ -222,11 +242,15 @@ struct isb_ctconf {
 	uint64_t caps;	       /* the kept set otherwise */
 	char caps_name[32];
 	char runtime[16]; /* oci: runc | crun */
+	enum isb_sb_mode sb;
+	char platform[16]; /* gvisor: ptrace | kvm | systrap */
+	char network[16];  /* gvisor: none | host | sandbox */
 };
 /* Parses the container keys of a configuration (with the oci ones when oci). */
-int isb_ctconf_parse(const struct isb_config *c, struct isb_ctconf *cf, bool oci,
+int isb_ctconf_parse(const struct isb_config *c, struct isb_ctconf *cf, enum isb_ct_kind kind,
 		     struct isb_err *err);
-int isb_ctconf_check(const char *key, const char *value, bool oci, struct isb_err *err);
+int isb_ctconf_check(const char *key, const char *value, enum isb_ct_kind kind,
+		     struct isb_err *err);
 unsigned isb_ctconf_leaves(const struct isb_ctconf *cf);
 bool isb_ctconf_wants_cgroup(const struct isb_ctconf *cf);
 /* The limits a tenant gets: the policy for its side, then the explicit keys. Online CPUs
@@ -234,6 +258,10 @@ bool isb_ctconf_wants_cgroup(const struct isb_ctconf *cf);
 int isb_ctconf_limits(const struct isb_ctconf *cf, const struct isb_config *c,
 		      const struct isb_tenant_spec *spec, struct isb_limits *l, cpu_set_t *cpus,
 		      struct isb_err *err);
+/* Every check prepare can make before a trial (the keys, the host, a dry run of the
+ * cgroups with the victim's limits), the campaign's cgroup, the declared leaves. */
+int isb_ct_prepare_common(struct isb_config *c, struct isb_ctconf *cf, enum isb_ct_kind kind,
+			  char procs[][512], size_t *nprocs, struct isb_err *err);
 /* A human summary: "ns=cgroup,ipc,...; cgroups=partitioned; caps=docker". */
 void isb_ctconf_describe(const struct isb_ctconf *cf, char *buf, size_t size);
 /* Drops to the kept capability set (bounding, effective, permitted, inheritable). */

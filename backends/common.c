@@ -11,7 +11,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <linux/kvm.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <sys/syscall.h>
@@ -234,6 +236,27 @@ int isb_proc_stop(struct isb_tenant *t, uint64_t grace_ns)
 	}
 	t->pid = 0;
 	return 0;
+}
+
+int isb_kvm_usable(char *why, size_t size)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return snprintf(why, size, "/dev/kvm: %s", strerror(errno)), 0;
+	int api = ioctl(fd, KVM_GET_API_VERSION, 0);
+	int vm = api == KVM_API_VERSION ? ioctl(fd, KVM_CREATE_VM, 0) : -1;
+	int e = errno;
+	close(fd);
+	if (api != KVM_API_VERSION)
+		return snprintf(why, size, "/dev/kvm answers API version %d, not %d", api,
+				KVM_API_VERSION),
+		       0;
+	if (vm < 0)
+		return snprintf(why, size, "/dev/kvm cannot create a VM (KVM_CREATE_VM: %s)",
+				strerror(e)),
+		       0;
+	close(vm);
+	return 1;
 }
 
 int isb_run_cmd(char *const argv[], char *errbuf, size_t errsize)

@@ -38,6 +38,7 @@ struct ct_priv {
 };
 
 struct ct_tenant {
+	enum isb_sb_mode sb;
 	struct isb_cg_tenant cg;
 	struct isb_tenant_net net;
 	char rootdir[600];
@@ -61,7 +62,12 @@ static int ct_available(struct isb_why *why)
 
 static int ct_check(const char *key, const char *value, struct isb_err *err)
 {
-	return isb_ctconf_check(key, value, false, err);
+	return isb_ctconf_check(key, value, ISB_CT_CONTAINER, err);
+}
+
+static int sb_check(const char *key, const char *value, struct isb_err *err)
+{
+	return isb_ctconf_check(key, value, ISB_CT_SANDBOX, err);
 }
 
 /* Fork with namespaces: clone3 without a stack behaves like fork in the child. */
@@ -73,17 +79,16 @@ static pid_t clone_ns(unsigned long flags)
 	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
-/* Every check prepare can make before a trial: the keys, the host, a dry run of the
- * cgroups with the victim's limits. */
-int isb_ct_prepare_common(struct isb_config *c, struct isb_ctconf *cf, bool oci, char procs[][512],
-			  size_t *nprocs, struct isb_err *err);
-int isb_ct_prepare_common(struct isb_config *c, struct isb_ctconf *cf, bool oci, char procs[][512],
-			  size_t *nprocs, struct isb_err *err)
+int isb_ct_prepare_common(struct isb_config *c, struct isb_ctconf *cf, enum isb_ct_kind kind,
+			  char procs[][512], size_t *nprocs, struct isb_err *err)
 {
 	char desc[256], note[256] = "", why[200];
 	struct isb_err cerr = {0};
-	if (isb_ctconf_parse(c, cf, oci, err) < 0)
+	if (isb_ctconf_parse(c, cf, kind, err) < 0)
 		return -EINVAL;
+	const char *why_sb = cf->sb ? isb_sandbox_unavailable(cf->sb) : NULL;
+	if (why_sb)
+		return isb_errf(err, 0, "sandbox = %s: %s", isb_sb_names[cf->sb], why_sb);
 #ifndef HAVE_LIBCAPNG
 	if (!cf->caps_all)
 		return isb_errf(err, 0,
@@ -119,18 +124,28 @@ int isb_ct_prepare_common(struct isb_config *c, struct isb_ctconf *cf, bool oci,
 	return 0;
 }
 
-static int ct_prepare(struct isb_config *c, struct isb_err *err)
+static int prepare_kind(struct isb_config *c, enum isb_ct_kind kind, struct isb_err *err)
 {
 	struct ct_priv *p = calloc(1, sizeof(*p));
 	if (!p)
 		return isb_errf(err, ENOMEM, "container: prepare");
-	if (isb_ct_prepare_common(c, &p->cf, false, p->procs, &p->nprocs, err) < 0) {
+	if (isb_ct_prepare_common(c, &p->cf, kind, p->procs, &p->nprocs, err) < 0) {
 		free(p);
 		isb_cgroup_campaign_remove(c->campaign_id);
 		return -EINVAL;
 	}
 	c->priv = p;
 	return 0;
+}
+
+static int ct_prepare(struct isb_config *c, struct isb_err *err)
+{
+	return prepare_kind(c, ISB_CT_CONTAINER, err);
+}
+
+static int sb_prepare(struct isb_config *c, struct isb_err *err)
+{
+	return prepare_kind(c, ISB_CT_SANDBOX, err);
 }
 
 static int lo_up(void)
@@ -193,8 +208,14 @@ static void ct_child(struct isb_config *c, struct ct_priv *p, struct ct_tenant *
 	if (isb_caps_apply(&p->cf) < 0)
 		isb_child_fail("drop capabilities");
 	syscall(SYS_close_range, 3u, ~0u, 0u);
-	execv(argv[0], argv);
-	isb_child_fail(argv[0]);
+	if (p->cf.sb == ISB_SB_SUD) { /* the agent arms it on its own measuring thread */
+		size_t n = 0;
+		while (argv[n])
+			n++;
+		argv[n] = "--sud";
+		argv[n + 1] = NULL;
+	}
+	isb_sandbox_exec(p->cf.sb, argv);
 }
 
 static int write_maps(pid_t pid, struct isb_err *err)
@@ -261,7 +282,8 @@ static int ct_spawn(struct isb_config *c, const struct isb_tenant_spec *spec_in,
 		return isb_errf(err, ENOMEM, "%s", spec->label);
 	}
 	ct->net = net;
-	if (isb_agent_argv(c, spec, argv, ISB_ARRAY_SIZE(argv), store, sizeof(store)) < 0 ||
+	ct->sb = p->cf.sb;
+	if (isb_agent_argv(c, spec, argv, ISB_ARRAY_SIZE(argv) - 1, store, sizeof(store)) < 0 ||
 	    isb_ctconf_limits(&p->cf, c, spec, &l, &cpus, err) < 0) {
 		isb_tenant_net_remove(&ct->net);
 		free(ct);
@@ -368,6 +390,12 @@ static int ct_stop(struct isb_tenant *t, uint64_t grace_ns)
 	struct ct_tenant *ct = t->priv;
 	int r = isb_proc_stop(t, grace_ns);
 	t->oom_kills = -1;
+	/* a supervisor (ptrace, seccomp-notify) reports its tenant's signal as 128 + N */
+	if (ct && (ct->sb == ISB_SB_PTRACE || ct->sb == ISB_SB_NOTIFY) && t->exit_code > 128 &&
+	    t->exit_code < 128 + 65 && !t->term_signal) {
+		t->term_signal = t->exit_code - 128;
+		t->exit_code = -1;
+	}
 	if (ct) {
 		/* v1 counts an OOM kill only in the tenant's own group: read it before rmdir */
 		for (size_t i = 0; i < ct->cg.ndirs && t->oom_kills < 0; i++)
@@ -396,6 +424,19 @@ const struct isb_backend isb_backend_container = {
     .available = ct_available,
     .check = ct_check,
     .prepare = ct_prepare,
+    .spawn = ct_spawn,
+    .stop = ct_stop,
+    .cleanup = ct_cleanup,
+};
+
+const struct isb_backend isb_backend_sandbox = {
+    .name = "sandbox",
+    .class = ISB_CLASS_SANDBOX,
+    .help = "isobench's own system-call interception (sandbox = seccomp | seccomp-notify | ptrace "
+	    "| sud), composable with every container key",
+    .available = ct_available,
+    .check = sb_check,
+    .prepare = sb_prepare,
     .spawn = ct_spawn,
     .stop = ct_stop,
     .cleanup = ct_cleanup,

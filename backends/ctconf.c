@@ -154,7 +154,7 @@ static int parse_size(const char *v, uint64_t *out)
 }
 
 /* One key into cf (or only its validity when cf is NULL). */
-static int apply_key(struct isb_ctconf *cf, const char *k, const char *v, bool oci,
+static int apply_key(struct isb_ctconf *cf, const char *k, const char *v, enum isb_ct_kind kind,
 		     struct isb_err *err)
 {
 	struct isb_ctconf scratch;
@@ -305,7 +305,26 @@ static int apply_key(struct isb_ctconf *cf, const char *k, const char *v, bool o
 		}
 		return 0;
 	}
-	if (oci && !strcmp(k, "runtime")) {
+	if ((kind == ISB_CT_CONTAINER || kind == ISB_CT_SANDBOX) && !strcmp(k, "sandbox")) {
+		for (int i = 0; i < ISB_SB__COUNT; i++)
+			if (!strcmp(v, isb_sb_names[i]))
+				return cf->sb = (enum isb_sb_mode)i, 0;
+		return isb_errf(
+		    err, 0, "sandbox: '%s' is not none, seccomp, seccomp-notify, ptrace or sud", v);
+	}
+	if (kind == ISB_CT_GVISOR && !strcmp(k, "platform")) {
+		if (strcmp(v, "ptrace") && strcmp(v, "kvm") && strcmp(v, "systrap"))
+			return isb_errf(err, 0, "platform: '%s' is not ptrace, kvm or systrap", v);
+		snprintf(cf->platform, sizeof(cf->platform), "%s", v);
+		return 0;
+	}
+	if (kind == ISB_CT_GVISOR && !strcmp(k, "network")) {
+		if (strcmp(v, "none") && strcmp(v, "host") && strcmp(v, "sandbox"))
+			return isb_errf(err, 0, "network: '%s' is not none, host or sandbox", v);
+		snprintf(cf->network, sizeof(cf->network), "%s", v);
+		return 0;
+	}
+	if (kind == ISB_CT_OCI && !strcmp(k, "runtime")) {
 		if (strcmp(v, "runc") && strcmp(v, "crun"))
 			return isb_errf(err, 0, "runtime: '%s' is not runc or crun", v);
 		snprintf(cf->runtime, sizeof(cf->runtime), "%s", v);
@@ -315,33 +334,46 @@ static int apply_key(struct isb_ctconf *cf, const char *k, const char *v, bool o
 			"unknown key '%s' (namespaces, ns.NAME, cgroups, cpu.weight, cpu.max, "
 			"cpuset, memory.max, memory.swap, io.weight, io.rbps, io.wbps, io.riops, "
 			"io.wiops, pids.max, capabilities%s)",
-			k, oci ? ", runtime" : "");
+			k,
+			kind == ISB_CT_OCI	? ", runtime"
+			: kind == ISB_CT_GVISOR ? ", platform, network"
+						: ", sandbox");
 }
 
-int isb_ctconf_check(const char *key, const char *value, bool oci, struct isb_err *err)
+int isb_ctconf_check(const char *key, const char *value, enum isb_ct_kind kind, struct isb_err *err)
 {
-	return apply_key(NULL, key, value, oci, err);
+	return apply_key(NULL, key, value, kind, err);
 }
 
-int isb_ctconf_parse(const struct isb_config *c, struct isb_ctconf *cf, bool oci,
+int isb_ctconf_parse(const struct isb_config *c, struct isb_ctconf *cf, enum isb_ct_kind kind,
 		     struct isb_err *err)
 {
 	memset(cf, 0, sizeof(*cf));
-	/* What a user who writes only "backend = container" expects: Docker's defaults. */
-	cf->ns = NS_DOCKER;
-	cf->policy = ISB_POLICY_FAIR;
-	apply_key(cf, "capabilities", "docker", oci, NULL);
-	snprintf(cf->runtime, sizeof(cf->runtime), "runc");
+	if (kind == ISB_CT_SANDBOX) {
+		/* the sandbox alone; container leaves are added key by key */
+		cf->ns = 0;
+		cf->policy = ISB_POLICY_NONE;
+		apply_key(cf, "capabilities", "all", kind, NULL);
+		cf->sb = ISB_SB_SECCOMP;
+	} else {
+		/* What a user who writes only "backend = container" expects: Docker's defaults. */
+		cf->ns = NS_DOCKER;
+		cf->policy = ISB_POLICY_FAIR;
+		apply_key(cf, "capabilities", "docker", kind, NULL);
+	}
+	snprintf(cf->runtime, sizeof(cf->runtime), kind == ISB_CT_GVISOR ? "runsc" : "runc");
+	snprintf(cf->platform, sizeof(cf->platform), "ptrace");
+	snprintf(cf->network, sizeof(cf->network), "none");
 	/* namespaces before ns.NAME, whatever the order in the file */
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < c->nopts; i++) {
 			bool first = !strcmp(c->opts[i].key, "namespaces");
 			if ((pass == 0) != first)
 				continue;
-			if (apply_key(cf, c->opts[i].key, c->opts[i].value, oci, err) < 0)
+			if (apply_key(cf, c->opts[i].key, c->opts[i].value, kind, err) < 0)
 				return -EINVAL;
 		}
-	if (oci && (cf->ns & (1u << ISB_NS_TIME)) && !strcmp(cf->runtime, "runc"))
+	if (kind == ISB_CT_OCI && (cf->ns & (1u << ISB_NS_TIME)) && !strcmp(cf->runtime, "runc"))
 		return isb_errf(err, 0, "runc 1.1 has no time namespace: drop ns.time");
 	return 0;
 }
@@ -363,6 +395,12 @@ unsigned isb_ctconf_leaves(const struct isb_ctconf *cf)
 		leaves |= ISB_LEAF(CT_CGROUPS);
 	if (!cf->caps_all)
 		leaves |= ISB_LEAF(CT_CAPS);
+	if (cf->sb == ISB_SB_SECCOMP || cf->sb == ISB_SB_NOTIFY)
+		leaves |= ISB_LEAF(SB_SECCOMP);
+	if (cf->sb == ISB_SB_PTRACE)
+		leaves |= ISB_LEAF(SB_PTRACE);
+	if (cf->sb == ISB_SB_SUD)
+		leaves |= ISB_LEAF(SB_SUD);
 	return leaves;
 }
 
@@ -395,8 +433,10 @@ void isb_ctconf_describe(const struct isb_ctconf *cf, char *buf, size_t size)
 		if (keys[i].set)
 			o += (size_t)snprintf(buf + o, size - o, "+%s", keys[i].key);
 	if (o < size)
-		snprintf(buf + o, size - o, "; caps=%s",
-			 cf->caps_name[0] ? cf->caps_name : "docker");
+		o += (size_t)snprintf(buf + o, size - o, "; caps=%s",
+				      cf->caps_name[0] ? cf->caps_name : "docker");
+	if (cf->sb && o < size)
+		snprintf(buf + o, size - o, "; sandbox=%s", isb_sb_names[cf->sb]);
 }
 
 static int online_cpus(cpu_set_t *set)

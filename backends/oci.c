@@ -25,11 +25,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-int isb_ct_prepare_common(struct isb_config *c, struct isb_ctconf *cf, bool oci, char procs[][512],
-			  size_t *nprocs, struct isb_err *err);
 const char *isb_cap_name(unsigned i);
 
 struct oci_priv {
+	enum isb_ct_kind kind;
 	struct isb_ctconf cf;
 	unsigned seq;
 	char root[600]; /* the runtime's --root */
@@ -55,7 +54,7 @@ static int oci_available(struct isb_why *why)
 
 static int oci_check(const char *key, const char *value, struct isb_err *err)
 {
-	return isb_ctconf_check(key, value, true, err);
+	return isb_ctconf_check(key, value, ISB_CT_OCI, err);
 }
 
 static int in_path(const char *prog)
@@ -80,15 +79,66 @@ static int hide_unified(void *arg)
 	return umount2("/sys/fs/cgroup/unified", MNT_DETACH);
 }
 
-static int oci_prepare(struct isb_config *c, struct isb_err *err)
+static int write_bundle(struct isb_config *c, struct oci_priv *p, struct oci_tenant *ot,
+			const char *name, char **argv, const struct isb_limits *l,
+			struct isb_err *err);
+static size_t run_argv(struct oci_priv *p, struct oci_tenant *ot, char **rargv);
+
+/* gVisor: whether this platform and network really start here, with runsc's own words
+ * when they do not (an unknown platform, no /dev/kvm, a refused sandboxed network). */
+static int gvisor_smoke(struct isb_config *c, struct oci_priv *p, struct isb_err *err)
 {
-	char procs[3][512], errbuf[512];
+	struct oci_tenant ot = {.p = p};
+	struct isb_limits l = {0};
+	char *argv[] = {"/bin/true", NULL}, *rargv[16], msg[512];
+	snprintf(ot.name, sizeof(ot.name), "check");
+	snprintf(ot.campaign_id, sizeof(ot.campaign_id), "%s", c->campaign_id);
+	snprintf(ot.id, sizeof(ot.id), "isobench-%s-check", c->campaign_id);
+	snprintf(ot.bundle, sizeof(ot.bundle), "%s/bundle-check", c->state_dir);
+	int r = write_bundle(c, p, &ot, "check", argv, &l, err);
+	if (r == 0) {
+		rargv[0] = "timeout";
+		rargv[1] = "20";
+		run_argv(p, &ot, rargv + 2);
+		r = isb_run_cmd(rargv, msg, sizeof(msg));
+		if (r != 0) {
+			/* runsc logs "W1128 21:03:30 ... util.go:64] FATAL ERROR: why": keep why */
+			const char *why_rs = msg, *q;
+			while ((q = strstr(why_rs, "] ")))
+				why_rs = q + 2;
+			if (!strncmp(why_rs, "FATAL ERROR: ", 13))
+				why_rs += 13;
+			size_t len = strlen(why_rs);
+			isb_errf(err, 0,
+				 "runsc --platform=%s --network=%s cannot start a sandbox here "
+				 "(exit %d%s): %s",
+				 p->cf.platform, p->cf.network, r, r == 124 ? ", timed out" : "",
+				 len > 300 ? why_rs + len - 300 : why_rs);
+		}
+	}
+	char *del[] = {p->cf.runtime, "--root", p->root, "delete", "-f", ot.id, NULL};
+	isb_run_cmd(del, NULL, 0);
+	isb_remove_tree(ot.bundle);
+	isb_cgroup_campaign_remove(c->campaign_id); /* recreated by prepare */
+	return r ? -EIO : 0;
+}
+
+static int prepare_kind(struct isb_config *c, enum isb_ct_kind kind, struct isb_err *err)
+{
+	char procs[3][512];
 	size_t nprocs = 0;
 	struct oci_priv *p = calloc(1, sizeof(*p));
 	if (!p)
 		return isb_errf(err, ENOMEM, "oci: prepare");
-	if (isb_ctconf_parse(c, &p->cf, true, err) < 0)
+	p->kind = kind;
+	if (isb_ctconf_parse(c, &p->cf, kind, err) < 0)
 		goto fail;
+	char why[200];
+	if (kind == ISB_CT_GVISOR && !strcmp(p->cf.platform, "kvm") &&
+	    !isb_kvm_usable(why, sizeof(why))) {
+		isb_errf(err, 0, "platform kvm needs a usable /dev/kvm: %s", why);
+		goto fail;
+	}
 	if (!(p->cf.ns & (1u << ISB_NS_MNT))) {
 		isb_errf(err, 0, "OCI runtimes always use a mount namespace: drop ns.mount = no");
 		goto fail;
@@ -98,7 +148,6 @@ static int oci_prepare(struct isb_config *c, struct isb_err *err)
 			 p->cf.runtime);
 		goto fail;
 	}
-	char *ver[] = {p->cf.runtime, "--version", NULL};
 	FILE *f = NULL;
 	char cmd[64];
 	snprintf(cmd, sizeof(cmd), "%s --version 2>/dev/null", p->cf.runtime);
@@ -108,7 +157,6 @@ static int oci_prepare(struct isb_config *c, struct isb_err *err)
 			snprintf(p->version, sizeof(p->version), "%s", isb_trim(line));
 		pclose(f);
 	}
-	(void)ver;
 	enum isb_cgroup_mode mode = isb_cgroup_mode();
 	p->hide_unified = !strcmp(p->cf.runtime, "crun") && mode == ISB_CG_HYBRID;
 	snprintf(p->root, sizeof(p->root), "%s/%s", c->state_dir, p->cf.runtime);
@@ -116,21 +164,52 @@ static int oci_prepare(struct isb_config *c, struct isb_err *err)
 		isb_errf(err, errno, "mkdir %s", p->root);
 		goto fail;
 	}
-	if (isb_ct_prepare_common(c, &p->cf, true, procs, &nprocs, err) < 0)
+	if (isb_ct_prepare_common(c, &p->cf, kind, procs, &nprocs, err) < 0)
 		goto fail;
 	/* OCI runtimes always give a tenant a cgroup of its own */
 	c->declared_leaves |= ISB_LEAF(CT_CGROUPS);
+	if (kind == ISB_CT_GVISOR) {
+		/* the platform is the isolation leaf (TAXONOMY.md: gVisor with ptrace, with KVM) */
+		if (!strcmp(p->cf.platform, "ptrace"))
+			c->declared_leaves |= ISB_LEAF(SB_PTRACE);
+		else if (!strcmp(p->cf.platform, "systrap"))
+			c->declared_leaves |= ISB_LEAF(SB_SECCOMP);
+		else
+			c->declared_leaves |=
+			    ISB_LEAF(HV_TYPE1) | ISB_LEAF(HV_PARA) | ISB_LEAF(HV_HWA);
+		if (gvisor_smoke(c, p, err) < 0 ||
+		    isb_cgroup_campaign_create(c->campaign_id, c->mem_ceiling_bytes,
+					       c->pids_ceiling, procs, &nprocs, err) < 0)
+			goto fail;
+	}
 	size_t n = strlen(c->cgroup_note);
-	snprintf(c->cgroup_note + n, sizeof(c->cgroup_note) - n, "; %s%s", p->version,
-		 p->hide_unified ? "; hybrid host: crun runs in a private mount namespace with "
-				   "the cgroup2 mount /sys/fs/cgroup/unified unmounted"
-				 : "");
-	(void)errbuf;
+	snprintf(
+	    c->cgroup_note + n, sizeof(c->cgroup_note) - n, "; %s%s%s%s%s%s", p->version,
+	    p->hide_unified ? "; hybrid host: crun runs in a private mount namespace with "
+			      "the cgroup2 mount /sys/fs/cgroup/unified unmounted"
+			    : "",
+	    kind == ISB_CT_GVISOR ? "; platform " : "", kind == ISB_CT_GVISOR ? p->cf.platform : "",
+	    kind == ISB_CT_GVISOR ? ", network " : "", kind == ISB_CT_GVISOR ? p->cf.network : "");
 	c->priv = p;
 	return 0;
 fail:
 	free(p);
 	return -EINVAL;
+}
+
+static int oci_prepare(struct isb_config *c, struct isb_err *err)
+{
+	return prepare_kind(c, ISB_CT_OCI, err);
+}
+
+static int gvisor_prepare(struct isb_config *c, struct isb_err *err)
+{
+	return prepare_kind(c, ISB_CT_GVISOR, err);
+}
+
+static int gvisor_check(const char *key, const char *value, struct isb_err *err)
+{
+	return isb_ctconf_check(key, value, ISB_CT_GVISOR, err);
 }
 
 static json_object *jstrs(const char *const *v, size_t n)
@@ -253,9 +332,21 @@ static int write_bundle(struct isb_config *c, struct oci_priv *p, struct oci_ten
 	json_object_object_add(proc, "terminal", json_object_new_boolean(0));
 	json_object_object_add(proc, "user", user);
 	json_object_object_add(proc, "args", args);
-	static const char *const env[] = {
-	    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
-	json_object_object_add(proc, "env", jstrs(env, 1));
+	json_object *env = json_object_new_array();
+	json_object_array_add(
+	    env, json_object_new_string(
+		     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+	/* a build that is not installed finds its libraries where the harness did */
+	static const char *const pass[] = {"LD_LIBRARY_PATH", "ISOBENCH_FIO"};
+	for (size_t i = 0; i < ISB_ARRAY_SIZE(pass); i++) {
+		const char *v = getenv(pass[i]);
+		if (v && *v) {
+			char kv[1024];
+			snprintf(kv, sizeof(kv), "%s=%s", pass[i], v);
+			json_object_array_add(env, json_object_new_string(kv));
+		}
+	}
+	json_object_object_add(proc, "env", env);
 	json_object_object_add(proc, "cwd", json_object_new_string("/"));
 	json_object_object_add(proc, "capabilities", caps_json(&p->cf));
 	json_object_object_add(o, "process", proc);
@@ -279,7 +370,8 @@ static int write_bundle(struct isb_config *c, struct oci_priv *p, struct oci_ten
 	add_mount(mounts, "/tmp", "tmpfs", "tmpfs", shmopt, 5);
 	if (p->cf.ns & (1u << ISB_NS_NET)) {
 		add_mount(mounts, "/sys", "sysfs", "sysfs", sysopt, 4);
-		add_mount(mounts, "/sys/fs/cgroup", "cgroup", "cgroup", cgopt, 5);
+		if (p->kind != ISB_CT_GVISOR) /* gVisor has its own view */
+			add_mount(mounts, "/sys/fs/cgroup", "cgroup", "cgroup", cgopt, 5);
 	} else { /* sysfs cannot be mounted afresh without a network namespace */
 		static const char *const sysro[] = {"rbind", "ro", "nosuid", "nodev", "noexec"};
 		add_mount(mounts, "/sys", "bind", "/sys", sysro, 5);
@@ -352,6 +444,30 @@ static int write_bundle(struct isb_config *c, struct oci_priv *p, struct oci_ten
 	return r < 0 ? isb_errf(err, EIO, "write %s: %s", path, json_util_get_last_err()) : 0;
 }
 
+/* RUNTIME [its global flags] --root R run --bundle B ID */
+static size_t run_argv(struct oci_priv *p, struct oci_tenant *ot, char **rargv)
+{
+	static char plat[40], net[40];
+	size_t n = 0;
+	rargv[n++] = p->cf.runtime;
+	if (!strcmp(p->cf.runtime, "crun"))
+		rargv[n++] = "--cgroup-manager=cgroupfs";
+	if (p->kind == ISB_CT_GVISOR) {
+		snprintf(plat, sizeof(plat), "--platform=%s", p->cf.platform);
+		snprintf(net, sizeof(net), "--network=%s", p->cf.network);
+		rargv[n++] = plat;
+		rargv[n++] = net;
+	}
+	rargv[n++] = "--root";
+	rargv[n++] = p->root;
+	rargv[n++] = "run";
+	rargv[n++] = "--bundle";
+	rargv[n++] = ot->bundle;
+	rargv[n++] = ot->id;
+	rargv[n] = NULL;
+	return n;
+}
+
 static void runtime_cmd(struct oci_priv *p, const char *verb, const char *id, const char *arg)
 {
 	char *argv[10];
@@ -410,18 +526,8 @@ static int oci_spawn(struct isb_config *c, const struct isb_tenant_spec *spec_in
 		free(ot);
 		return -EIO;
 	}
-	char *rargv[12];
-	size_t n = 0;
-	rargv[n++] = p->cf.runtime;
-	if (!strcmp(p->cf.runtime, "crun"))
-		rargv[n++] = "--cgroup-manager=cgroupfs";
-	rargv[n++] = "--root";
-	rargv[n++] = p->root;
-	rargv[n++] = "run";
-	rargv[n++] = "--bundle";
-	rargv[n++] = ot->bundle;
-	rargv[n++] = ot->id;
-	rargv[n] = NULL;
+	char *rargv[16];
+	run_argv(p, ot, rargv);
 	/* the runtime runs where the tenant should: its children inherit the affinity */
 	struct isb_tenant_spec s2 = *spec;
 	s2.pinned = true;
@@ -504,6 +610,19 @@ const struct isb_backend isb_backend_oci = {
     .available = oci_available,
     .check = oci_check,
     .prepare = oci_prepare,
+    .spawn = oci_spawn,
+    .stop = oci_stop,
+    .cleanup = oci_cleanup,
+};
+
+const struct isb_backend isb_backend_gvisor = {
+    .name = "gvisor",
+    .class = ISB_CLASS_SANDBOX,
+    .help = "gVisor (runsc) on the same bundle: platform = ptrace | kvm | systrap, network = "
+	    "none | host | sandbox",
+    .available = oci_available,
+    .check = gvisor_check,
+    .prepare = gvisor_prepare,
     .spawn = oci_spawn,
     .stop = oci_stop,
     .cleanup = oci_cleanup,

@@ -32,7 +32,8 @@ enum isb_resource {
 	ISB_RES_NETWORK,
 	ISB_RES_PIDS,
 	ISB_RES_CACHE,
-	ISB_RES_NONE, /* the null stressor fits every resource */
+	ISB_RES_SYSCALL, /* the price of a system call: the sandbox class's overhead axis */
+	ISB_RES_NONE,	 /* the null stressor fits every resource */
 	ISB_RES__COUNT
 };
 

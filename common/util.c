@@ -41,7 +41,7 @@ int isb_errf(struct isb_err *err, int errnum, const char *fmt, ...)
 static const char *const resource_names[ISB_RES__COUNT] = {
     [ISB_RES_CPU] = "cpu",	   [ISB_RES_MEMORY] = "memory", [ISB_RES_DISK] = "disk",
     [ISB_RES_NETWORK] = "network", [ISB_RES_PIDS] = "pids",	[ISB_RES_CACHE] = "cache",
-    [ISB_RES_NONE] = "any",
+    [ISB_RES_SYSCALL] = "syscall", [ISB_RES_NONE] = "any",
 };
 
 const char *isb_resource_name(enum isb_resource r)

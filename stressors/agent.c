@@ -165,6 +165,7 @@ static void usage(FILE *f)
 		   "         [--warmup S] [--intensity PCT] [--sample-interval S]\n"
 		   "         [--opt NAME=VALUE]... [--go-timeout S] [--scratch DIR]\n"
 		   "         [--peer HOST:PORT] [--host-ns NS:INODE,...] [--ceilings MEM:PIDS]\n"
+		   "         [--sud]\n"
 		   "       isobench-agent --probe [--host-ns NS:INODE,...] [--ceilings MEM:PIDS]\n"
 		   "       isobench-agent --list | --help\n"
 		   "--host-ns and --ceilings give the probe the host's reference; with them the\n"
@@ -196,6 +197,7 @@ int isb_agent_main(int argc, char **argv)
 	    {"probe", no_argument, NULL, 'p'},
 	    {"host-ns", required_argument, NULL, 'H'},
 	    {"ceilings", required_argument, NULL, 'C'},
+	    {"sud", no_argument, NULL, 'U'},
 	    {"list", no_argument, NULL, 'l'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
@@ -208,7 +210,7 @@ int isb_agent_main(int argc, char **argv)
 	unsigned role = ISB_ROLE_VICTIM;
 	const char *scratch = NULL, *peer = NULL, *host_ns = NULL;
 	unsigned long long mem_ceiling = 0, pids_ceiling = 0;
-	bool probe = false;
+	bool probe = false, sud = false;
 	int c;
 
 	optind = 0; /* full reset: the null backend calls us after the harness used getopt */
@@ -252,6 +254,9 @@ int isb_agent_main(int argc, char **argv)
 			break;
 		case 'H':
 			host_ns = optarg;
+			break;
+		case 'U':
+			sud = true;
 			break;
 		case 'C':
 			if (sscanf(optarg, "%llu:%llu", &mem_ceiling, &pids_ceiling) != 2) {
@@ -333,6 +338,15 @@ int isb_agent_main(int argc, char **argv)
 		emit_error(err.msg);
 		return 1;
 	}
+	if (sud) { /* the sandbox's SUD leaf: this thread's calls go through SIGSYS from here */
+		int e = isb_sud_arm();
+		if (e < 0) {
+			snprintf(msg, sizeof(msg), "unavailable: syscall user dispatch: %s",
+				 strerror(-e));
+			emit_error(msg);
+			return 1;
+		}
+	}
 	char line[16384];
 	size_t o =
 	    (size_t)snprintf(line, sizeof(line),
@@ -361,13 +375,22 @@ int isb_agent_main(int argc, char **argv)
 		return 3;
 	}
 	pthread_t watcher;
+	isb_sud_pause(); /* a thread cannot be created through the SUD handler */
 	if (pthread_create(&watcher, NULL, stdin_watch, &role) == 0)
 		pthread_detach(watcher);
+	isb_sud_resume();
 
 	struct isb_report rep = {.sample = agent_sample};
 	uint64_t t0 = isb_now_ns();
 	r = s->run(&a, &rep, &err);
 	uint64_t elapsed = isb_now_ns() - t0;
+	if (sud) {
+		unsigned long n;
+		const char *st = isb_sud_state(&n);
+		char v[96];
+		snprintf(v, sizeof(v), "%s, %lu calls dispatched", st, n);
+		isb_report_info(&rep, "sud", v);
+	}
 	if (r < 0) {
 		emit_error(err.msg[0] ? err.msg : "stressor failed");
 		return 1;

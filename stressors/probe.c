@@ -59,11 +59,15 @@ void isb_probe_host_ns(char *buf, size_t size)
 	for (size_t i = 0; i < ISB_ARRAY_SIZE(ns_names) && o < size; i++)
 		o += (size_t)snprintf(buf + o, size - o, "%s%s:%llu", i ? "," : "", ns_names[i],
 				      ns_inode(ns_names[i]));
-	/* the host's own bounding set: a harness in a container may not have every cap */
+	/* the host's own bounding set and filters: a harness in a container may not have
+	 * every capability, and may run under a seccomp filter already */
 	if (isb_read_file("/proc/self/status", status + 1, sizeof(status) - 1) > 0) {
 		status_field(status, "CapBnd", bnd, sizeof(bnd));
 		if (bnd[0] && o < size)
-			snprintf(buf + o, size - o, ",capbnd:%s", bnd);
+			o += (size_t)snprintf(buf + o, size - o, ",capbnd:%s", bnd);
+		status_field(status, "Seccomp_filters", bnd, sizeof(bnd));
+		if (o < size)
+			snprintf(buf + o, size - o, ",filters:%d", atoi(bnd));
 	}
 }
 
@@ -227,7 +231,7 @@ json_object *isb_probe(const char *host_ns_spec, uint64_t mem_ceiling, uint64_t 
 	}
 	json_object *o = json_object_new_object(), *ns = json_object_new_object(),
 		    *own = json_object_new_array(), *lim = json_object_new_object();
-	char status[8192] = "\n", v[256], cg[2048] = "", leaves[64] = "";
+	char status[8192] = "\n", v[256], cg[2048] = "", leaves[128] = "";
 	bool ct_ns = false;
 	for (size_t i = 0; i < ISB_ARRAY_SIZE(ns_names); i++) {
 		unsigned long long ino = ns_inode(ns_names[i]);
@@ -284,11 +288,40 @@ json_object *isb_probe(const char *host_ns_spec, uint64_t mem_ceiling, uint64_t 
 			    ((unsigned char)vendor[i] < 0x20 || (unsigned char)vendor[i] > 0x7e))
 				vendor[i] = '?';
 	}
+	/* the sandbox leaves: a filter beyond the host's, a tracer, SUD armed on this thread */
+	const char *hf = host_ns_spec ? strstr(host_ns_spec, "filters:") : NULL;
+	status_field(status, "Seccomp_filters", v, sizeof(v));
+	int filters = atoi(v), host_filters = hf ? atoi(hf + 8) : 0;
+	status_field(status, "Seccomp", v, sizeof(v));
+	bool sb_seccomp = atoi(v) == 2 && filters > host_filters;
+	status_field(status, "TracerPid", v, sizeof(v));
+	bool sb_ptrace = atoi(v) != 0;
+	unsigned long sud_n;
+	const char *sud = isb_sud_state(&sud_n);
+	bool sb_sud = !strcmp(sud, "armed");
+	json_object_object_add(o, "sud", json_object_new_string(sud));
+	json_object_object_add(o, "sud_dispatched", json_object_new_int64((int64_t)sud_n));
+	/* gVisor's signature: the kernel it pretends to be */
+	char ver[256] = "";
+	if (isb_read_file("/proc/version", ver, sizeof(ver)) > 0)
+		isb_trim(ver);
+	bool gvisor =
+	    strstr(ver, "Linux version 4.4.0 #1 SMP Sun Jan 10 15:06:54 PST 2016") != NULL;
+	json_object_object_add(o, "kernel", json_object_new_string(ver));
+	json_object_object_add(o, "gvisor", json_object_new_boolean(gvisor));
 	json_object_object_add(o, "hypervisor_bit", json_object_new_int(hv));
 	json_object_object_add(o, "hypervisor_vendor", json_object_new_string(vendor));
-	snprintf(leaves, sizeof(leaves), "%s%s%s%s%s", ct_ns ? "CT_NS" : "",
-		 ct_ns && ct_cg ? "," : "", ct_cg ? "CT_CGROUPS" : "",
-		 (ct_ns || ct_cg) && ct_caps ? "," : "", ct_caps ? "CT_CAPS" : "");
+	/* in the taxonomy's order (backends/backend.h) */
+	const struct {
+		bool on;
+		const char *name;
+	} lv[] = {{ct_ns, "CT_NS"},	    {ct_cg, "CT_CGROUPS"},	{ct_caps, "CT_CAPS"},
+		  {sb_ptrace, "SB_PTRACE"}, {sb_seccomp, "SB_SECCOMP"}, {sb_sud, "SB_SUD"}};
+	size_t lo = 0;
+	for (size_t i = 0; i < ISB_ARRAY_SIZE(lv) && lo < sizeof(leaves); i++)
+		if (lv[i].on)
+			lo += (size_t)snprintf(leaves + lo, sizeof(leaves) - lo, "%s%s",
+					       lo ? "," : "", lv[i].name);
 	json_object_object_add(o, "leaves", json_object_new_string(leaves));
 	return o;
 }

@@ -99,6 +99,12 @@ void isb_stressor_args_init(const struct isb_stressor *s, struct isb_stressor_ar
 /* The probe (stressors/probe.c): leaves seen from inside, against the host's reference
  * ("cgroup:INODE,ipc:INODE,..." and the campaign's ceilings; 0: none). */
 json_object *isb_probe(const char *host_ns, uint64_t mem_ceiling, uint64_t pids_ceiling);
+/* Syscall user dispatch on the calling thread (stressors/sud.c): arm, pause around a thread
+ * creation, resume; the state and how many calls went through the handler. */
+int isb_sud_arm(void);
+void isb_sud_pause(void);
+void isb_sud_resume(void);
+const char *isb_sud_state(unsigned long *dispatched);
 /* This process's namespaces in the form isb_probe takes. */
 void isb_probe_host_ns(char *buf, size_t size);
 int isb_stressor_set_opt(const struct isb_stressor *s, struct isb_stressor_args *a,
@@ -174,5 +180,9 @@ int isb_window_unit(struct isb_window *w, struct isb_report *r, uint64_t s, uint
 /* rate_metric = units x per_unit per second, and lat_p50/p99/p999_ns; -1 if nothing counted. */
 int isb_window_end(struct isb_window *w, struct isb_report *r, const char *rate_metric,
 		   struct isb_err *err, const char *who);
+/* The syscall victims' metrics and window end: calls_per_s, ns_per_call, latencies. */
+extern const struct isb_metric isb_sys_metrics[];
+int isb_sys_window_end(struct isb_window *w, struct isb_report *r, struct isb_err *err,
+		       const char *who);
 
 #endif

@@ -38,6 +38,7 @@ no_leftovers() {
 	done
 	! grep -q -e "isobench-$id" -e "$ISOBENCH_STATE_DIR" /proc/self/mountinfo || { echo "# mount left"; return 1; }
 	! ip netns list 2>/dev/null | grep -q "isobench-$id" || { echo "# netns left"; return 1; }
+	! ip link 2>/dev/null | grep -q ': isb' || { echo "# veth left: $(ip link | grep ': isb')"; return 1; }
 	! pgrep -f "isobench-$id" >/dev/null || { echo "# process left: $(pgrep -af "isobench-$id")"; return 1; }
 	return 0
 }

@@ -214,7 +214,7 @@ static void test_ctconf_defaults_and_ablation(void **state)
 	struct isb_ctconf cf;
 	struct isb_err err = {0};
 	struct isb_config c = cfg(NULL, 0);
-	assert_int_equal(isb_ctconf_parse(&c, &cf, false, &err), 0);
+	assert_int_equal(isb_ctconf_parse(&c, &cf, ISB_CT_CONTAINER, &err), 0);
 	/* Docker's defaults: six namespaces, fair cgroups, 14 capabilities */
 	assert_int_equal(__builtin_popcount(cf.ns), 6);
 	assert_false(cf.ns & (1u << ISB_NS_USER));
@@ -228,7 +228,7 @@ static void test_ctconf_defaults_and_ablation(void **state)
 				       {"cgroups", "none"},
 				       {"capabilities", "all"}};
 	c = cfg(none, 4);
-	assert_int_equal(isb_ctconf_parse(&c, &cf, false, &err), 0);
+	assert_int_equal(isb_ctconf_parse(&c, &cf, ISB_CT_CONTAINER, &err), 0);
 	/* ns.NAME wins over namespaces, whatever the order */
 	assert_int_equal(cf.ns, 1u << ISB_NS_PID);
 	assert_int_equal(isb_ctconf_leaves(&cf), ISB_LEAF(CT_NS));
@@ -238,20 +238,20 @@ static void test_ctconf_defaults_and_ablation(void **state)
 				     {"capabilities", "all"},
 				     {"pids.max", "64"}};
 	c = cfg(cg, 4);
-	assert_int_equal(isb_ctconf_parse(&c, &cf, false, &err), 0);
+	assert_int_equal(isb_ctconf_parse(&c, &cf, ISB_CT_CONTAINER, &err), 0);
 	assert_int_equal(isb_ctconf_leaves(&cf), ISB_LEAF(CT_CGROUPS));
 
 	const char *const caps[][2] = {{"namespaces", "none"},
 				       {"cgroups", "none"},
 				       {"capabilities", "CAP_NET_ADMIN, sys_admin"}};
 	c = cfg(caps, 3);
-	assert_int_equal(isb_ctconf_parse(&c, &cf, false, &err), 0);
+	assert_int_equal(isb_ctconf_parse(&c, &cf, ISB_CT_CONTAINER, &err), 0);
 	assert_int_equal(isb_ctconf_leaves(&cf), ISB_LEAF(CT_CAPS));
 	assert_int_equal(cf.caps, (1ull << 12) | (1ull << 21));
 
 	const char *const t[][2] = {{"namespaces", "all"}, {"runtime", "runc"}};
 	c = cfg(t, 2);
-	assert_int_equal(isb_ctconf_parse(&c, &cf, true, &err), -EINVAL);
+	assert_int_equal(isb_ctconf_parse(&c, &cf, ISB_CT_OCI, &err), -EINVAL);
 	assert_string_equal(err.msg, "runc 1.1 has no time namespace: drop ns.time");
 }
 
@@ -268,7 +268,7 @@ static void test_ctconf_policy_limits(void **state)
 	CPU_ZERO(&victim.cpus);
 	CPU_SET(0, &victim.cpus);
 	aggressor.cpus = victim.cpus; /* shared placement */
-	assert_int_equal(isb_ctconf_parse(&c, &cf, false, &err), 0);
+	assert_int_equal(isb_ctconf_parse(&c, &cf, ISB_CT_CONTAINER, &err), 0);
 	assert_int_equal(isb_ctconf_limits(&cf, &c, &victim, &l, &cpus, &err), 0);
 	assert_int_equal(l.cpu_weight, 100);
 	assert_int_equal(l.mem_max, 512ull << 20); /* half the ceiling each */
@@ -278,7 +278,7 @@ static void test_ctconf_policy_limits(void **state)
 
 	const char *const capped[][2] = {{"cgroups", "capped"}, {"memory.max", "64M"}};
 	c = cfg(capped, 2);
-	assert_int_equal(isb_ctconf_parse(&c, &cf, false, &err), 0);
+	assert_int_equal(isb_ctconf_parse(&c, &cf, ISB_CT_CONTAINER, &err), 0);
 	assert_int_equal(isb_ctconf_limits(&cf, &c, &aggressor, &l, &cpus, &err), 0);
 	assert_close(l.cpu_max, 0.5, 1e-9);	  /* half of its one PU */
 	assert_int_equal(l.mem_max, 64ull << 20); /* the explicit key wins */
@@ -290,7 +290,7 @@ static void test_ctconf_policy_limits(void **state)
 	const char *const part[][2] = {{"cgroups", "partitioned"}};
 	c = cfg(part, 1);
 	cpu_set_t vc, ac;
-	assert_int_equal(isb_ctconf_parse(&c, &cf, false, &err), 0);
+	assert_int_equal(isb_ctconf_parse(&c, &cf, ISB_CT_CONTAINER, &err), 0);
 	assert_int_equal(isb_ctconf_limits(&cf, &c, &victim, &l, &vc, &err), 0);
 	char vset[64];
 	snprintf(vset, sizeof(vset), "%s", l.cpuset);
