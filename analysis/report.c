@@ -45,6 +45,8 @@ struct cell {
 	int worst; /* index of the metric that set the grade, -1 */
 	/* aggressor pressure and counters, as text for the report */
 	char pressure[512];
+	char press1_key[48]; /* the aggressor's first pressure metric and its contended median */
+	double press1;
 	int agg_died;
 	char agg_died_cause[200];
 	char counters[1024];
@@ -321,6 +323,11 @@ static void analyse_cell(sqlite3 *db, struct cell *c, const double thr[4], unsig
 	}
 	size_t o = 0;
 	c->pressure[0] = 0;
+	c->press1 = NAN;
+	if (npress && press[0].cont.n) {
+		snprintf(c->press1_key, sizeof(c->press1_key), "%s", press[0].key);
+		c->press1 = isb_median(press[0].cont.v, press[0].cont.n);
+	}
 	for (size_t i = 0; i < npress && o < sizeof(c->pressure); i++) {
 		char num[32];
 		fmt_num(num, sizeof(num),
@@ -735,9 +742,22 @@ static int write_report_md(sqlite3 *db, const char *path, struct cell *cells, si
 		}
 		if (c->grade_note[0])
 			snprintf(by, sizeof(by), "%.60s", c->grade_note);
-		fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s | %d/%d | %s |\n", c->config,
+		/* An aggressor the configuration slowed down presses less: say so, or its
+		 * weakness would pass for isolation. */
+		char weak[200] = "";
+		for (size_t j = 0; j < n && strcmp(c->backend, "native"); j++) {
+			const struct cell *r = &cells[j];
+			if (!strcmp(r->backend, "native") && !strcmp(r->scenario, c->scenario) &&
+			    !strcmp(r->placement, c->placement) &&
+			    !strcmp(r->press1_key, c->press1_key) && isfinite(r->press1) &&
+			    isfinite(c->press1) && r->press1 > 0 && c->press1 < 0.5 * r->press1)
+				snprintf(weak, sizeof(weak),
+					 "; **weak aggressor: %.0f %% of native's %s**",
+					 100 * c->press1 / r->press1, c->press1_key);
+		}
+		fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s | %d/%d | %s%s |\n", c->config,
 			c->backend, c->resource, c->scenario, pl, g, by, dd, c->nbase_ok,
-			c->ncont_ok, c->pressure[0] ? c->pressure : "—");
+			c->ncont_ok, c->pressure[0] ? c->pressure : "—", weak);
 	}
 
 	/* Ranking per resource: each configuration by its worst graded cell. */

@@ -169,8 +169,9 @@ int isb_proc_spawn_ex(struct isb_config *c, const struct isb_tenant_spec *spec,
 		for (size_t i = 0; cgroup_procs && cgroup_procs[i]; i++) {
 			char self[32];
 			snprintf(self, sizeof(self), "%d", (int)getpid());
-			if (isb_write_file(cgroup_procs[i], self) < 0) {
-				errno = EIO;
+			int r = isb_write_file(cgroup_procs[i], self);
+			if (r < 0) {
+				errno = -r;
 				isb_child_fail(cgroup_procs[i]);
 			}
 		}

@@ -50,6 +50,12 @@ static int native_spawn(struct isb_config *c, const struct isb_tenant_spec *spec
 {
 	struct native_priv *p = c->priv;
 	const char *procs[4] = {0};
+	struct isb_err cerr = {0};
+	/* idempotent: a runtime that tidies up empty groups may have taken a leaf away */
+	if (p && p->nprocs &&
+	    isb_cgroup_campaign_create(c->campaign_id, c->mem_ceiling_bytes, c->pids_ceiling,
+				       p->procs, &p->nprocs, &cerr) < 0)
+		return isb_errf(err, 0, "campaign cgroup: %s", cerr.msg);
 	for (size_t i = 0; p && i < p->nprocs; i++)
 		procs[i] = p->procs[i];
 	return isb_proc_spawn(c, spec, t, true, procs, err);

@@ -198,7 +198,7 @@ static void test_backend_added_by_override(void **state)
 
 static void test_shipped_suites_parse(void **state)
 {
-	static const char *const names[] = {"quick", "standard", "aa"};
+	static const char *const names[] = {"quick", "standard", "aa", "container", "sandbox"};
 	const char *dir = getenv("ISOBENCH_SUITES");
 	if (!dir)
 		skip();
