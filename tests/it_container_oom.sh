@@ -7,7 +7,7 @@ need_root
 cd "$WORK" || exit 1
 cat >oom.ini <<'INI'
 [global]
-reps = 3
+reps = 5
 duration = 0.8
 warmup = 0.2
 aggressor_warmup = 1
@@ -22,15 +22,26 @@ victim.size_mb = 128
 aggressor = memory.bomb
 intensity = 100
 placements = split
+[scenario alone]
+resource = memory
+victim = memory.working-set
+victim.size_mb = 128
+aggressor = null
+placements = split
 INI
 "$ISOBENCH" run oom.ini --out camp >out.txt 2>err.txt; rc=$?
 check "the campaign finishes (exit $rc)" [ "$rc" = 0 ]
 sed 's/^/# /' out.txt
-killed=$(q camp "select count(*) from trial where kind = 'contended' and aggressor_json like '%OOM-killed (its own cgroup%'")
-check "the bomb was OOM-killed in its own cgroup in every contended trial ($killed of 3)" [ "$killed" = 3 ]
+killed=$(q camp "select count(*) from trial t join cell c on c.id = t.cell_id where c.scenario = 'bomb' and kind = 'contended' and aggressor_json like '%OOM-killed (its own cgroup%'")
+check "the bomb was OOM-killed in its own cgroup in every contended trial ($killed of 5)" [ "$killed" = 5 ]
 check "no victim failed" [ "$(q camp "select count(*) from trial where status <> 'ok'")" = 0 ]
-g=$(awk -F, 'NR > 1 { print $12; exit }' camp/cells.csv)
-check "the victim grades as without an aggressor (grade $g >= 3)" [ "${g:-0}" -ge 3 ]
+# the victim beside the bomb against the same victim beside nothing (an A/A cell)
+g=$(awk -F, '$4 == "bomb" { print $12; exit }' camp/cells.csv)
+a=$(awk -F, '$4 == "alone" { print $12; exit }' camp/cells.csv)
+worst() { awk -F, -v s="$1" '$4 == s && $13 == 1 && $7 > w { w = $7 } END { print w + 0 }' camp/cells.csv; }
+wb=$(worst bomb) wa=$(worst alone)
+check "the victim beside the bomb is hurt no more than beside nothing: worst d $wb < $wa + 0.10" awk -v b="$wb" -v a="$wa" 'BEGIN { exit !(b < a + 0.10) }'
+check "and grades as it does without an aggressor (grade $g, alone $a, within one)" [ "${g:-0}" -ge $(( ${a:-4} - 1 )) ]
 check "the report shows the bomb's death" grep -q 'aggressor died in' camp/report.md
 id=$(q camp "select id from campaign")
 check "nothing left behind" no_leftovers "$id"

@@ -16,7 +16,7 @@ need_root() { [ "$(id -u)" = 0 ] || skip_all "needs root (native backend, cgroup
 : "${ISOBENCH:?run through make check}"
 WORK=$(mktemp -d /tmp/isobench-test.XXXXXX)
 export ISOBENCH_STATE_DIR="$WORK/state"
-trap 'rm -rf "$WORK"' EXIT
+trap '[ -n "$KEEP" ] || rm -rf "$WORK"' EXIT
 
 # SQL on a campaign's results.db
 q() { sqlite3 "$1/results.db" "$2"; }

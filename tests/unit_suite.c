@@ -40,7 +40,7 @@ static const struct {
     {"[global]\nreps = 2\nreps = 3\n",
      "t.ini:3: duplicate key 'reps' in [global] (first at line 2)"},
     {"[config a]\nbackend = kvm9\n",
-     "t.ini:2: backend: unknown backend 'kvm9' (known: null, native, container, oci)"},
+     "t.ini:2: backend: unknown backend 'kvm9' (known: null, native, container, oci, sandbox, gvisor)"},
     {"[config a]\ndescription = x\n" OKSC, "t.ini:1: [config a] needs 'backend'"},
     {"[config a]\nbackend = native\nrootless = yes\n" OKSC,
      "t.ini:3: [config a]: unknown key 'rootless' (backend native takes no options)"},
@@ -64,7 +64,11 @@ static const struct {
     {"[config c]\nbackend = container\nruntime = runc\n" OKSC,
      "t.ini:3: [config c] unknown key 'runtime' (namespaces, ns.NAME, cgroups, cpu.weight, "
      "cpu.max, cpuset, memory.max, memory.swap, io.weight, io.rbps, io.wbps, io.riops, "
-     "io.wiops, pids.max, capabilities)"},
+     "io.wiops, pids.max, capabilities, sandbox)"},
+    {"[config s]\nbackend = sandbox\nsandbox = chroot\n" OKSC,
+     "t.ini:3: [config s] sandbox: 'chroot' is not none, seccomp, seccomp-notify, ptrace or sud"},
+    {"[config g]\nbackend = gvisor\nplatform = xen\n" OKSC,
+     "t.ini:3: [config g] platform: 'xen' is not ptrace, kvm or systrap"},
     {"[config o]\nbackend = oci\nruntime = youki\n" OKSC,
      "t.ini:3: [config o] runtime: 'youki' is not runc or crun"},
     {OKCFG "[config native]\nbackend = null\n",
