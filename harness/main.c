@@ -313,8 +313,8 @@ static int cmd_probe(int argc, char **argv)
 	}
 	json_object *host = isb_host_json(t), *v, *x;
 	if (json_object_object_get_ex(host, "versions", &v)) {
-		static const char *const rt[] = {"runc", "crun", "libcap-ng"};
-		printf("container class:\n");
+		static const char *const rt[] = {"runc", "crun", "runsc", "libcap-ng"};
+		printf("runtimes:\n");
 		for (size_t i = 0; i < ISB_ARRAY_SIZE(rt); i++)
 			if (json_object_object_get_ex(v, rt[i], &x))
 				printf(
@@ -325,6 +325,15 @@ static int cmd_probe(int argc, char **argv)
 					: "");
 	}
 	json_object_put(host);
+	printf("sandbox class:\n");
+	for (int m = ISB_SB_SECCOMP; m < ISB_SB__COUNT; m++) {
+		const char *why = isb_sandbox_unavailable((enum isb_sb_mode)m);
+		printf("  %-14s %s%s\n", isb_sb_names[m], why ? "unavailable: " : "available",
+		       why ? why : "");
+	}
+	char kvm[200];
+	printf("  %-14s %s%s\n", "/dev/kvm", isb_kvm_usable(kvm, sizeof(kvm)) ? "usable" : "",
+	       isb_kvm_usable(kvm, sizeof(kvm)) ? "" : kvm);
 	printf("counters (%s), on this process:\n", isb_counters_lib());
 	struct isb_counters c;
 	isb_counters_open(&c, 0);

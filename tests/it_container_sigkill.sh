@@ -29,6 +29,11 @@ resource = cpu
 victim = cpu.compute
 aggressor = cpu.hog
 placements = shared
+[scenario rr]
+resource = network
+victim = net.rr
+aggressor = net.flood-tcp
+placements = shared
 INI
 
 wait_trials() {
@@ -53,7 +58,8 @@ check "the campaign has its cgroups while it runs" [ -n "$(cgroups_of "$state")"
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null
 sleep 0.5
-echo "# left by the killed run: $(cgroups_of "$state" | wc -l) cgroups, state: $(ls "$ISOBENCH_STATE_DIR/$state" | tr '\n' ' ')"
+echo "# left by the killed run: $(cgroups_of "$state" | wc -l) cgroups, netns: $(ip netns list | grep -c "isobench-$state"), state: $(ls "$ISOBENCH_STATE_DIR/$state" | tr '\n' ' ')"
+check "the killed run left its test network behind (hub and tenant namespaces, veths)" sh -c "ip netns list | grep -q 'isobench-$state'"
 cat >tiny.ini <<'INI'
 [global]
 reps = 1
