@@ -300,9 +300,11 @@ static int ct_spawn(struct isb_config *c, const struct isb_tenant_spec *spec_in,
 		for (size_t i = 0; ct->cg.procs[i][0] && i < ISB_CG_MAX_BASES; i++)
 			procs[i] = ct->cg.procs[i];
 	} else {
-		/* idempotent: a runtime that tidies up empty groups may have taken a leaf away */
+		/* a runtime that tidies up empty groups may have taken the leaf away: re-create it
+		 */
 		struct isb_err cerr = {0};
-		if (isb_cgroup_campaign_create(c->campaign_id, c->mem_ceiling_bytes,
+		if (p->nprocs && access(p->procs[0], F_OK) < 0 &&
+		    isb_cgroup_campaign_create(c->campaign_id, c->mem_ceiling_bytes,
 					       c->pids_ceiling, p->procs, &p->nprocs, &cerr) < 0) {
 			isb_tenant_net_remove(&ct->net);
 			free(ct);

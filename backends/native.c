@@ -51,8 +51,8 @@ static int native_spawn(struct isb_config *c, const struct isb_tenant_spec *spec
 	struct native_priv *p = c->priv;
 	const char *procs[4] = {0};
 	struct isb_err cerr = {0};
-	/* idempotent: a runtime that tidies up empty groups may have taken a leaf away */
-	if (p && p->nprocs &&
+	/* a runtime that tidies up empty groups may have taken the leaf away: re-create it */
+	if (p && p->nprocs && access(p->procs[0], F_OK) < 0 &&
 	    isb_cgroup_campaign_create(c->campaign_id, c->mem_ceiling_bytes, c->pids_ceiling,
 				       p->procs, &p->nprocs, &cerr) < 0)
 		return isb_errf(err, 0, "campaign cgroup: %s", cerr.msg);
