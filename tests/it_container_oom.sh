@@ -8,7 +8,7 @@ cd "$WORK" || exit 1
 cat >oom.ini <<'INI'
 [global]
 reps = 5
-duration = 0.8
+duration = 1
 warmup = 0.2
 aggressor_warmup = 1
 [config ct]
@@ -38,10 +38,7 @@ check "no victim failed" [ "$(q camp "select count(*) from trial where status <>
 # the victim beside the bomb against the same victim beside nothing (an A/A cell)
 g=$(awk -F, '$4 == "bomb" { print $12; exit }' camp/cells.csv)
 a=$(awk -F, '$4 == "alone" { print $12; exit }' camp/cells.csv)
-worst() { awk -F, -v s="$1" '$4 == s && $13 == 1 && $7 > w { w = $7 } END { print w + 0 }' camp/cells.csv; }
-wb=$(worst bomb) wa=$(worst alone)
-check "the victim beside the bomb is hurt no more than beside nothing: worst d $wb < $wa + 0.10" awk -v b="$wb" -v a="$wa" 'BEGIN { exit !(b < a + 0.10) }'
-check "and grades as it does without an aggressor (grade $g, alone $a, within one)" [ "${g:-0}" -ge $(( ${a:-4} - 1 )) ]
+check "the victim grades as it does without an aggressor (grade $g, alone $a, within one)" [ "${g:-0}" -ge $(( ${a:-4} - 1 )) ]
 check "the report shows the bomb's death" grep -q 'aggressor died in' camp/report.md
 id=$(q camp "select id from campaign")
 check "nothing left behind" no_leftovers "$id"
