@@ -445,15 +445,7 @@ static int online_cpus(cpu_set_t *set)
 	CPU_ZERO(set);
 	if (isb_read_file("/sys/devices/system/cpu/online", buf, sizeof(buf)) <= 0)
 		return -1;
-	for (char *save, *t = strtok_r(isb_trim(buf), ",", &save); t;
-	     t = strtok_r(NULL, ",", &save)) {
-		int a = atoi(t), b = a;
-		if (strchr(t, '-'))
-			b = atoi(strchr(t, '-') + 1);
-		for (int i = a; i <= b && i < CPU_SETSIZE; i++)
-			CPU_SET(i, set);
-	}
-	return CPU_COUNT(set);
+	return isb_cpulist_parse(buf, set);
 }
 
 static void cpulist(const cpu_set_t *s, char *buf, size_t size)
@@ -520,15 +512,7 @@ int isb_ctconf_limits(const struct isb_ctconf *cf, const struct isb_config *c,
 		l->cpu_max = s->cpu_max;
 	if (s->cpuset[0]) {
 		snprintf(l->cpuset, sizeof(l->cpuset), "%s", s->cpuset);
-		CPU_ZERO(cpus);
-		char buf[64];
-		snprintf(buf, sizeof(buf), "%s", s->cpuset);
-		for (char *save, *t = strtok_r(buf, ",", &save); t;
-		     t = strtok_r(NULL, ",", &save)) {
-			int a = atoi(t), b = strchr(t, '-') ? atoi(strchr(t, '-') + 1) : a;
-			for (int i = a; i <= b && i < CPU_SETSIZE; i++)
-				CPU_SET(i, cpus);
-		}
+		isb_cpulist_parse(s->cpuset, cpus);
 	}
 	if (s->mem_max)
 		l->mem_max = s->mem_max;

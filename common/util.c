@@ -315,3 +315,17 @@ void isb_remove_tree(const char *path)
 	}
 	rmdir(path);
 }
+
+int isb_cpulist_parse(const char *list, cpu_set_t *set)
+{
+	char buf[1024];
+	CPU_ZERO(set);
+	snprintf(buf, sizeof(buf), "%s", list ? list : "");
+	for (char *save, *t = strtok_r(isb_trim(buf), ",", &save); t;
+	     t = strtok_r(NULL, ",", &save)) {
+		int a = atoi(t), b = strchr(t, '-') ? atoi(strchr(t, '-') + 1) : a;
+		for (int i = a; i <= b && i >= 0 && i < CPU_SETSIZE; i++)
+			CPU_SET(i, set);
+	}
+	return CPU_COUNT(set);
+}

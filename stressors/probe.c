@@ -102,17 +102,8 @@ static int read_str(const char *dir, const char *file, char *buf, size_t size)
 
 static int cpus_in_list(const char *list)
 {
-	int n = 0;
-	char buf[256];
-	snprintf(buf, sizeof(buf), "%s", list);
-	for (char *save, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		int a = atoi(t), b = a;
-		const char *dash = strchr(t, '-');
-		if (dash)
-			b = atoi(dash + 1);
-		n += b >= a ? b - a + 1 : 0;
-	}
-	return n;
+	cpu_set_t set;
+	return isb_cpulist_parse(list, &set);
 }
 
 /* The limits this tenant's cgroup sets, read where /proc/self/cgroup says it lives. Adds

@@ -36,16 +36,6 @@ aggressor = net.flood-tcp
 placements = shared
 INI
 
-wait_trials() {
-	i=0
-	while [ $i -lt 600 ]; do
-		c=$(sqlite3 "$1/results.db" "select count(*) from trial" 2>/dev/null || echo 0)
-		[ "${c:-0}" -ge "$2" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
 # cgroups of a campaign in every hierarchy
 cgroups_of() { ls -d /sys/fs/cgroup/isobench-"$1" /sys/fs/cgroup/*/isobench-"$1" 2>/dev/null; }
 

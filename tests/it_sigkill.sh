@@ -21,18 +21,6 @@ aggressor = cpu.hog
 placements = shared, split
 INI
 
-# wait_trials DIR N: until results.db holds N trials (at most 60 s)
-wait_trials() {
-	i=0
-	while [ $i -lt 600 ]; do
-		c=$(sqlite3 "$1/results.db" "select count(*) from trial" 2>/dev/null || echo 0)
-		[ "${c:-0}" -ge "$2" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
 "$ISOBENCH" run long.ini --out k1 >/dev/null 2>k1.err &
 pid=$!
 check "first run records trials" wait_trials k1 3

@@ -52,3 +52,15 @@ peer_port() {
 	while ! grep -q '"port"' "$1" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 	sed -n 's/.*"port":"\([0-9]*\)".*/\1/p' "$1"
 }
+
+# wait_trials DIR N: until DIR/results.db holds N trials (at most 60 s)
+wait_trials() {
+	i=0
+	while [ $i -lt 600 ]; do
+		c=$(sqlite3 "$1/results.db" "select count(*) from trial" 2>/dev/null || echo 0)
+		[ "${c:-0}" -ge "$2" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
