@@ -13,7 +13,8 @@ mode=${1:-build}
 PKGS="build-essential autoconf automake pkg-config clang-format
 libhwloc-dev hwloc libpfm4-dev libjson-c-dev libsqlite3-dev sqlite3 libgsl-dev
 libcmocka-dev fio util-linux procps iproute2
-libcap-ng-dev libseccomp-dev runc crun runsc"
+libcap-ng-dev libseccomp-dev runc crun runsc
+qemu-system-x86 busybox-static liblzma-dev"
 
 missing=""
 for p in $PKGS; do
@@ -28,6 +29,26 @@ if [ -n "$missing" ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q
 	apt-get install -y -q --no-install-recommends $missing
+fi
+
+# The vm backend's guest kernel: the host's own when /boot has it, else Debian's
+# linux-image package, fetched and unpacked (not installed) under the cache.
+cache=${ISOBENCH_CACHE:-/var/cache/isobench}
+if [ ! -r "/boot/vmlinuz-$(uname -r)" ] && ! ls "$cache"/kernel/*/boot/vmlinuz-* >/dev/null 2>&1; then
+	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/.*Depends: \(linux-image-[0-9].*\)/\1/p' | head -1)
+	if [ -n "$pkg" ] && [ "$(id -u)" = 0 ]; then
+		echo "setup: fetching $pkg for the vm backend's guest kernel"
+		tmp=$(mktemp -d)
+		if (cd "$tmp" && apt-get download -q "$pkg" >/dev/null 2>&1 || {
+			apt-get update -q >/dev/null && apt-get download -q "$pkg"
+		}) && mkdir -p "$cache/kernel" && dpkg -x "$tmp"/"$pkg"_*.deb "$cache/kernel/$pkg.tmp"; then
+			rm -rf "$cache/kernel/$pkg"
+			mv "$cache/kernel/$pkg.tmp" "$cache/kernel/$pkg"
+		else
+			echo "setup: could not fetch $pkg: the vm backend will say it has no guest kernel" >&2
+		fi
+		rm -rf "$tmp" "$cache/kernel/$pkg.tmp"
+	fi
 fi
 
 case $mode in

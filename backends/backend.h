@@ -66,6 +66,7 @@ struct isb_config {
 	char host_ns[400];	    /* the host's namespaces, for the probe in every agent */
 	char testnet_hub[64];	    /* the test network's hub namespace, "" when there is none */
 	char testnet_subnet[24];    /* "169.254.N": tenants' addresses are N.2 … N.251 */
+	double time_scale;	    /* the suite's time_scale: windows of this config's trials */
 	/* Filled by prepare. */
 	unsigned declared_leaves;
 	char cgroup_note[256]; /* what prepare did about the safety cgroup */
@@ -92,6 +93,10 @@ struct isb_tenant {
 	int out_fd; /* the agent's stdout */
 	uint64_t spawn_ns;
 	char addr[48]; /* where other tenants reach it (its test-network address); "": loopback */
+	/* Host threads that run the tenant besides pid's own tree (a VM's vCPU threads), for
+	 * the counters; 0 where pid with inherit covers it all. */
+	size_t nthreads;
+	pid_t threads[16];
 	/* Filled by stop. */
 	bool exited;	/* exited by itself (not killed by stop) */
 	long oom_kills; /* OOM kills in the tenant's own memory group; -1: it has none */
@@ -113,6 +118,9 @@ struct isb_backend {
 	/* Give the tenant grace_ns to exit by itself, then kill it; always reaps. */
 	int (*stop)(struct isb_tenant *, uint64_t grace_ns);
 	void (*cleanup)(struct isb_config *);
+	/* Optional: why this prepared configuration cannot run a stressor (its cells are
+	 * skipped with the reason), or NULL. */
+	const char *(*unsupported)(const struct isb_config *, const char *stressor);
 };
 
 #define ISB_BACKEND(sym) extern const struct isb_backend sym;
@@ -232,7 +240,8 @@ void isb_sandbox_exec(enum isb_sb_mode mode, char **argv) __attribute__((noretur
 const char *isb_sandbox_unavailable(enum isb_sb_mode mode);
 
 /* Which backend's keys: the own runtime, an OCI runtime, the sandbox, gVisor. */
-enum isb_ct_kind { ISB_CT_CONTAINER, ISB_CT_OCI, ISB_CT_SANDBOX, ISB_CT_GVISOR };
+/* ISB_CT_VM: only the cgroup keys, for the cgroup around each QEMU process. */
+enum isb_ct_kind { ISB_CT_CONTAINER, ISB_CT_OCI, ISB_CT_SANDBOX, ISB_CT_GVISOR, ISB_CT_VM };
 
 struct isb_ctconf {
 	unsigned ns; /* bits 1 << ISB_NS_* */

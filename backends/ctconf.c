@@ -154,6 +154,16 @@ static int parse_size(const char *v, uint64_t *out)
 }
 
 /* One key into cf (or only its validity when cf is NULL). */
+static int vm_unknown(const char *k, struct isb_err *err)
+{
+	return isb_errf(err, 0,
+			"unknown key '%s' (accel, devices, machine, vcpus, memory, disk, cpu, "
+			"kernel, and the cgroup keys: cgroups, cpu.weight, cpu.max, cpuset, "
+			"memory.max, memory.swap, io.weight, io.rbps, io.wbps, io.riops, io.wiops, "
+			"pids.max)",
+			k);
+}
+
 static int apply_key(struct isb_ctconf *cf, const char *k, const char *v, enum isb_ct_kind kind,
 		     struct isb_err *err)
 {
@@ -165,6 +175,9 @@ static int apply_key(struct isb_ctconf *cf, const char *k, const char *v, enum i
 	struct isb_limits *l = &cf->set;
 	uint64_t u;
 	double d;
+	if (kind == ISB_CT_VM &&
+	    (!strcmp(k, "namespaces") || !strncmp(k, "ns.", 3) || !strcmp(k, "capabilities")))
+		return vm_unknown(k, err);
 	if (!strcmp(k, "namespaces")) {
 		if (!strcmp(v, "all")) {
 			cf->ns = (1u << ISB_NS__COUNT) - 1;
@@ -330,6 +343,8 @@ static int apply_key(struct isb_ctconf *cf, const char *k, const char *v, enum i
 		snprintf(cf->runtime, sizeof(cf->runtime), "%s", v);
 		return 0;
 	}
+	if (kind == ISB_CT_VM)
+		return vm_unknown(k, err);
 	return isb_errf(err, 0,
 			"unknown key '%s' (namespaces, ns.NAME, cgroups, cpu.weight, cpu.max, "
 			"cpuset, memory.max, memory.swap, io.weight, io.rbps, io.wbps, io.riops, "
@@ -349,7 +364,12 @@ int isb_ctconf_parse(const struct isb_config *c, struct isb_ctconf *cf, enum isb
 		     struct isb_err *err)
 {
 	memset(cf, 0, sizeof(*cf));
-	if (kind == ISB_CT_SANDBOX) {
+	if (kind == ISB_CT_VM) {
+		/* QEMU's process: no namespaces nor capabilities, cgroups only when asked */
+		cf->ns = 0;
+		cf->policy = ISB_POLICY_NONE;
+		apply_key(cf, "capabilities", "all", ISB_CT_CONTAINER, NULL);
+	} else if (kind == ISB_CT_SANDBOX) {
 		/* the sandbox alone; container leaves are added key by key */
 		cf->ns = 0;
 		cf->policy = ISB_POLICY_NONE;

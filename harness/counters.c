@@ -50,13 +50,31 @@ const char *isb_counters_lib(void)
 	return v;
 }
 
-void isb_counters_open(struct isb_counters *c, pid_t pid)
+static int open_one(struct perf_event_attr *attr, pid_t pid)
+{
+	int fd = (int)syscall(__NR_perf_event_open, attr, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0 && (errno == EACCES || errno == EPERM)) {
+		/* Unprivileged: user-space only is still worth counting. */
+		attr->exclude_kernel = 1;
+		attr->exclude_hv = 1;
+		fd = (int)syscall(__NR_perf_event_open, attr, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	}
+	return fd;
+}
+
+void isb_counters_open_tasks(struct isb_counters *c, pid_t pid, const pid_t *threads,
+			     size_t nthreads)
 {
 	memset(c, 0, sizeof(*c));
 	c->n = ISB_MAX_COUNTERS;
+	if (nthreads > ISB_MAX_COUNTER_TASKS - 1)
+		nthreads = ISB_MAX_COUNTER_TASKS - 1;
+	c->ntasks = 1 + nthreads;
 	for (size_t i = 0; i < c->n; i++) {
 		c->ev[i].name = events[i].name;
 		c->ev[i].fd = -1;
+		for (size_t k = 0; k < ISB_MAX_COUNTER_TASKS - 1; k++)
+			c->ev[i].more[k] = -1;
 		if (!pfm_ready()) {
 			snprintf(c->ev[i].unavailable, sizeof(c->ev[i].unavailable), "%s", pfm_why);
 			continue;
@@ -77,15 +95,10 @@ void isb_counters_open(struct isb_counters *c, pid_t pid)
 		attr.size = sizeof(attr);
 		attr.inherit = 1;
 		attr.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
-		int fd =
-		    (int)syscall(__NR_perf_event_open, &attr, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
-		if (fd < 0 && (errno == EACCES || errno == EPERM)) {
-			/* Unprivileged: user-space only is still worth counting. */
-			attr.exclude_kernel = 1;
-			attr.exclude_hv = 1;
-			fd = (int)syscall(__NR_perf_event_open, &attr, pid, -1, -1,
-					  PERF_FLAG_FD_CLOEXEC);
-		}
+		int fd = open_one(&attr, pid);
+		/* threads that existed before: inherit covers only those made after */
+		for (size_t k = 0; fd >= 0 && k < nthreads; k++)
+			c->ev[i].more[k] = open_one(&attr, threads[k]);
 		if (fd < 0) {
 			int e = errno;
 			snprintf(c->ev[i].unavailable, sizeof(c->ev[i].unavailable),
@@ -98,6 +111,11 @@ void isb_counters_open(struct isb_counters *c, pid_t pid)
 		c->ev[i].fd = fd;
 	}
 }
+
+void isb_counters_open(struct isb_counters *c, pid_t pid)
+{
+	isb_counters_open_tasks(c, pid, NULL, 0);
+}
 #else
 const char *isb_counters_lib(void)
 {
@@ -106,11 +124,22 @@ const char *isb_counters_lib(void)
 
 void isb_counters_open(struct isb_counters *c, pid_t pid)
 {
+	isb_counters_open_tasks(c, pid, NULL, 0);
+}
+
+void isb_counters_open_tasks(struct isb_counters *c, pid_t pid, const pid_t *threads,
+			     size_t nthreads)
+{
+	(void)pid;
+	(void)threads;
+	(void)nthreads;
 	memset(c, 0, sizeof(*c));
 	c->n = ISB_MAX_COUNTERS;
 	for (size_t i = 0; i < c->n; i++) {
 		c->ev[i].name = events[i].name;
 		c->ev[i].fd = -1;
+		for (size_t k = 0; k < ISB_MAX_COUNTER_TASKS - 1; k++)
+			c->ev[i].more[k] = -1;
 		snprintf(c->ev[i].unavailable, sizeof(c->ev[i].unavailable),
 			 "built without libpfm4 (--without-libpfm)");
 	}
@@ -134,6 +163,15 @@ void isb_counters_read(struct isb_counters *c)
 		c->ev[i].value = v[0];
 		c->ev[i].enabled = v[1];
 		c->ev[i].running = v[2];
+		for (size_t k = 0; k < ISB_MAX_COUNTER_TASKS - 1; k++) {
+			uint64_t w[3];
+			if (c->ev[i].more[k] < 0 ||
+			    read(c->ev[i].more[k], w, sizeof(w)) != (ssize_t)sizeof(w))
+				continue; /* a thread that is gone counted nothing more */
+			c->ev[i].value += w[0];
+			c->ev[i].enabled += w[1];
+			c->ev[i].running += w[2];
+		}
 	}
 }
 
@@ -169,5 +207,10 @@ void isb_counters_close(struct isb_counters *c)
 		if (c->ev[i].fd >= 0)
 			close(c->ev[i].fd);
 		c->ev[i].fd = -1;
+		for (size_t k = 0; k < ISB_MAX_COUNTER_TASKS - 1; k++) {
+			if (c->ev[i].more[k] >= 0)
+				close(c->ev[i].more[k]);
+			c->ev[i].more[k] = -1;
+		}
 	}
 }

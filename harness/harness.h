@@ -119,17 +119,23 @@ int isb_read_line(struct isb_line_reader *r, uint64_t deadline_ns, char *line, s
 
 /* ---- counters ---- */
 
-#define ISB_MAX_COUNTERS 8
+#define ISB_MAX_COUNTERS      8
+#define ISB_MAX_COUNTER_TASKS 17
 struct isb_counters {
 	size_t n;
+	size_t ntasks; /* pid, then extra threads (a VM's vCPUs) */
 	struct {
 		const char *name;
-		int fd;
+		int fd;				     /* the first task's; -1: unavailable */
+		int more[ISB_MAX_COUNTER_TASKS - 1]; /* the other tasks' */
 		char unavailable[128];
 		uint64_t value, enabled, running;
 	} ev[ISB_MAX_COUNTERS];
 };
 void isb_counters_open(struct isb_counters *c, pid_t pid);
+/* The same on pid (with inherit) and each of threads, summed. */
+void isb_counters_open_tasks(struct isb_counters *c, pid_t pid, const pid_t *threads,
+			     size_t nthreads);
 void isb_counters_read(struct isb_counters *c);
 json_object *isb_counters_json(const struct isb_counters *c);
 void isb_counters_close(struct isb_counters *c);

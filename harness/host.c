@@ -82,7 +82,7 @@ json_object *isb_host_json(struct isb_topology *t)
 	}
 	add_str(v, "fio", buf);
 	/* the OCI runtimes the oci and gvisor backends run */
-	static const char *const runtimes[] = {"runc", "crun", "runsc"};
+	static const char *const runtimes[] = {"runc", "crun", "runsc", "qemu-system-x86_64"};
 	for (size_t i = 0; i < ISB_ARRAY_SIZE(runtimes); i++) {
 		snprintf(cmd, sizeof(cmd), "%s --version 2>/dev/null", runtimes[i]);
 		tool_version(cmd, buf, sizeof(buf));

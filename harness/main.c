@@ -6,6 +6,7 @@
 #include "config.h"
 #include "harness/harness.h"
 #include "analysis/analysis.h"
+#include "backends/guest.h"
 
 #include <dirent.h>
 #include <getopt.h>
@@ -273,6 +274,48 @@ static int cmd_list(int argc, char **argv)
 	return 0;
 }
 
+/* The hypervisor class: QEMU, the guest kernel and image (built or found in the cache, as
+ * a campaign would), the device models, /dev/kvm. */
+static void probe_hypervisor(void)
+{
+	char buf[256], agent[4096], self[4096];
+	struct isb_guest g;
+	struct isb_err err = {0};
+	struct isb_why why = {{0}};
+	printf("hypervisor class:\n");
+	const struct isb_backend *vm = isb_backend_find("vm");
+	if (vm && !vm->available(&why)) {
+		printf("  %-14s unavailable: %s\n", "vm", why.reason);
+	} else {
+		ssize_t l = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		self[l > 0 ? l : 0] = 0;
+		const char *env = getenv("ISOBENCH_AGENT");
+		bool sub;
+		isb_guest_agent(env ? env : self, !env, agent, sizeof(agent), &sub);
+		if (isb_guest_build(agent, NULL, &g, &err) < 0) {
+			printf("  %-14s unavailable: %s\n", "guest image", err.msg);
+		} else {
+			printf("  %-14s %s (%s), booted %s\n", "guest kernel", g.kernel, g.kver,
+			       g.boot_note);
+			printf("  %-14s %s %s (%.1f MB, agent %s%s) in %.2f s: %s\n", "guest image",
+			       g.hash, g.built ? "built" : "cached", (double)g.bytes / 1e6, agent,
+			       g.has_fio ? ", fio" : ", no fio: disk stressors unavailable",
+			       g.build_s, g.initrd);
+			printf("  %-14s %s%s\n", "virtio",
+			       g.unusable_virtio[0] ? "unavailable: " : "available",
+			       g.unusable_virtio);
+			printf("  %-14s %s%s\n", "emulated",
+			       g.unusable_emulated[0] ? "unavailable: " : "available",
+			       g.unusable_emulated);
+		}
+	}
+	bool kvm = isb_kvm_usable(buf, sizeof(buf));
+	printf("  %-14s %s%s\n", "/dev/kvm",
+	       kvm ? "creates a VM (accel = kvm boots a guest once when a campaign prepares)"
+		   : "unavailable: ",
+	       kvm ? "" : buf);
+}
+
 static int cmd_probe(int argc, char **argv)
 {
 	if (wants_help(argc, argv)) {
@@ -331,9 +374,7 @@ static int cmd_probe(int argc, char **argv)
 		printf("  %-14s %s%s\n", isb_sb_names[m], why ? "unavailable: " : "available",
 		       why ? why : "");
 	}
-	char kvm[200];
-	printf("  %-14s %s%s\n", "/dev/kvm", isb_kvm_usable(kvm, sizeof(kvm)) ? "usable" : "",
-	       isb_kvm_usable(kvm, sizeof(kvm)) ? "" : kvm);
+	probe_hypervisor();
 	printf("counters (%s), on this process:\n", isb_counters_lib());
 	struct isb_counters c;
 	isb_counters_open(&c, 0);

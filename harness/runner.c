@@ -89,7 +89,7 @@ static int tenant_start(struct ctx *x, struct rconfig *rc, const struct isb_tena
 	}
 	tr->spawned = true;
 	tr->rd.fd = tr->t.out_fd;
-	uint64_t deadline = isb_now_ns() + 30ull * 1000000000ull;
+	uint64_t deadline = isb_now_ns() + (uint64_t)(30e9 * rc->c.time_scale);
 	for (;;) {
 		int r = isb_read_line(&tr->rd, deadline, line, sizeof(line));
 		if (r == -EINTR)
@@ -234,8 +234,9 @@ static int peer_start(struct ctx *x, struct rconfig *rc, const char *stressor, c
 	if (!st || !st->peer)
 		return 0;
 	spec_init(&ps, label, st->peer, ISB_ROLE_PEER, NULL, 0, NULL, cpus);
-	ps.duration_s =
-	    x->s->aggressor_warmup + x->s->warmup + x->s->duration + 2 * x->s->grace + 30;
+	ps.duration_s = (x->s->aggressor_warmup + x->s->warmup + x->s->duration + 2 * x->s->grace) *
+			    rc->c.time_scale +
+			30;
 	if (tenant_start(x, rc, &ps, pr) < 0 || tenant_go(pr) < 0)
 		return -1;
 	if (!pr->ready_info || !json_object_object_get_ex(pr->ready_info, "port", &port)) {
@@ -269,6 +270,10 @@ static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char 
 	struct rcell *cell = &x->cells[tr->cell];
 	struct rconfig *rc = &x->cfgs[cell->cfg];
 	struct isb_suite_scenario *sc = &s->scenarios[cell->sc];
+	/* this configuration's windows (time_scale: a slow backend such as TCG) */
+	const double ts = rc->c.time_scale > 0 ? rc->c.time_scale : 1;
+	const double duration = s->duration * ts, warmup = s->warmup * ts,
+		     agg_warmup = s->aggressor_warmup * ts, grace = s->grace * ts;
 	struct isb_err err = {0};
 	const char *vopt[ISB_MAX_SOPTS], *aopt[ISB_MAX_SOPTS];
 	struct isb_tenant_spec vs, as;
@@ -283,14 +288,14 @@ static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char 
 
 	spec_init(&vs, "victim", sc->victim, ISB_ROLE_VICTIM, sc->vopts, sc->nvopts, vopt,
 		  &cell->pl.victim);
-	vs.duration_s = s->duration;
-	vs.warmup_s = s->warmup;
+	vs.duration_s = duration;
+	vs.warmup_s = warmup;
 	vs.intensity = 100;
 	vs.sample_interval_s = s->sample_interval;
 	spec_init(&as, "aggressor", sc->aggressor, ISB_ROLE_AGGRESSOR, sc->aopts, sc->naopts, aopt,
 		  &cell->pl.aggressor);
 	/* The aggressor's own deadline: it is told to stop long before this. */
-	as.duration_s = s->aggressor_warmup + s->warmup + s->duration + 2 * s->grace + 30;
+	as.duration_s = agg_warmup + warmup + duration + 2 * grace + 30;
 	as.intensity = sc->intensity;
 	as.sample_interval_s = 0;
 	memset(&agg, 0, sizeof(agg));
@@ -315,7 +320,7 @@ static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char 
 		json_object_object_add(
 		    aggj, "startup_ns",
 		    json_object_new_int64((int64_t)(agg.ready_ns - agg.t.spawn_ns)));
-		interruptible_sleep((uint64_t)(s->aggressor_warmup * 1e9));
+		interruptible_sleep((uint64_t)(agg_warmup * 1e9));
 		if (isb_interrupted)
 			goto stop_agg;
 	}
@@ -331,13 +336,13 @@ static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char 
 		snprintf(cause, sizeof(cause), "%s", vic.error);
 		goto stop_vic;
 	}
-	isb_counters_open(&ctr, vic.t.pid);
+	isb_counters_open_tasks(&ctr, vic.t.pid, vic.t.threads, vic.t.nthreads);
 	if (tenant_go(&vic) < 0) {
 		snprintf(status, sizeof(status), "failed");
 		snprintf(cause, sizeof(cause), "victim: stdin closed at the barrier");
 		goto stop_vic;
 	}
-	uint64_t deadline = isb_now_ns() + (uint64_t)((s->warmup + s->duration + s->grace) * 1e9);
+	uint64_t deadline = isb_now_ns() + (uint64_t)((warmup + duration + grace) * 1e9);
 	if (tenant_collect(&vic, deadline, samples, "victim") != 1) {
 		snprintf(status, sizeof(status), "failed");
 		snprintf(cause, sizeof(cause), "%s", vic.error);
@@ -661,8 +666,14 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 		struct isb_why why = {{0}};
 		snprintf(rc->c.name, sizeof(rc->c.name), "%s", sc->name);
 		rc->c.backend = isb_backend_find(sc->backend);
-		rc->c.nopts = sc->nopts;
-		memcpy(rc->c.opts, sc->opts, sizeof(sc->opts));
+		rc->c.time_scale = 1;
+		for (size_t k = 0; k < sc->nopts; k++) {
+			if (!strcmp(sc->opts[k].key, "time_scale")) {
+				isb_parse_double(sc->opts[k].value, &rc->c.time_scale);
+				continue;
+			}
+			memcpy(&rc->c.opts[rc->c.nopts++], &sc->opts[k], sizeof(sc->opts[k]));
+		}
 		snprintf(rc->c.campaign_id, sizeof(rc->c.campaign_id), "%s", x.campaign_id);
 		snprintf(rc->c.state_dir, sizeof(rc->c.state_dir), "%s", state);
 		snprintf(rc->c.scratch_dir, sizeof(rc->c.scratch_dir), "%s", scratch);
@@ -740,6 +751,18 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 					snprintf(reason, sizeof(reason),
 						 "stressor %s unavailable: %s", sa2->name,
 						 sa2->unavailable());
+				else if (x.cfgs[ci].c.backend->unsupported) {
+					const struct isb_config *cc = &x.cfgs[ci].c;
+					const char *u = cc->backend->unsupported(cc, sv->name);
+					const char *who = sv->name;
+					if (!u) {
+						u = cc->backend->unsupported(cc, sa2->name);
+						who = sa2->name;
+					}
+					if (u)
+						snprintf(reason, sizeof(reason), "%s: %s: %s",
+							 cc->backend->name, who, u);
+				}
 				c->skipped = reason[0] != 0;
 				char vo[1200] = "", ao[1200] = "";
 				for (size_t k = 0, n = 0; k < sc->nvopts; k++)

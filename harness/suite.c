@@ -182,6 +182,13 @@ static int config_key(struct parser *p, struct isb_suite_config *c, const char *
 	}
 	if (!strcmp(k, "description"))
 		return 0;
+	if (!strcmp(k, "time_scale")) {
+		/* every window of this configuration's trials times this: TCG runs code
+		 * many times slower than the host */
+		double d;
+		if (isb_parse_double(v, &d) < 0 || d < 1 || d > 100)
+			return PERR(p, "time_scale: '%s' is not a number in [1, 100]", v);
+	}
 	/* Backend options: checked against the backend once it is known (end of section). */
 	if (c->nopts >= ISB_MAX_CONFIG_OPTS)
 		return PERR(p, "too many keys in [config %s]", c->name);
@@ -292,13 +299,16 @@ static int end_section(struct parser *p, struct isb_suite *s)
 		const struct isb_backend *b = isb_backend_find(c->backend);
 		if (!c->backend[0]) {
 			r = PERR(p, "[config %s] needs 'backend'", c->name);
-		} else if (c->nopts && !b->check) {
+		} else if (c->nopts && !b->check &&
+			   !(c->nopts == 1 && !strcmp(c->opts[0].key, "time_scale"))) {
 			p->line = c->opt_line[0];
 			r = PERR(p, "[config %s]: unknown key '%s' (backend %s takes no options)",
 				 c->name, c->opts[0].key, c->backend);
 		} else {
 			for (size_t i = 0; i < c->nopts && !r; i++) {
 				struct isb_err berr = {0};
+				if (!strcmp(c->opts[i].key, "time_scale"))
+					continue; /* the harness's own key, checked as it is read */
 				if (b->check(c->opts[i].key, c->opts[i].value, &berr) < 0) {
 					p->line = c->opt_line[i];
 					r = PERR(p, "[config %s] %s", c->name, berr.msg);

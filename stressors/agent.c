@@ -12,6 +12,7 @@
 #include "config.h"
 #include "stressors/stressor.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <math.h>
 #include <poll.h>
@@ -167,6 +168,7 @@ static void usage(FILE *f)
 		   "         [--peer HOST:PORT] [--host-ns NS:INODE,...] [--ceilings MEM:PIDS]\n"
 		   "         [--sud]\n"
 		   "       isobench-agent --probe [--host-ns NS:INODE,...] [--ceilings MEM:PIDS]\n"
+		   "       isobench-agent --from-kernel-cmdline   (in a VM: isobench.args=HEX)\n"
 		   "       isobench-agent --list | --help\n"
 		   "--host-ns and --ceilings give the probe the host's reference; with them the\n"
 		   "ready line carries the probe too.\n"
@@ -182,8 +184,41 @@ static int bad_args(const char *msg)
 	return 2;
 }
 
+/* In a VM guest: the arguments come as isobench.args=HEX on the kernel command line (the
+ * vm backend's encoding: each argument NUL-terminated, hex-coded). */
+static int agent_from_cmdline(void)
+{
+	static char cmdline[4096], args[2048];
+	static char *argv[128];
+	ssize_t n = isb_read_file("/proc/cmdline", cmdline, sizeof(cmdline));
+	const char *p = n > 0 ? strstr(cmdline, "isobench.args=") : NULL;
+	if (!p)
+		return bad_args("--from-kernel-cmdline: no isobench.args= on /proc/cmdline");
+	p += 14;
+	size_t len = 0;
+	int argc = 1;
+	argv[0] = "isobench-agent";
+	char *start = args;
+	for (; isxdigit((unsigned char)p[0]) && isxdigit((unsigned char)p[1]); p += 2) {
+		if (len + 1 >= sizeof(args))
+			return bad_args("--from-kernel-cmdline: arguments too long");
+		char hex[3] = {p[0], p[1], 0};
+		args[len++] = (char)strtol(hex, NULL, 16);
+		if (args[len - 1] == 0) {
+			if (argc + 1 >= (int)ISB_ARRAY_SIZE(argv))
+				return bad_args("--from-kernel-cmdline: too many arguments");
+			argv[argc++] = start;
+			start = args + len;
+		}
+	}
+	argv[argc] = NULL;
+	return isb_agent_main(argc, argv);
+}
+
 int isb_agent_main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "--from-kernel-cmdline"))
+		return agent_from_cmdline();
 	static const struct option longopts[] = {
 	    {"role", required_argument, NULL, 'r'},
 	    {"duration", required_argument, NULL, 'd'},

@@ -18,6 +18,10 @@
 #include "stressors/stressor.h"
 
 #include <cpuid.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -67,8 +71,63 @@ void isb_probe_host_ns(char *buf, size_t size)
 			o += (size_t)snprintf(buf + o, size - o, ",capbnd:%s", bnd);
 		status_field(status, "Seccomp_filters", bnd, sizeof(bnd));
 		if (o < size)
-			snprintf(buf + o, size - o, ",filters:%d", atoi(bnd));
+			o += (size_t)snprintf(buf + o, size - o, ",filters:%d", atoi(bnd));
 	}
+	/* the host kernel's boot id: a tenant that sees another one runs its own kernel */
+	char boot[64];
+	if (o < size && isb_probe_boot_id(boot, sizeof(boot)) == 0)
+		snprintf(buf + o, size - o, ",bootid:%s", boot);
+}
+
+int isb_probe_boot_id(char *buf, size_t size)
+{
+	char id[64];
+	if (isb_read_file("/proc/sys/kernel/random/boot_id", id, sizeof(id)) <= 0)
+		return -1;
+	isb_trim(id);
+	/* the hex digits only: the spec is a comma list of NAME:VALUE */
+	size_t o = 0;
+	for (const char *p = id; *p && o + 1 < size; p++)
+		if (isxdigit((unsigned char)*p))
+			buf[o++] = *p;
+	buf[o] = 0;
+	return o ? 0 : -1;
+}
+
+/* What the guest's devices are: virtio devices bound, and emulated ones in use (an IDE or
+ * AHCI disk, an e1000 NIC, or a UART carrying the agent's stdin). */
+static void probe_devices(json_object *o, bool *para, bool *emulated)
+{
+	int nvirtio = 0;
+	DIR *d = opendir("/sys/bus/virtio/devices");
+	for (struct dirent *e; d && (e = readdir(d));)
+		if (e->d_name[0] != '.')
+			nvirtio++;
+	if (d)
+		closedir(d);
+	json_object *em = json_object_new_array();
+	static const char *const drivers[] = {"ata_piix", "ahci", "e1000", "e1000e"};
+	for (size_t i = 0; i < ISB_ARRAY_SIZE(drivers); i++) {
+		char p[128];
+		snprintf(p, sizeof(p), "/sys/bus/pci/drivers/%s", drivers[i]);
+		d = opendir(p);
+		bool bound = false;
+		for (struct dirent *e; d && (e = readdir(d));)
+			if (strchr(e->d_name, ':'))
+				bound = true;
+		if (d)
+			closedir(d);
+		if (bound)
+			json_object_array_add(em, json_object_new_string(drivers[i]));
+	}
+	struct stat st;
+	if (fstat(STDIN_FILENO, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 4 &&
+	    minor(st.st_rdev) >= 64)
+		json_object_array_add(em, json_object_new_string("uart"));
+	*para = nvirtio > 0;
+	*emulated = json_object_array_length(em) > 0;
+	json_object_object_add(o, "virtio_devices", json_object_new_int(nvirtio));
+	json_object_object_add(o, "emulated_devices", em);
 }
 
 static void status_field(const char *status, const char *key, char *out, size_t size)
@@ -302,12 +361,34 @@ json_object *isb_probe(const char *host_ns_spec, uint64_t mem_ceiling, uint64_t 
 	json_object_object_add(o, "gvisor", json_object_new_boolean(gvisor));
 	json_object_object_add(o, "hypervisor_bit", json_object_new_int(hv));
 	json_object_object_add(o, "hypervisor_vendor", json_object_new_string(vendor));
+	/* the hypervisor leaves: a kernel of its own (another boot id than the host's, and
+	 * not gVisor's), hardware-assisted or emulated by its CPUID signature */
+	char boot[64] = "";
+	const char *hbid = host_ns_spec ? strstr(host_ns_spec, "bootid:") : NULL;
+	bool own_kernel = false, hv_type1 = false, hv_type2 = false, hv_para = false,
+	     hv_full = false;
+	if (hbid && isb_probe_boot_id(boot, sizeof(boot)) == 0) {
+		size_t hl = strcspn(hbid + 7, ",");
+		own_kernel = !gvisor && (strlen(boot) != hl || strncmp(boot, hbid + 7, hl));
+		json_object_object_add(o, "own_kernel", json_object_new_boolean(own_kernel));
+	}
+	if (own_kernel) {
+		bool emulated;
+		probe_devices(o, &hv_para, &emulated);
+		if (!hv || !strcmp(vendor, "TCGTCGTCGTCG"))
+			hv_type2 = true; /* QEMU's TCG: every instruction translated */
+		else
+			hv_type1 = true; /* KVM (or another hardware-assisted hypervisor) */
+		hv_full = hv_type2 || emulated;
+	}
 	/* in the taxonomy's order (backends/backend.h) */
 	const struct {
 		bool on;
 		const char *name;
-	} lv[] = {{ct_ns, "CT_NS"},	    {ct_cg, "CT_CGROUPS"},	{ct_caps, "CT_CAPS"},
-		  {sb_ptrace, "SB_PTRACE"}, {sb_seccomp, "SB_SECCOMP"}, {sb_sud, "SB_SUD"}};
+	} lv[] = {{hv_type1, "HV_TYPE1"},     {hv_type2, "HV_TYPE2"}, {hv_full, "HV_FULL"},
+		  {hv_para, "HV_PARA"},	      {hv_type1, "HV_HWA"},   {ct_ns, "CT_NS"},
+		  {ct_cg, "CT_CGROUPS"},      {ct_caps, "CT_CAPS"},   {sb_ptrace, "SB_PTRACE"},
+		  {sb_seccomp, "SB_SECCOMP"}, {sb_sud, "SB_SUD"}};
 	size_t lo = 0;
 	for (size_t i = 0; i < ISB_ARRAY_SIZE(lv) && lo < sizeof(leaves); i++)
 		if (lv[i].on)

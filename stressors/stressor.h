@@ -107,6 +107,8 @@ void isb_sud_resume(void);
 const char *isb_sud_state(unsigned long *dispatched);
 /* This process's namespaces in the form isb_probe takes. */
 void isb_probe_host_ns(char *buf, size_t size);
+/* The kernel's boot id, hex digits only; -1 where unreadable. */
+int isb_probe_boot_id(char *buf, size_t size);
 int isb_stressor_set_opt(const struct isb_stressor *s, struct isb_stressor_args *a,
 			 const char *name, const char *value, struct isb_err *err);
 double isb_opt(const struct isb_stressor *s, const struct isb_stressor_args *a, const char *name);

@@ -40,7 +40,7 @@ static const struct {
     {"[global]\nreps = 2\nreps = 3\n",
      "t.ini:3: duplicate key 'reps' in [global] (first at line 2)"},
     {"[config a]\nbackend = kvm9\n",
-     "t.ini:2: backend: unknown backend 'kvm9' (known: null, native, container, oci, sandbox, gvisor)"},
+     "t.ini:2: backend: unknown backend 'kvm9' (known: null, native, container, oci, sandbox, gvisor, vm)"},
     {"[config a]\ndescription = x\n" OKSC, "t.ini:1: [config a] needs 'backend'"},
     {"[config a]\nbackend = native\nrootless = yes\n" OKSC,
      "t.ini:3: [config a]: unknown key 'rootless' (backend native takes no options)"},
@@ -71,6 +71,19 @@ static const struct {
      "t.ini:3: [config g] platform: 'xen' is not ptrace, kvm or systrap"},
     {"[config o]\nbackend = oci\nruntime = youki\n" OKSC,
      "t.ini:3: [config o] runtime: 'youki' is not runc or crun"},
+    /* the hypervisor class: its own keys, the cgroup keys, the harness's time_scale */
+    {"[config v]\nbackend = vm\naccel = xen\n" OKSC,
+     "t.ini:3: [config v] accel: 'xen' is not tcg or kvm"},
+    {"[config v]\nbackend = vm\ndevices = virtio\nmemory = 100M\n" OKSC,
+     "t.ini:4: [config v] memory: '100M' is not a size like 512M or 2G (at least 192M)"},
+    {"[config v]\nbackend = vm\ncgroups = fair\ncpu.max = 0\n" OKSC,
+     "t.ini:4: [config v] cpu.max: '0' is not a number of CPUs in [0.01, 4096]"},
+    {"[config v]\nbackend = vm\nnamespaces = all\n" OKSC,
+     "t.ini:3: [config v] unknown key 'namespaces' (accel, devices, machine, vcpus, memory, "
+     "disk, cpu, kernel, and the cgroup keys: cgroups, cpu.weight, cpu.max, cpuset, "
+     "memory.max, memory.swap, io.weight, io.rbps, io.wbps, io.riops, io.wiops, pids.max)"},
+    {"[config v]\nbackend = vm\ntime_scale = 0.5\n" OKSC,
+     "t.ini:3: time_scale: '0.5' is not a number in [1, 100]"},
     {OKCFG "[config native]\nbackend = null\n",
      "t.ini:3: duplicate section [config native] (first at line 1)"},
     {OKCFG "[scenario s]\nresource = gpu\n",
@@ -202,11 +215,12 @@ static void test_backend_added_by_override(void **state)
 
 static void test_shipped_suites_parse(void **state)
 {
-	static const char *const names[] = {"quick", "standard", "aa", "container", "sandbox"};
+	static const char *const names[] = {"quick",	 "standard", "aa",
+					    "container", "sandbox",  "vm"};
 	const char *dir = getenv("ISOBENCH_SUITES");
 	if (!dir)
 		skip();
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		char path[1024];
 		struct isb_suite *s = malloc(sizeof(*s));
 		struct isb_err err = {0};
