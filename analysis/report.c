@@ -606,11 +606,156 @@ static void overhead_section(FILE *f, const struct cell *cells, size_t n)
 	}
 }
 
-/* The probe sees the container and sandbox leaves; hypervisor leaves are compared by other
- * means. Inside gVisor it sees gVisor's own kernel: namespaces and capabilities, not the
- * host's cgroups nor the platform under it (its signature stands for those). Keeps the
- * visible ones of a "A,B,C" list, in order. */
-static void visible_leaves(const char *in, bool gvisor, char *out, size_t size)
+/* ---- attribution: through which channel the victim suffered ---- */
+
+/* A number at a '/'-separated path of a JSON document (keys may hold dots); NAN if absent. */
+static double jpath(json_object *o, const char *path)
+{
+	char buf[160];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *save, *k = strtok_r(buf, "/", &save); k && o; k = strtok_r(NULL, "/", &save))
+		if (!json_object_object_get_ex(o, k, &o))
+			return NAN;
+	if (!o ||
+	    !(json_object_is_type(o, json_type_double) || json_object_is_type(o, json_type_int)))
+		return NAN;
+	return json_object_get_double(o);
+}
+
+static const struct channel {
+	const char *label, *path, *unit;
+	double scale; /* to the unit */
+	double floor; /* growth below this is noise */
+} channels[] = {
+    {"run-queue wait", "bpf/runq/wait_ms_per_s", "ms/s", 1, 2},
+    {"block I/O latency (mean)", "bpf/bio/victim/mean_ns", "ms", 1e-6, 0.05},
+    {"block queue depth met", "bpf/bio/victim/qd_mean", "requests", 1, 1},
+    {"direct reclaim and compaction stalls", "bpf/reclaim/stall_ms_per_s", "ms/s", 1, 1},
+    {"softirq time on its CPUs", "bpf/softirq/total_ms_per_s", "ms/s", 1, 5},
+    {"CPU pressure (PSI some)", "psi/cpu/some_ms_per_s", "ms/s", 1, 20},
+    {"memory pressure (PSI some)", "psi/memory/some_ms_per_s", "ms/s", 1, 5},
+    {"I/O pressure (PSI some)", "psi/io/some_ms_per_s", "ms/s", 1, 20},
+    {"cgroup CPU throttling", "cgroup/cpu.stat.throttled_usec", "ms", 1e-3, 5},
+    {"cgroup CPU throttling", "cgroup/cpu.stat.throttled_time", "ms", 1e-6, 5},
+    {"cgroup memory high/max events", "cgroup/memory.events.max", "events", 1, 1},
+    {"context switches", "perf/context_switches_per_s", "/s", 1, 50},
+    {"page faults", "perf/page_faults_per_s", "/s", 1, 500},
+};
+#define NCHAN (sizeof(channels) / sizeof(channels[0]))
+
+/* The channels that grew most from baseline to contended, as text; "" when none did. */
+static void attribute_cell(sqlite3 *db, const struct cell *c, char *out, size_t size, char *bpf_why,
+			   size_t why_size)
+{
+	sqlite3_stmt *s;
+	out[0] = 0;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT kind, attribution_json FROM trial WHERE cell_id = ? AND"
+			       " status = 'ok' AND attribution_json IS NOT NULL",
+			       -1, &s, NULL) != SQLITE_OK)
+		return; /* a campaign before schema 3 */
+	sqlite3_bind_int64(s, 1, c->id);
+	struct vec v[NCHAN][2], share = {0};
+	memset(v, 0, sizeof(v));
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		bool cont = !strcmp(col(s, 0), "contended");
+		json_object *j = json_tokener_parse(col(s, 1)), *u;
+		if (!j)
+			continue;
+		for (size_t k = 0; k < NCHAN; k++) {
+			double x = jpath(j, channels[k].path);
+			if (isfinite(x))
+				vpush(&v[k][cont], x * channels[k].scale);
+		}
+		double sh = jpath(j, "bpf/runq/aggressor_share");
+		if (cont && isfinite(sh))
+			vpush(&share, sh);
+		json_object *b;
+		if (!bpf_why[0] && json_object_object_get_ex(j, "bpf", &b) &&
+		    json_object_object_get_ex(b, "unavailable", &u))
+			snprintf(bpf_why, why_size, "%s", json_object_get_string(u));
+		json_object_put(j);
+	}
+	sqlite3_finalize(s);
+	struct {
+		size_t k;
+		double b, c, score;
+	} best[NCHAN];
+	size_t nb = 0;
+	for (size_t k = 0; k < NCHAN; k++) {
+		if (!v[k][0].n || !v[k][1].n)
+			continue;
+		double b = isb_median(v[k][0].v, v[k][0].n), cc = isb_median(v[k][1].v, v[k][1].n);
+		double grow = cc - b;
+		/* grown beyond noise: by its floor and by half again its baseline */
+		if (grow > channels[k].floor && cc > 1.5 * b) {
+			best[nb].k = k;
+			best[nb].b = b;
+			best[nb].c = cc;
+			best[nb++].score = grow / (b > channels[k].floor ? b : channels[k].floor);
+		}
+	}
+	for (size_t i = 0; i < nb; i++) /* largest relative growth first */
+		for (size_t j = i + 1; j < nb; j++)
+			if (best[j].score > best[i].score) {
+				__typeof__(best[0]) t = best[i];
+				best[i] = best[j];
+				best[j] = t;
+			}
+	size_t o = 0;
+	for (size_t i = 0; i < nb && i < 3 && o < size; i++) {
+		const struct channel *ch = &channels[best[i].k];
+		char b[32], cc[32], g[32];
+		fmt_num(b, sizeof(b), best[i].b);
+		fmt_num(cc, sizeof(cc), best[i].c);
+		fmt_num(g, sizeof(g), best[i].c - best[i].b);
+		o += (size_t)snprintf(out + o, size - o, "%s%s +%s %s (%s → %s)", o ? "; " : "",
+				      ch->label, g, ch->unit, b, cc);
+		if (!strcmp(ch->path, "bpf/runq/wait_ms_per_s") && share.n && o < size)
+			o += (size_t)snprintf(out + o, size - o,
+					      ", the aggressor preempted the victim %.0f %% of the "
+					      "time",
+					      100 * isb_median(share.v, share.n));
+	}
+	for (size_t k = 0; k < NCHAN; k++) {
+		free(v[k][0].v);
+		free(v[k][1].v);
+	}
+	free(share.v);
+}
+
+static void attribution_section(FILE *f, sqlite3 *db, const struct cell *cells, size_t n)
+{
+	char why[300] = "";
+	bool head = false;
+	for (size_t i = 0; i < n; i++) {
+		const struct cell *c = &cells[i];
+		char text[1024], pl[48];
+		if (c->grade < 0 || c->grade >= 4)
+			continue; /* isolated or ungraded: nothing to explain */
+		attribute_cell(db, c, text, sizeof(text), why, sizeof(why));
+		if (!head) {
+			fprintf(f,
+				"\n## Attribution of degraded cells\n\nThe channels that grew most "
+				"from baseline to contended (medians over trials; kernel probes, "
+				"PSI, the victim's cgroup, counters).\n\n| config | scenario | "
+				"placement | grade | channels |\n|---|---|---|---|---|\n");
+			head = true;
+		}
+		md_cell_name(pl, sizeof(pl), c);
+		fprintf(f, "| %s | %s | %s | %d | %s |\n", c->config, c->scenario, pl, c->grade,
+			text[0] ? text : "no channel grew beyond its noise floor");
+	}
+	if (why[0])
+		fprintf(f, "\nKernel probes (eBPF) unavailable: %s.\n", why);
+}
+
+/* The leaves a victim's probe can see. On the host: all of them (container, sandbox, and
+ * hypervisor leaves, which it never sees there). Inside gVisor it sees gVisor's own kernel:
+ * namespaces and capabilities, not the host's cgroups nor the platform under it (its
+ * signature stands for those). Inside a VM: the hypervisor leaves, not the cgroup around
+ * QEMU. Keeps the visible ones of a "A,B,C" list, in order. */
+static void visible_leaves(const char *in, bool gvisor, bool guest, char *out, size_t size)
 {
 	char buf[256];
 	size_t o = 0;
@@ -618,8 +763,9 @@ static void visible_leaves(const char *in, bool gvisor, char *out, size_t size)
 	snprintf(buf, sizeof(buf), "%s", in ? in : "");
 	for (char *save, *t = strtok_r(buf, ",", &save); t && o < size;
 	     t = strtok_r(NULL, ",", &save))
-		if (gvisor ? !strcmp(t, "CT_NS") || !strcmp(t, "CT_CAPS")
-			   : !strncmp(t, "CT_", 3) || !strncmp(t, "SB_", 3))
+		if (gvisor  ? !strcmp(t, "CT_NS") || !strcmp(t, "CT_CAPS")
+		    : guest ? !strncmp(t, "HV_", 3)
+			    : true)
 			o += (size_t)snprintf(out + o, size - o, "%s%s", o ? "," : "", t);
 }
 
@@ -643,7 +789,9 @@ static void leaves_section(FILE *f, sqlite3 *db)
 		char want[256], seen[256], check[300] = "no probe";
 		const char *probed = (const char *)sqlite3_column_text(s, 6);
 		bool gv = probed && strstr(probed, "(gVisor)");
-		visible_leaves(col(s, 3), gv, want, sizeof(want));
+		/* inside a VM the probe sees the hypervisor, not the cgroup around QEMU */
+		bool guest = !strcmp(col(s, 2), "hypervisor");
+		visible_leaves(col(s, 3), gv, guest, want, sizeof(want));
 		if (probed) {
 			snprintf(check, sizeof(check), "ok");
 			char buf[1024];
@@ -653,7 +801,7 @@ static void leaves_section(FILE *f, sqlite3 *db)
 				char *mark = strstr(t, " (gVisor)");
 				if (mark)
 					*mark = 0;
-				visible_leaves(isb_trim(t), gv, seen, sizeof(seen));
+				visible_leaves(isb_trim(t), gv, guest, seen, sizeof(seen));
 				if (strcmp(seen, want)) {
 					snprintf(check, sizeof(check),
 						 "**MISMATCH**: declared %s, probe saw %s",
@@ -824,6 +972,7 @@ static int write_report_md(sqlite3 *db, const char *path, struct cell *cells, si
 	}
 
 	overhead_section(f, cells, n);
+	attribution_section(f, db, cells, n);
 
 	fprintf(
 	    f,

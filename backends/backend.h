@@ -44,6 +44,7 @@ struct isb_why {
 };
 
 #define ISB_MAX_CONFIG_OPTS 32
+#define ISB_CG_MAX_BASES    5 /* cgroup directories of one group: one per v1 controller */
 
 /* A backend plus its options: one point of the taxonomy. */
 struct isb_config {
@@ -97,6 +98,10 @@ struct isb_tenant {
 	 * the counters; 0 where pid with inherit covers it all. */
 	size_t nthreads;
 	pid_t threads[16];
+	/* The tenant's own cgroup directories (one per v1 controller), for its statistics; 0
+	 * where it has none of its own. */
+	size_t ncgroups;
+	char cgroups[ISB_CG_MAX_BASES][512];
 	/* Filled by stop. */
 	bool exited;	/* exited by itself (not killed by stop) */
 	long oom_kills; /* OOM kills in the tenant's own memory group; -1: it has none */
@@ -157,7 +162,6 @@ int isb_agent_argv(const struct isb_config *c, const struct isb_tenant_spec *spe
 
 /* The campaign's safety cgroup: memory and pids ceiling for all tenants. */
 enum isb_cgroup_mode { ISB_CG_NONE, ISB_CG_V1, ISB_CG_V2, ISB_CG_HYBRID };
-#define ISB_CG_MAX_BASES 5
 enum isb_cgroup_mode isb_cgroup_mode(void);
 const char *isb_cgroup_mode_name(enum isb_cgroup_mode m);
 /* Creates the campaign cgroup(s); fills up to 3 cgroup.procs paths. */
@@ -202,6 +206,8 @@ int isb_cg_tenant_create(enum isb_cgroup_mode mode, const char *root, const char
 			 const char *name, const struct isb_limits *l, struct isb_cg_tenant *t,
 			 char *note, size_t note_size, struct isb_err *err);
 void isb_cg_tenant_remove(struct isb_cg_tenant *t);
+/* Tells the harness where the tenant's own cgroup is (for its statistics). */
+void isb_tenant_set_cgroups(struct isb_tenant *t, const struct isb_cg_tenant *cg);
 /* OOM kills counted in a memory group directory (v1 or v2), or -1. */
 long isb_cg_dir_oom_kills(const char *dir);
 /* The whole disk under a directory (for io limits): 0 with major/minor, or -1 and why. */

@@ -364,3 +364,10 @@ int isb_cg_disk_of(const char *path, unsigned *major, unsigned *minor, char *why
 	}
 	return 0;
 }
+
+void isb_tenant_set_cgroups(struct isb_tenant *t, const struct isb_cg_tenant *cg)
+{
+	t->ncgroups = 0;
+	for (size_t i = 0; i < cg->ndirs && i < ISB_CG_MAX_BASES; i++)
+		snprintf(t->cgroups[t->ncgroups++], sizeof(t->cgroups[0]), "%s", cg->dirs[i]);
+}

@@ -374,6 +374,7 @@ static int ct_spawn(struct isb_config *c, const struct isb_tenant_spec *spec_in,
 	t->in_fd = in[1];
 	t->out_fd = out[0];
 	t->priv = ct;
+	isb_tenant_set_cgroups(t, &ct->cg);
 	if (e) {
 		if (pid > 0)
 			isb_proc_stop(t, 0);

@@ -654,6 +654,7 @@ static int vm_spawn(struct isb_config *c, const struct isb_tenant_spec *spec, st
 		return -1;
 	}
 	t->priv = vt;
+	isb_tenant_set_cgroups(t, &vt->cg);
 	/* the vCPU threads: one CPU of the tenant's set each, and the counters watch them */
 	int n =
 	    vcpu_threads(vt->qmp, t->pid, t->threads, ISB_ARRAY_SIZE(t->threads), why, sizeof(why));

@@ -141,6 +141,36 @@ json_object *isb_counters_json(const struct isb_counters *c);
 void isb_counters_close(struct isb_counters *c);
 const char *isb_counters_lib(void);
 
+/* ---- attribution: eBPF probes (harness/bpf/attrib.c), PSI and cgroup statistics ---- */
+
+struct isb_attrib;
+/* Loads and attaches the probes once per campaign (ISOBENCH_BPF = tp_btf | tracepoint | off
+ * chooses); NULL with why where they cannot run. */
+struct isb_attrib *isb_attrib_open(char *why, size_t size);
+const char *isb_attrib_variant(const struct isb_attrib *a);
+/* Before the start barrier: forget the last trial; track these host pids (their threads and
+ * descendants, and forks from now on) as victim and aggressor. */
+int isb_attrib_begin(struct isb_attrib *a, const pid_t *victim, size_t nv, const pid_t *aggressor,
+		     size_t na);
+/* After the victim's window: run-queue, block I/O, reclaim and softirq summaries. */
+json_object *isb_attrib_end(struct isb_attrib *a, double window_s);
+void isb_attrib_close(struct isb_attrib *a);
+
+/* System-wide pressure stall totals (/proc/pressure), microseconds. */
+struct isb_psi {
+	bool ok[3]; /* cpu, memory, io */
+	unsigned long long some[3], full[3];
+};
+void isb_psi_read(struct isb_psi *p);
+/* The growth between two readings, in ms of stall per second of window; NULL where the
+ * kernel has no PSI. */
+json_object *isb_psi_delta(const struct isb_psi *a, const struct isb_psi *b, double window_s);
+/* A tenant's own cgroup statistics (cpu.stat, memory.events, *.pressure, io.stat and their v1
+ * kin) as flat NAME -> number; NULL where it has no cgroup of its own. */
+json_object *isb_cgstat_read(const char *const *dirs, size_t ndirs);
+/* b - a for every number both hold. */
+json_object *isb_cgstat_delta(json_object *a, json_object *b);
+
 /* ---- results store ---- */
 
 struct isb_store;
@@ -191,6 +221,7 @@ struct isb_run_opts {
 	const char *scratch;  /* NULL: <out>/scratch; else a campaign subdirectory in it */
 	bool progress_tty;
 	bool no_report;
+	bool no_bpf; /* no eBPF attribution probes */
 };
 /* Runs a campaign; returns the process exit code. */
 int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o);

@@ -28,6 +28,8 @@ static const char *const run_help =
     "  --scratch DIR       where disk stressors put their files (default: the campaign\n"
     "                      directory); a subdirectory isobench-<id> is made and removed\n"
     "  --no-report         do not write the report at the end\n"
+    "  --no-bpf            do not load the eBPF attribution probes (PSI, cgroup statistics\n"
+    "                      and counters are still recorded)\n"
     "Exit: 0 ok, 1 error, 2 bad usage or suite, 130/143 interrupted (finished trials kept).\n";
 
 static const char *const report_help =
@@ -74,6 +76,7 @@ static int cmd_run(int argc, char **argv)
 	    {"seed", required_argument, NULL, 's'},
 	    {"out", required_argument, NULL, 'o'},
 	    {"no-report", no_argument, NULL, 'N'},
+	    {"no-bpf", no_argument, NULL, 'B'},
 	    {"scratch", required_argument, NULL, 'S'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
@@ -124,6 +127,9 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'N':
 			ro.no_report = true;
+			break;
+		case 'B':
+			ro.no_bpf = true;
 			break;
 		case 'S':
 			ro.scratch = optarg;

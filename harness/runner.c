@@ -48,6 +48,8 @@ struct rconfig {
 struct ctx {
 	struct isb_suite *s;
 	struct isb_store *st;
+	struct isb_attrib *attrib; /* the eBPF probes, or NULL and why */
+	char attrib_why[300];
 	struct rconfig *cfgs;
 	struct rcell *cells;
 	size_t ncells;
@@ -262,6 +264,86 @@ static void peer_stop(struct rconfig *rc, struct tenant_run *pr)
 	pr->result = pr->info = pr->ready_info = pr->probe = NULL;
 }
 
+static json_object *unavailable(const char *why)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "unavailable", json_object_new_string(why));
+	return o;
+}
+
+/* What the kernel saw of the victim during its window: the eBPF summaries, system-wide PSI
+ * and its own cgroup's statistics, each as the growth over the window. */
+static json_object *attribution_end(struct ctx *x, bool bpf_on, double win,
+				    const struct isb_psi *p0, json_object *cg0,
+				    const struct isb_tenant *t, const char *backend)
+{
+	json_object *o = json_object_new_object(), *b = NULL;
+	if (bpf_on)
+		b = isb_attrib_end(x->attrib, win);
+	json_object_object_add(o, "bpf", b ? b : unavailable(x->attrib_why));
+	struct isb_psi p1;
+	isb_psi_read(&p1);
+	json_object *pj = isb_psi_delta(p0, &p1, win);
+	json_object_object_add(o, "psi",
+			       pj ? pj : unavailable("no /proc/pressure (a kernel without PSI)"));
+	if (cg0) {
+		const char *dirs[ISB_CG_MAX_BASES];
+		for (size_t i = 0; i < t->ncgroups; i++)
+			dirs[i] = t->cgroups[i];
+		json_object *cg1 = isb_cgstat_read(dirs, t->ncgroups);
+		json_object_object_add(o, "cgroup", isb_cgstat_delta(cg0, cg1));
+		json_object_put(cg1);
+	} else {
+		char why[160];
+		snprintf(why, sizeof(why), "the victim has no cgroup of its own (backend %s)",
+			 backend);
+		json_object_object_add(o, "cgroup", unavailable(why));
+	}
+	json_object_object_add(o, "window_s", json_object_new_double(win));
+	return o;
+}
+
+/* Derived counters: IPC and LLC misses per kilo-instruction where the PMU counts, and the
+ * software events per second always. */
+static void attribution_perf(json_object *o, const struct isb_counters *c, double win)
+{
+	double v[ISB_MAX_COUNTERS] = {0};
+	int cyc = -1, ins = -1, llc = -1;
+	json_object *p = json_object_new_object();
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->ev[i].fd < 0)
+			continue;
+		v[i] = (double)c->ev[i].value;
+		if (c->ev[i].running && c->ev[i].running < c->ev[i].enabled)
+			v[i] *= (double)c->ev[i].enabled / (double)c->ev[i].running;
+		if (!strcmp(c->ev[i].name, "cycles"))
+			cyc = (int)i;
+		else if (!strcmp(c->ev[i].name, "instructions"))
+			ins = (int)i;
+		else if (!strcmp(c->ev[i].name, "llc_misses"))
+			llc = (int)i;
+		else if (strcmp(c->ev[i].name, "branch_misses") && win > 0) {
+			char key[64];
+			snprintf(key, sizeof(key), "%s_per_s", c->ev[i].name);
+			json_object_object_add(p, key, json_object_new_double(v[i] / win));
+		}
+	}
+	if (cyc >= 0 && ins >= 0 && v[cyc] > 0)
+		json_object_object_add(p, "ipc", json_object_new_double(v[ins] / v[cyc]));
+	else
+		json_object_object_add(p, "ipc",
+				       unavailable("no cycles or instructions counter "
+						   "(no hardware PMU)"));
+	if (llc >= 0 && ins >= 0 && v[ins] > 0)
+		json_object_object_add(p, "llc_mpki",
+				       json_object_new_double(v[llc] / v[ins] * 1e3));
+	else
+		json_object_object_add(p, "llc_mpki",
+				       unavailable("no LLC-miss or instructions "
+						   "counter (no hardware PMU)"));
+	json_object_object_add(o, "perf", p);
+}
+
 /* One trial. Returns 0 stored, -EINTR interrupted (nothing stored), other <0 store error. */
 static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char *summary,
 		     size_t ssize)
@@ -280,6 +362,11 @@ static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char 
 	struct tenant_run vic, agg, vpeer, apeer;
 	char vaddr[64] = "", aaddr[64] = "";
 	struct isb_counters ctr = {0};
+	struct isb_psi psi0;
+	json_object *cg0 = NULL, *attj = NULL;
+	uint64_t go_ns = 0;
+	bool bpf_on = false;
+	memset(&psi0, 0, sizeof(psi0));
 	char status[16] = "ok", cause[600] = "";
 	json_object *samples = json_object_new_array(), *aggj = json_object_new_object();
 	uint64_t started = isb_wall_ns(), t0 = isb_now_ns();
@@ -337,6 +424,26 @@ static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char 
 		goto stop_vic;
 	}
 	isb_counters_open_tasks(&ctr, vic.t.pid, vic.t.threads, vic.t.nthreads);
+	{
+		/* the probes learn the tenants before the barrier */
+		pid_t vp[20], ap[20];
+		size_t nv = 0, na = 0;
+		vp[nv++] = vic.t.pid;
+		for (size_t k = 0; k < vic.t.nthreads && nv < ISB_ARRAY_SIZE(vp); k++)
+			vp[nv++] = vic.t.threads[k];
+		if (agg.spawned && agg.t.pid > 0) {
+			ap[na++] = agg.t.pid;
+			for (size_t k = 0; k < agg.t.nthreads && na < ISB_ARRAY_SIZE(ap); k++)
+				ap[na++] = agg.t.threads[k];
+		}
+		bpf_on = x->attrib && isb_attrib_begin(x->attrib, vp, nv, ap, na) == 0;
+		const char *dirs[ISB_CG_MAX_BASES];
+		for (size_t k = 0; k < vic.t.ncgroups; k++)
+			dirs[k] = vic.t.cgroups[k];
+		cg0 = isb_cgstat_read(dirs, vic.t.ncgroups);
+		isb_psi_read(&psi0);
+		go_ns = isb_now_ns();
+	}
 	if (tenant_go(&vic) < 0) {
 		snprintf(status, sizeof(status), "failed");
 		snprintf(cause, sizeof(cause), "victim: stdin closed at the barrier");
@@ -348,6 +455,9 @@ static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char 
 		snprintf(cause, sizeof(cause), "%s", vic.error);
 	}
 stop_vic:
+	if (vic.spawned && go_ns)
+		attj = attribution_end(x, bpf_on, (double)(isb_now_ns() - go_ns) / 1e9, &psi0, cg0,
+				       &vic.t, rc->c.backend->name);
 	if (vic.spawned) {
 		rc->c.backend->stop(&vic.t, 2000000000ull);
 		oom1 = isb_cgroup_oom_kills(x->campaign_id);
@@ -407,6 +517,14 @@ stop_agg:
 			? strdup(json_object_to_json_string_ext(
 			      vic.info, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE))
 			: NULL;
+		if (attj)
+			attribution_perf(
+			    attj, &ctr,
+			    json_object_get_double(json_object_object_get(attj, "window_s")));
+		char *atcopy =
+		    attj ? strdup(json_object_to_json_string_ext(
+			       attj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE))
+			 : NULL;
 		json_object *cj = isb_counters_json(&ctr);
 		char *ccopy = strdup(json_object_to_json_string_ext(
 		    cj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -431,14 +549,15 @@ stop_agg:
 		    "INSERT INTO trial(cell_id, kind, rep, seq, status, cause, started_ns, wall_s,"
 		    " victim_startup_ns, aggressor_startup_ns, metrics_json, samples_json,"
 		    " counters_json, aggressor_json, info_json, declared_leaves, probed_leaves,"
-		    " probe_json) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-		    "itiittidIItttttttt", cell->id, tr->contended ? "contended" : "baseline",
+		    " probe_json, attribution_json) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		    "itiittidIIttttttttt", cell->id, tr->contended ? "contended" : "baseline",
 		    (long long)tr->rep, (long long)seq, status, cause[0] ? cause : NULL,
 		    (long long)started, (double)(isb_now_ns() - t0) / 1e9, vstart, astart, mcopy,
 		    scopy, ccopy, acopy, icopy,
 		    isb_leaves_str(rc->c.declared_leaves, declared, sizeof(declared)),
-		    pl ? json_object_get_string(pl) : NULL, pcopy);
+		    pl ? json_object_get_string(pl) : NULL, pcopy, atcopy);
 		free(pcopy);
+		free(atcopy);
 		free(icopy);
 		free(mcopy);
 		free(ccopy);
@@ -459,6 +578,8 @@ stop_agg:
 	}
 out:
 	isb_counters_close(&ctr);
+	json_object_put(cg0);
+	json_object_put(attj);
 	json_object_put(vic.result);
 	json_object_put(agg.result);
 	json_object_put(vic.info);
@@ -653,6 +774,15 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 		}
 	}
 
+	/* The attribution probes: loaded once for the campaign. */
+	if (o->no_bpf)
+		snprintf(x.attrib_why, sizeof(x.attrib_why), "--no-bpf");
+	else if (!(x.attrib = isb_attrib_open(x.attrib_why, sizeof(x.attrib_why))))
+		isb_log("harness", "attribution: eBPF probes unavailable: %s", x.attrib_why);
+	else
+		isb_debug("harness", "attribution: eBPF probes loaded (%s)",
+			  isb_attrib_variant(x.attrib));
+
 	/* Configurations: available and prepared, or recorded as unavailable with the reason. */
 	x.cfgs = calloc(s->nconfigs, sizeof(*x.cfgs));
 	char self[1024];
@@ -845,6 +975,8 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 	}
 
 out:
+	isb_attrib_close(x.attrib);
+	x.attrib = NULL;
 	for (size_t i = 0; x.cfgs && i < s->nconfigs; i++)
 		if (x.cfgs[i].prepared)
 			x.cfgs[i].c.backend->cleanup(&x.cfgs[i].c);

@@ -183,7 +183,23 @@ static int cleanup_one(const char *dir, const char *id, bool verbose)
 	return removed + 1;
 }
 
-/* Removes what list() finds whose campaign has no state directory under root. */
+/* A campaign id ends in its harness's pid (hex): a live isobench with that pid may be a
+ * campaign of another state directory (a test beside a user's campaign), never an orphan. */
+static bool owner_alive(const char *id)
+{
+	const char *dash = strrchr(id, '-');
+	char path[64], comm[32];
+	if (!dash)
+		return false;
+	long pid = strtol(dash + 1, NULL, 16);
+	if (pid <= 0 || pid == (long)getpid())
+		return false;
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	return isb_read_file(path, comm, sizeof(comm)) > 0 && !strncmp(comm, "isobench", 8);
+}
+
+/* Removes what list() finds whose campaign has no state directory under root and whose
+ * harness is gone. */
 static int sweep_orphans(const char *root, const char *what, int (*list)(char ids[][40], size_t),
 			 int (*remove)(const char *id), bool verbose)
 {
@@ -193,7 +209,7 @@ static int sweep_orphans(const char *root, const char *what, int (*list)(char id
 		char dir[1024];
 		struct stat st;
 		snprintf(dir, sizeof(dir), "%s/%s", root, ids[i]);
-		if (stat(dir, &st) == 0)
+		if (stat(dir, &st) == 0 || owner_alive(ids[i]))
 			continue;
 		removed += remove(ids[i]);
 		if (verbose)

@@ -38,7 +38,7 @@ static const char schema_sql[] =
     " status TEXT NOT NULL, cause TEXT, started_ns INTEGER, wall_s REAL,"
     " victim_startup_ns INTEGER, aggressor_startup_ns INTEGER, metrics_json TEXT,"
     " samples_json TEXT, counters_json TEXT, aggressor_json TEXT, info_json TEXT,"
-    " declared_leaves TEXT, probed_leaves TEXT, probe_json TEXT);";
+    " declared_leaves TEXT, probed_leaves TEXT, probe_json TEXT, attribution_json TEXT);";
 
 int isb_store_create(struct isb_store **out, const char *path, struct isb_err *err)
 {
