@@ -14,6 +14,7 @@ PKGS="build-essential autoconf automake pkg-config clang-format
 libhwloc-dev hwloc libpfm4-dev libjson-c-dev libsqlite3-dev sqlite3 libgsl-dev
 libcmocka-dev fio util-linux procps iproute2
 libcap-ng-dev libseccomp-dev runc crun runsc
+libbpf-dev bpftool clang
 qemu-system-x86 busybox-static liblzma-dev"
 
 missing=""
