@@ -18,6 +18,9 @@ WORK=$(mktemp -d /tmp/isobench-test.XXXXXX)
 export ISOBENCH_STATE_DIR="$WORK/state"
 trap '[ -n "$KEEP" ] || rm -rf "$WORK"' EXIT
 
+# has_text TEXT PATTERN: does TEXT hold PATTERN (grep -i)?
+has_text() { printf '%s\n' "$1" | grep -qi -e "$2"; }
+
 # SQL on a campaign's results.db
 q() { sqlite3 "$1/results.db" "$2"; }
 

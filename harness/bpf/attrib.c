@@ -31,6 +31,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -48,6 +49,8 @@ struct isb_attrib {
 	size_t nlinks;
 	int ncpus;
 	unsigned long long *si_begin; /* ncpus x vectors, at begin */
+	uint64_t *bits;		      /* the tenant map, mmapped: 2 bits per thread id */
+	size_t bits_len;
 	uint64_t begin_ns;
 };
 
@@ -58,14 +61,17 @@ static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
-/* Only the programs of one variant are loaded. */
-static void choose(struct bpf_object *o, bool btf)
+/* Only the programs of one variant are loaded, and none of an object ISOBENCH_BPF_SKIP names
+ * (runqlat, biolat, reclaim, softirq: to weigh each one's cost). */
+static void choose(struct bpf_object *o, const char *name, bool btf)
 {
+	const char *skip = getenv("ISOBENCH_BPF_SKIP");
+	bool off = skip && strstr(skip, name);
 	struct bpf_program *p;
 	bpf_object__for_each_program(p, o)
 	{
 		const char *sec = bpf_program__section_name(p);
-		bpf_program__set_autoload(p, btf == !strncmp(sec, "tp_btf/", 7));
+		bpf_program__set_autoload(p, !off && btf == !strncmp(sec, "tp_btf/", 7));
 	}
 }
 
@@ -149,6 +155,8 @@ void isb_attrib_close(struct isb_attrib *a)
 		return;
 	for (size_t i = 0; i < a->nlinks; i++)
 		bpf_link__destroy(a->links[i]);
+	if (a->bits)
+		munmap(a->bits, a->bits_len);
 	softirq__destroy(a->si);
 	reclaim__destroy(a->rc);
 	biolat__destroy(a->bio);
@@ -168,15 +176,29 @@ static int load(struct isb_attrib *a, char *why, size_t size)
 	if (!a->rq || !a->bio || !a->rc || !a->si)
 		return snprintf(why, size, "open the BPF objects: %s", strerror(errno)), -1;
 	a->rq->rodata->follow_forks = true;
-	choose(a->rq->obj, a->btf);
-	choose(a->bio->obj, a->btf);
-	choose(a->rc->obj, a->btf);
-	choose(a->si->obj, a->btf);
+	char pm[32];
+	long pid_max = isb_read_file("/proc/sys/kernel/pid_max", pm, sizeof(pm)) > 0 ? atol(pm) : 0;
+	if (pid_max < 32768)
+		pid_max = 4194304; /* the kernel's ceiling */
+	__u32 words = (__u32)(pid_max >> 5) + 1;
+	bpf_map__set_max_entries(a->rq->maps.tenants, words);
+	choose(a->rq->obj, "runqlat", a->btf);
+	choose(a->bio->obj, "biolat", a->btf);
+	choose(a->rc->obj, "reclaim", a->btf);
+	choose(a->si->obj, "softirq", a->btf);
 	if ((err = runqlat__load(a->rq)))
 		goto fail;
 	int tfd = bpf_map__fd(a->rq->maps.tenants);
+	a->bits_len = ((size_t)words * sizeof(uint64_t) + 4095) & ~(size_t)4095;
+	a->bits = mmap(NULL, a->bits_len, PROT_READ | PROT_WRITE, MAP_SHARED, tfd, 0);
+	if (a->bits == MAP_FAILED) {
+		a->bits = NULL;
+		return snprintf(why, size, "mmap the tenant map: %s", strerror(errno)), -1;
+	}
 	what = "biolat";
-	if ((err = bpf_map__reuse_fd(a->bio->maps.tenants, tfd)) || (err = biolat__load(a->bio)))
+	if ((err = bpf_map__set_max_entries(a->bio->maps.tenants, words)) ||
+	    (err = bpf_map__set_max_entries(a->rc->maps.tenants, words)) ||
+	    (err = bpf_map__reuse_fd(a->bio->maps.tenants, tfd)) || (err = biolat__load(a->bio)))
 		goto fail;
 	what = "reclaim";
 	if ((err = bpf_map__reuse_fd(a->rc->maps.tenants, tfd)) || (err = reclaim__load(a->rc)))
@@ -271,7 +293,16 @@ static void zero_array(int fd, unsigned n, size_t value_size)
 }
 
 /* The threads of pid and of every descendant process, into the tenant map. */
-static void track(int fd, const pid_t *roots, size_t n, unsigned tenant)
+static void mark_tid(struct isb_attrib *a, uint32_t tid, unsigned tenant)
+{
+	size_t w = tid >> 5;
+	if ((w + 1) * sizeof(uint64_t) > a->bits_len)
+		return;
+	uint64_t shift = (tid & 31) * 2;
+	a->bits[w] = (a->bits[w] & ~(3ull << shift)) | ((uint64_t)(tenant + 1) << shift);
+}
+
+static void track(struct isb_attrib *a, const pid_t *roots, size_t n, unsigned tenant)
 {
 	enum { MAXP = 32768 };
 	static pid_t pids[MAXP], ppids[MAXP];
@@ -312,10 +343,8 @@ static void track(int fd, const pid_t *roots, size_t n, unsigned tenant)
 				}
 		}
 	}
-	for (size_t r = 0; r < n; r++) { /* a thread given by itself (a vCPU) */
-		__u32 tid = (__u32)roots[r];
-		bpf_map_update_elem(fd, &tid, &tenant, BPF_ANY);
-	}
+	for (size_t r = 0; r < n; r++) /* a thread given by itself (a vCPU) */
+		mark_tid(a, (uint32_t)roots[r], tenant);
 	for (size_t i = 0; i < np; i++) {
 		if (!mark[i])
 			continue;
@@ -325,8 +354,7 @@ static void track(int fd, const pid_t *roots, size_t n, unsigned tenant)
 		for (struct dirent *e; t && (e = readdir(t));) {
 			if (e->d_name[0] < '0' || e->d_name[0] > '9')
 				continue;
-			__u32 tid = (__u32)atoi(e->d_name);
-			bpf_map_update_elem(fd, &tid, &tenant, BPF_ANY);
+			mark_tid(a, (uint32_t)atoi(e->d_name), tenant);
 		}
 		if (t)
 			closedir(t);
@@ -351,7 +379,7 @@ int isb_attrib_begin(struct isb_attrib *a, const pid_t *victim, size_t nv, const
 {
 	if (!a)
 		return -1;
-	clear_map(bpf_map__fd(a->rq->maps.tenants), sizeof(__u32));
+	memset(a->bits, 0, a->bits_len);
 	clear_map(bpf_map__fd(a->rq->maps.start), sizeof(__u32));
 	clear_map(bpf_map__fd(a->rc->maps.reclaim_start), sizeof(__u32));
 	clear_map(bpf_map__fd(a->rc->maps.compact_start), sizeof(__u32));
@@ -362,10 +390,9 @@ int isb_attrib_begin(struct isb_attrib *a, const pid_t *victim, size_t nv, const
 		   sizeof(struct isb_bio_stats));
 	zero_array(bpf_map__fd(a->rc->maps.reclaimstats), ISB_BPF_TENANTS,
 		   sizeof(struct isb_reclaim_stats));
-	int tfd = bpf_map__fd(a->rq->maps.tenants);
 	if (na)
-		track(tfd, aggressor, na, ISB_BPF_AGGRESSOR);
-	track(tfd, victim, nv, ISB_BPF_VICTIM); /* the victim's last: it wins a shared thread */
+		track(a, aggressor, na, ISB_BPF_AGGRESSOR);
+	track(a, victim, nv, ISB_BPF_VICTIM); /* the victim's last: it wins a shared thread */
 	softirq_snapshot(a, a->si_begin);
 	a->begin_ns = isb_now_ns();
 	return 0;

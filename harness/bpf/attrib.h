@@ -1,7 +1,7 @@
 /*
  * Shared between the BPF programs (harness/bpf/NAME.bpf.c) and their loader
  * (harness/bpf/attrib.c): the per-tenant summaries the kernel side sums.
- * Tenants are tracked by thread id (tid -> tenant), seeded by the loader
+ * Tenants are tracked by thread id (2 bits each in an mmapped array), seeded by the loader
  * from /proc and extended at every fork of a tracked thread.
  */
 #ifndef ISB_BPF_ATTRIB_H

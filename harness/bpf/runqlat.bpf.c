@@ -41,27 +41,28 @@ static __always_inline void enqueued(__u32 tid)
 	bpf_map_update_elem(&start, &tid, &ts, BPF_ANY);
 }
 
-static __always_inline int who(__u32 tid, bool kthread)
+/* prev leaves the CPU (still runnable when preempted), next takes it. The tenants of both are
+ * looked up once; most switches involve no tenant and end after two lookups. */
+static __always_inline void switched(bool preempted, __u32 prev, int prev_t, bool prev_kthread,
+				     __u32 next, int next_t, bool next_kthread)
 {
-	if (tenant_of(tid) == ISB_BPF_AGGRESSOR)
-		return ISB_WHO_AGGRESSOR;
-	return kthread ? ISB_WHO_KERNEL : ISB_WHO_OTHER;
-}
-
-/* prev leaves the CPU (still runnable when preempted), next takes it */
-static __always_inline void switched(bool preempted, __u32 prev, bool prev_kthread, __u32 next,
-				     int next_who)
-{
+	if (prev_t != ISB_BPF_VICTIM && next_t != ISB_BPF_VICTIM)
+		return;
 	__u32 v = ISB_BPF_VICTIM;
 	struct isb_rq_stats *s = bpf_map_lookup_elem(&rqstats, &v);
 	if (!s)
 		return;
-	if (preempted && tenant_of(prev) == ISB_BPF_VICTIM) {
-		enqueued(prev);
-		if (next && next_who >= 0 && next_who < ISB_WHO__COUNT)
-			__sync_fetch_and_add(&s->preempted_by[next_who], 1);
+	if (preempted && prev_t == ISB_BPF_VICTIM) {
+		__u64 ts = bpf_ktime_get_ns();
+		bpf_map_update_elem(&start, &prev, &ts, BPF_ANY);
+		if (next) {
+			int w = next_t == ISB_BPF_AGGRESSOR ? ISB_WHO_AGGRESSOR
+				: next_kthread		    ? ISB_WHO_KERNEL
+							    : ISB_WHO_OTHER;
+			__sync_fetch_and_add(&s->preempted_by[w], 1);
+		}
 	}
-	if (tenant_of(next) != ISB_BPF_VICTIM)
+	if (next_t != ISB_BPF_VICTIM)
 		return;
 	__u32 cpu = bpf_get_smp_processor_id();
 	if (cpu < 64)
@@ -77,21 +78,17 @@ static __always_inline void switched(bool preempted, __u32 prev, bool prev_kthre
 	__sync_fetch_and_add(&s->count, 1);
 	__sync_fetch_and_add(&s->total_ns, delta);
 	if (prev) {
-		int w = who(prev, prev_kthread);
-		if (w >= 0 && w < ISB_WHO__COUNT)
-			__sync_fetch_and_add(&s->waited_behind[w], 1);
+		int w = prev_t == ISB_BPF_AGGRESSOR ? ISB_WHO_AGGRESSOR
+			: prev_kthread		    ? ISB_WHO_KERNEL
+						    : ISB_WHO_OTHER;
+		__sync_fetch_and_add(&s->waited_behind[w], 1);
 	}
 }
 
 static __always_inline void forked(__u32 parent, __u32 child)
 {
-	if (!follow_forks)
-		return;
-	__u32 *t = bpf_map_lookup_elem(&tenants, &parent);
-	if (t) {
-		__u32 v = *t;
-		bpf_map_update_elem(&tenants, &child, &v, BPF_ANY);
-	}
+	if (follow_forks)
+		tenant_set(child, tenant_of(parent));
 }
 
 static __always_inline bool task_kthread(struct task_struct *t)
@@ -104,44 +101,43 @@ struct task_struct___old {
 	long state;
 } __attribute__((preserve_access_index));
 
-/* Still runnable as it leaves the CPU: preempted (also from user mode, where the tracepoint's
- * preempt flag is false) or yielding. */
-static __always_inline bool still_runnable(struct task_struct *t)
-{
-	if (bpf_core_field_exists(t->__state))
-		return BPF_CORE_READ(t, __state) == 0;
-	return BPF_CORE_READ((struct task_struct___old *)t, state) == 0;
-}
-
 /* ---- tp_btf ---- */
 
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(btf_wakeup, struct task_struct *p)
 {
-	enqueued(BPF_CORE_READ(p, pid));
+	enqueued(p->pid); /* BTF-typed: read directly, no helper call */
 	return 0;
 }
 
 SEC("tp_btf/sched_wakeup_new")
 int BPF_PROG(btf_wakeup_new, struct task_struct *p)
 {
-	enqueued(BPF_CORE_READ(p, pid));
+	enqueued(p->pid);
 	return 0;
 }
 
 SEC("tp_btf/sched_switch")
 int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	__u32 np = BPF_CORE_READ(next, pid);
-	switched(preempt || still_runnable(prev), BPF_CORE_READ(prev, pid), task_kthread(prev), np,
-		 who(np, task_kthread(next)));
+	__u32 pp = prev->pid, np = next->pid;
+	int pt = tenant_of(pp), nt = tenant_of(np);
+	if (pt != ISB_BPF_VICTIM && nt != ISB_BPF_VICTIM)
+		return 0;
+	bool runnable;
+	if (bpf_core_field_exists(prev->__state))
+		runnable = prev->__state == 0;
+	else
+		runnable = BPF_CORE_READ((struct task_struct___old *)prev, state) == 0;
+	switched(preempt || runnable, pp, pt, (prev->flags & PF_KTHREAD) != 0, np, nt,
+		 (next->flags & PF_KTHREAD) != 0);
 	return 0;
 }
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(btf_fork, struct task_struct *parent, struct task_struct *child)
 {
-	forked(BPF_CORE_READ(parent, pid), BPF_CORE_READ(child, pid));
+	forked(parent->pid, child->pid);
 	return 0;
 }
 
@@ -177,10 +173,14 @@ int tp_wakeup_new(struct trace_event_raw_sched_wakeup_template *ctx)
 SEC("tracepoint/sched/sched_switch")
 int tp_switch(struct trace_event_raw_sched_switch *ctx)
 {
+	__u32 pp = ctx->prev_pid, np = ctx->next_pid;
+	int pt = tenant_of(pp), nt = tenant_of(np);
+	if (pt != ISB_BPF_VICTIM && nt != ISB_BPF_VICTIM)
+		return 0;
 	long st = ctx->prev_state;
 	struct task_struct *cur = (void *)bpf_get_current_task(); /* prev, in this context */
-	switched(st == 0 || (st & TASK_REPORT_MAX), ctx->prev_pid, task_kthread(cur), ctx->next_pid,
-		 who(ctx->next_pid, comm_kthread(ctx->next_comm)));
+	switched(st == 0 || (st & TASK_REPORT_MAX), pp, pt, task_kthread(cur), np, nt,
+		 comm_kthread(ctx->next_comm));
 	return 0;
 }
 
