@@ -155,6 +155,8 @@ void isb_child_fail(const char *what) __attribute__((noreturn));
 int isb_kvm_usable(char *why, size_t size);
 /* Runs argv to completion with output to /dev/null (stderr to errbuf); exit status. */
 int isb_run_cmd(char *const argv[], char *errbuf, size_t errsize);
+/* The same with its standard output into out (stderr to /dev/null). */
+int isb_run_output(char *const argv[], char *out, size_t size);
 int isb_proc_stop(struct isb_tenant *t, uint64_t grace_ns);
 /* argv for the agent from a spec; returns argc; strings live in store. */
 int isb_agent_argv(const struct isb_config *c, const struct isb_tenant_spec *spec, char **argv,

@@ -260,11 +260,13 @@ int isb_kvm_usable(char *why, size_t size)
 	return 1;
 }
 
-int isb_run_cmd(char *const argv[], char *errbuf, size_t errsize)
+/* Runs argv to completion with one of its output streams (fd 1 or 2) into buf (newlines
+ * as spaces when flat), the other and stdin on /dev/null; its exit status. */
+static int run_capture(char *const argv[], int which, char *buf, size_t size, bool flat)
 {
 	int ep[2];
-	if (errbuf && errsize)
-		errbuf[0] = 0;
+	if (buf && size)
+		buf[0] = 0;
 	if (pipe2(ep, O_CLOEXEC) < 0)
 		return -errno;
 	pid_t pid = fork();
@@ -277,25 +279,35 @@ int isb_run_cmd(char *const argv[], char *errbuf, size_t errsize)
 	if (pid == 0) {
 		int devnull = open("/dev/null", O_RDWR);
 		dup2(devnull, STDIN_FILENO);
-		dup2(devnull, STDOUT_FILENO);
-		dup2(ep[1], STDERR_FILENO);
+		dup2(devnull, which == STDOUT_FILENO ? STDERR_FILENO : STDOUT_FILENO);
+		dup2(ep[1], which);
 		execvp(argv[0], argv);
 		_exit(127);
 	}
 	close(ep[1]);
 	size_t o = 0;
-	char buf[512];
+	char chunk[512];
 	ssize_t n;
-	while ((n = read(ep[0], buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
-		for (ssize_t i = 0; i < n && errbuf && o + 1 < errsize; i++)
-			errbuf[o++] = buf[i] == '\n' ? ' ' : buf[i];
-	if (errbuf && errsize)
-		errbuf[o] = 0;
+	while ((n = read(ep[0], chunk, sizeof(chunk))) > 0 || (n < 0 && errno == EINTR))
+		for (ssize_t i = 0; i < n && buf && o + 1 < size; i++)
+			buf[o++] = flat && chunk[i] == '\n' ? ' ' : chunk[i];
+	if (buf && size)
+		buf[o] = 0;
 	close(ep[0]);
 	int st;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	if (errbuf)
-		isb_trim(errbuf);
+	if (buf && flat)
+		isb_trim(buf);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int isb_run_cmd(char *const argv[], char *errbuf, size_t errsize)
+{
+	return run_capture(argv, STDERR_FILENO, errbuf, errsize, true);
+}
+
+int isb_run_output(char *const argv[], char *out, size_t size)
+{
+	return run_capture(argv, STDOUT_FILENO, out, size, false);
 }

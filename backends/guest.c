@@ -93,21 +93,6 @@ const char *isb_guest_cache_dir(void)
 	return e && *e ? e : "/var/cache/isobench";
 }
 
-static int mkdir_p(const char *path)
-{
-	char buf[PATH_MAX];
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -errno : 0;
-}
-
 /* ---- the kernel ---- */
 
 static int vmlinuz_version(const char *path, char *ver, size_t size)
@@ -205,42 +190,6 @@ int isb_guest_kernel_find(const char *want, struct isb_guest *g, char *why, size
 	return -1;
 }
 
-/* ---- running a command for its output ---- */
-
-static int capture(char *const argv[], char *out, size_t size)
-{
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(p[0]);
-		close(p[1]);
-		return -e;
-	}
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDWR);
-		dup2(devnull, STDIN_FILENO);
-		dup2(p[1], STDOUT_FILENO);
-		dup2(devnull, STDERR_FILENO);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(p[1]);
-	size_t o = 0;
-	ssize_t n;
-	while ((n = read(p[0], out + o, size - 1 - o)) > 0 || (n < 0 && errno == EINTR))
-		if (n > 0)
-			o += (size_t)n;
-	out[o] = 0;
-	close(p[0]);
-	int st;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 /* ---- the list of what goes into the image ---- */
 
 struct entry {
@@ -325,7 +274,7 @@ static int add_binary(struct image *im, const char *dst, const char *src, struct
 	char *argv[] = {"/lib64/ld-linux-x86-64.so.2", "--list", (char *)src, NULL};
 	if (access(argv[0], X_OK) < 0)
 		return isb_errf(err, errno, "guest image: %s (the x86-64 dynamic loader)", argv[0]);
-	int rc = capture(argv, out, sizeof(out));
+	int rc = isb_run_output(argv, out, sizeof(out));
 	if (rc != 0 && !strstr(out, "=>"))
 		return 0; /* a static binary: "not a dynamic executable" */
 	for (char *save, *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
@@ -856,7 +805,7 @@ int isb_guest_build(const char *agent, const char *kernel, struct isb_guest *g, 
 	char dir[PATH_MAX], tmp[PATH_MAX + 32], lock[PATH_MAX];
 	snprintf(dir, sizeof(dir), "%s/guest", isb_guest_cache_dir());
 	snprintf(g->hash, sizeof(g->hash), "%016llx", (unsigned long long)im.hash);
-	int r = mkdir_p(dir);
+	int r = isb_mkdir_p(dir);
 	if (r < 0) {
 		free(im.e);
 		return isb_errf(err, -r, "guest image cache %s", dir);
@@ -878,7 +827,7 @@ int isb_guest_build(const char *agent, const char *kernel, struct isb_guest *g, 
 		char sub[PATH_MAX];
 		snprintf(sub, sizeof(sub), "%s/%s", dir, g->hash);
 		snprintf(tmp, sizeof(tmp), "%s.tmp", g->initrd);
-		r = mkdir_p(sub);
+		r = isb_mkdir_p(sub);
 		if (r < 0 || write_cpio(&im, tmp, err) < 0 || rename(tmp, g->initrd) < 0) {
 			if (r < 0)
 				isb_errf(err, -r, "guest image: mkdir %s", sub);

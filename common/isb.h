@@ -72,6 +72,8 @@ char *isb_trim(char *s);
 ssize_t isb_read_file(const char *path, char *buf, size_t size);
 int isb_write_file(const char *path, const char *data);
 void isb_remove_tree(const char *path);
+/* mkdir -p: 0, or -errno. */
+int isb_mkdir_p(const char *path);
 /* A Linux CPU list ("0-3,6") into set; returns how many CPUs it names. */
 int isb_cpulist_parse(const char *list, cpu_set_t *set);
 

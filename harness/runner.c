@@ -593,23 +593,6 @@ out:
 	return rc_ret;
 }
 
-static int mkdir_p(const char *path)
-{
-	char buf[1024];
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static char *settings_json(const struct isb_suite *s)
 {
 	json_object *o = json_object_new_object(), *t = json_object_new_array();
@@ -701,7 +684,7 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 		snprintf(out, sizeof(out), "%s", o->out_dir);
 	else
 		snprintf(out, sizeof(out), "campaigns/%s", x.campaign_id);
-	if (mkdir_p(out) < 0) {
+	if (isb_mkdir_p(out) < 0) {
 		isb_log("harness", "cannot create %s: %s", out, strerror(errno));
 		return ISB_EXIT_ERROR;
 	}

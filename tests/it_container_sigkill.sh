@@ -50,21 +50,7 @@ wait "$pid" 2>/dev/null
 sleep 0.5
 echo "# left by the killed run: $(cgroups_of "$state" | wc -l) cgroups, netns: $(ip netns list | grep -c "isobench-$state"), state: $(ls "$ISOBENCH_STATE_DIR/$state" | tr '\n' ' ')"
 check "the killed run left its test network behind (hub and tenant namespaces, veths)" sh -c "ip netns list | grep -q 'isobench-$state'"
-cat >tiny.ini <<'INI'
-[global]
-reps = 1
-duration = 0.2
-warmup = 0.05
-aggressor_warmup = 0.05
-[config native]
-backend = native
-[scenario hog]
-resource = cpu
-victim = cpu.compute
-aggressor = null
-placements = shared
-INI
-"$ISOBENCH" run tiny.ini --out k2 >/dev/null 2>k2.err; rc=$?
+start_again k2; rc=$?
 check "a new start runs (exit $rc)" [ "$rc" = 0 ]
 check "the killed run's state directory (bundles, runtime state) is gone" [ ! -d "$ISOBENCH_STATE_DIR/$state" ]
 check "no cgroup, mount, netns or process of the killed run remains" no_leftovers "$state"

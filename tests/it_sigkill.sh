@@ -38,21 +38,7 @@ check "no tenant outlives the killed harness (PR_SET_PDEATHSIG)${left:+: alive$l
 check "the killed run's state directory is still there before a new start" [ -d "$ISOBENCH_STATE_DIR/$state" ]
 
 # A new start cleans up what the killed run left.
-cat >tiny.ini <<'INI'
-[global]
-reps = 1
-duration = 0.2
-warmup = 0.05
-aggressor_warmup = 0.05
-[config native]
-backend = native
-[scenario hog]
-resource = cpu
-victim = cpu.compute
-aggressor = null
-placements = shared
-INI
-"$ISOBENCH" run tiny.ini --out k2 >/dev/null 2>k2.err; rc=$?
+start_again k2; rc=$?
 check "a new start runs (exit $rc)" [ "$rc" = 0 ]
 check "and says it removed leftovers" grep -q "removed .* leftovers of earlier campaigns" k2.err
 check "the killed run's state directory is gone" [ ! -d "$ISOBENCH_STATE_DIR/$state" ]

@@ -21,6 +21,26 @@ trap '[ -n "$KEEP" ] || rm -rf "$WORK"' EXIT
 # has_text TEXT PATTERN: does TEXT hold PATTERN (grep -i)?
 has_text() { printf '%s\n' "$1" | grep -qi -e "$2"; }
 
+# start_again DIR: a new campaign after a killed one (its start cleans what the killed one
+# left): one short native trial into DIR; its exit status
+start_again() {
+	cat >tiny.ini <<'INI'
+[global]
+reps = 1
+duration = 0.2
+warmup = 0.05
+aggressor_warmup = 0.05
+[config native]
+backend = native
+[scenario hog]
+resource = cpu
+victim = cpu.compute
+aggressor = null
+placements = shared
+INI
+	"$ISOBENCH" run tiny.ini --out "$1" >/dev/null 2>"$1.err"
+}
+
 # SQL on a campaign's results.db
 q() { sqlite3 "$1/results.db" "$2"; }
 
