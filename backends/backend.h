@@ -296,6 +296,9 @@ struct isb_tenant_net {
 int isb_tenant_net_create(const struct isb_config *c, struct isb_tenant_net *n,
 			  struct isb_err *err);
 void isb_tenant_net_remove(struct isb_tenant_net *n);
+/* For a VM: a tap device bridged with the namespace's eth0, whose address the guest takes;
+ * it goes with the namespace. */
+int isb_tenant_net_tap(struct isb_tenant_net *n, const char *tap, struct isb_err *err);
 /* Does this tenant need a link: its own network namespace and a network stressor? */
 bool isb_tenant_wants_link(const struct isb_ctconf *cf, const struct isb_tenant_spec *spec);
 

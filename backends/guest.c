@@ -33,7 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define GUEST_FORMAT "isobench-guest-3"
+#define GUEST_FORMAT "isobench-guest-4"
 #define KEEP_IMAGES  4
 
 /* The guest's init: mounts, loads the modules of the device model, opens the agent's port,
@@ -48,12 +48,13 @@ static const char init_script[] =
     "$B mount -t sysfs sys /sys\n"
     "$B mount -t devtmpfs dev /dev\n"
     "$B mkdir -p /dev/shm /tmp && $B mount -t tmpfs shm /dev/shm\n"
-    "dev=virtio disk= port= sub=\n"
+    "dev=virtio disk= port= sub= ip=\n"
     "for w in $($B cat /proc/cmdline); do\n"
     "  case $w in\n"
     "  isobench.devices=*) dev=${w#*=} ;;\n"
     "  isobench.disk=*) disk=${w#*=} ;;\n"
     "  isobench.sub=*) sub=${w#*=} ;;\n"
+    "  isobench.ip=*) ip=${w#*=} ;;\n"
     "  esac\n"
     "done\n"
     "for m in $($B cat /isobench/modules.$dev); do\n"
@@ -72,6 +73,11 @@ static const char init_script[] =
     "  wait_for $blk || fail \"no disk $blk\"\n"
     "  $B mke2fs -q -F $blk >/dev/null 2>&1 || fail \"mke2fs $blk failed\"\n"
     "  $B mkdir -p $disk && $B mount -t ext2 $blk $disk || fail \"mount $blk failed\"\n"
+    "fi\n"
+    "$B ip link set lo up\n"
+    "if [ -n \"$ip\" ]; then\n"
+    "  wait_for /sys/class/net/eth0 || fail \"no network interface\"\n"
+    "  $B ip addr add $ip dev eth0 && $B ip link set eth0 up || fail \"ip addr add $ip\"\n"
     "fi\n"
     "/isobench/agent $sub --from-kernel-cmdline <&3 >&3\n"
     "echo \"isobench-init: agent exit $?\"\n"

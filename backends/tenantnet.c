@@ -72,6 +72,21 @@ int isb_tenant_net_create(const struct isb_config *c, struct isb_tenant_net *n, 
 	return 0;
 }
 
+int isb_tenant_net_tap(struct isb_tenant_net *n, const char *tap, struct isb_err *err)
+{
+	char cidr[40];
+	snprintf(cidr, sizeof(cidr), "%s/24", n->addr);
+	/* the address moves into the guest; eth0 and the tap become ports of one bridge */
+	if (ip(err, "-n", n->netns, "addr", "del", cidr, "dev", "eth0", NULL) < 0 ||
+	    ip(err, "-n", n->netns, "link", "add", "br0", "type", "bridge", NULL) < 0 ||
+	    ip(err, "-n", n->netns, "link", "set", "eth0", "master", "br0", NULL) < 0 ||
+	    ip(err, "-n", n->netns, "tuntap", "add", "dev", tap, "mode", "tap", NULL) < 0 ||
+	    ip(err, "-n", n->netns, "link", "set", tap, "master", "br0", "up", NULL) < 0 ||
+	    ip(err, "-n", n->netns, "link", "set", "br0", "up", NULL) < 0)
+		return -EIO;
+	return 0;
+}
+
 void isb_tenant_net_remove(struct isb_tenant_net *n)
 {
 	struct isb_err err = {0};

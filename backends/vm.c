@@ -19,7 +19,10 @@
  * threads, found through QMP (query-cpus-fast), are then pinned one CPU each
  * and handed to the counters. A disk stressor gets a sparse raw image on the
  * campaign's scratch directory (cache=none where O_DIRECT works), made into
- * an ext2 file system by the guest. The image goes when the tenant stops;
+ * an ext2 file system by the guest. A network stressor or peer gets a tap
+ * in a netns of its own, bridged with the veth into the campaign's test
+ * network; QEMU runs in that netns and the guest takes the tenant's
+ * address. The image and the netns go when the tenant stops;
  * PR_SET_PDEATHSIG and the campaign's pid record end QEMU if the harness dies.
  */
 #include "config.h"
@@ -64,6 +67,8 @@ struct vm_priv {
 
 struct vm_tenant {
 	struct isb_cg_tenant cg;
+	struct isb_tenant_net net; /* its link into the test network: a tap bridged in a netns */
+	char mac[24];
 	char image[PATH_MAX], qmp[PATH_MAX], console[PATH_MAX], errlog[PATH_MAX];
 };
 
@@ -273,6 +278,12 @@ static void qemu_argv(struct argvb *b, const struct vm_priv *p, const char *name
 		A(b, "-device");
 		A(b, "%s,drive=disk0", v->emulated ? "ide-hd" : "virtio-blk-pci");
 	}
+	if (vt->net.made) {
+		A(b, "-netdev");
+		A(b, "tap,id=net0,ifname=isbtap0,script=no,downscript=no");
+		A(b, "-device");
+		A(b, "%s,netdev=net0,mac=%s", v->emulated ? "e1000" : "virtio-net-pci", vt->mac);
+	}
 	if (vt->qmp[0]) {
 		A(b, "-qmp");
 		A(b, "unix:%s,server=on,wait=off", vt->qmp);
@@ -284,6 +295,21 @@ static int redirect_stderr(void *arg)
 	const char *path = arg;
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || dup2(fd, STDERR_FILENO) < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/* In QEMU's child before exec: its stderr to the log, into the tenant's netns if it has one. */
+static int qemu_child(void *arg)
+{
+	struct vm_tenant *vt = arg;
+	if (redirect_stderr(vt->errlog) < 0)
+		return -1;
+	if (!vt->net.made)
+		return 0;
+	int fd = open(vt->net.path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
 		return -1;
 	close(fd);
 	return 0;
@@ -554,6 +580,7 @@ static bool direct_io_works(const char *dir)
 static void vt_remove(struct vm_tenant *vt)
 {
 	isb_cg_tenant_remove(&vt->cg);
+	isb_tenant_net_remove(&vt->net);
 	if (vt->image[0])
 		unlink(vt->image);
 	if (vt->qmp[0])
@@ -568,11 +595,6 @@ static int vm_spawn(struct isb_config *c, const struct isb_tenant_spec *spec, st
 		    struct isb_err *err)
 {
 	struct vm_priv *p = c->priv;
-	if (spec->role == ISB_ROLE_PEER || spec->peer)
-		return isb_errf(err, 0,
-				"%s: network stressors are not supported in VMs yet (no link "
-				"from a guest into the campaign's test network)",
-				spec->label);
 	struct vm_tenant *vt = calloc(1, sizeof(*vt));
 	struct argvb *b = calloc(1, sizeof(*b));
 	char name[96], qname[200], hex[1800], cmdline[2048], why[256];
@@ -590,6 +612,21 @@ static int vm_spawn(struct isb_config *c, const struct isb_tenant_spec *spec, st
 	bool disk = wants_disk(spec);
 	bool direct = true;
 	int e = 0;
+	struct isb_tenant_spec s2 = *spec;
+	/* a network stressor or peer: a tap in a netns of its own, bridged into the test
+	 * network; the guest takes the address */
+	if (spec->role == ISB_ROLE_PEER || spec->peer) {
+		if (isb_tenant_net_create(c, &vt->net, err) < 0 ||
+		    isb_tenant_net_tap(&vt->net, "isbtap0", err) < 0)
+			e = -EIO;
+		unsigned a = 0, b4 = 0, c4 = 0, d4 = 0;
+		sscanf(vt->net.addr, "%u.%u.%u.%u", &a, &b4, &c4, &d4);
+		snprintf(vt->mac, sizeof(vt->mac), "52:54:%02x:%02x:%02x:%02x", a & 0xff, b4 & 0xff,
+			 c4 & 0xff, d4 & 0xff);
+		if (spec->role == ISB_ROLE_PEER)
+			s2.peer = vt->net.addr; /* a peer listens on its own address */
+		snprintf(t->addr, sizeof(t->addr), "%s", vt->net.addr);
+	}
 	if (disk) {
 		snprintf(vt->image, sizeof(vt->image), "%s/vm-%s-%s.img", c->scratch_dir,
 			 c->campaign_id, name);
@@ -600,16 +637,19 @@ static int vm_spawn(struct isb_config *c, const struct isb_tenant_spec *spec, st
 			close(fd);
 		direct = direct_io_works(c->scratch_dir);
 	}
-	if (!e && guest_args(c, p, spec, disk, hex, sizeof(hex)) < 0)
+	if (!e && guest_args(c, p, &s2, disk, hex, sizeof(hex)) < 0)
 		e = isb_errf(err, E2BIG, "%s: agent arguments too long for the kernel command line",
 			     spec->label);
 	if (!e) {
+		char ipopt[48] = "";
+		if (vt->net.made)
+			snprintf(ipopt, sizeof(ipopt), " isobench.ip=%s/24", vt->net.addr);
 		int n = snprintf(cmdline, sizeof(cmdline),
-				 "console=ttyS0 quiet panic=-1 isobench.devices=%s%s%s "
+				 "console=ttyS0 quiet panic=-1 isobench.devices=%s%s%s%s "
 				 "isobench.args=%s",
 				 p->v.emulated ? "emulated" : "virtio",
 				 disk ? " isobench.disk=/scratch" : "",
-				 p->agent_sub ? " isobench.sub=agent" : "", hex);
+				 p->agent_sub ? " isobench.sub=agent" : "", ipopt, hex);
 		if (n < 0 || (size_t)n >= sizeof(cmdline))
 			e = isb_errf(err, E2BIG, "%s: kernel command line too long", spec->label);
 	}
@@ -641,12 +681,11 @@ static int vm_spawn(struct isb_config *c, const struct isb_tenant_spec *spec, st
 		return -1;
 	}
 	qemu_argv(b, p, qname, cmdline, vt, direct);
-	struct isb_tenant_spec s2 = *spec;
 	if (p->v.cf.policy == ISB_POLICY_PARTITIONED || p->v.cf.set.cpuset[0]) {
 		s2.pinned = true; /* the partition replaces the placement's pinning */
 		s2.cpus = cpus;
 	}
-	struct isb_spawn_hook hook = {.argv = b->v, .child = redirect_stderr, .arg = vt->errlog};
+	struct isb_spawn_hook hook = {.argv = b->v, .child = qemu_child, .arg = vt};
 	int r = isb_proc_spawn_ex(c, &s2, t, procs, &hook, err);
 	free(b);
 	if (r < 0) {
@@ -719,9 +758,6 @@ static const char *vm_unsupported(const struct isb_config *c, const char *stress
 	const struct isb_stressor *s = isb_stressor_find(stressor);
 	if (!s)
 		return NULL;
-	if (s->resource == ISB_RES_NETWORK || s->peer)
-		return "network stressors do not run in VMs yet (no link from a guest into the "
-		       "campaign's test network)";
 	if (s->resource == ISB_RES_DISK && p && !p->g.has_fio)
 		return "the guest image has no fio (apt-get install fio, then a new campaign "
 		       "rebuilds it)";

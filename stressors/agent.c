@@ -426,6 +426,8 @@ int isb_agent_main(int argc, char **argv)
 		snprintf(v, sizeof(v), "%s, %lu calls dispatched", st, n);
 		isb_report_info(&rep, "sud", v);
 	}
+	if (peer && s->peer)
+		isb_report_info(&rep, "peer", peer); /* where the traffic went */
 	if (r < 0) {
 		emit_error(err.msg[0] ? err.msg : "stressor failed");
 		return 1;

@@ -95,9 +95,10 @@ check "the guests' CPUID says TCG ($vendor)" [ "$vendor" = TCGTCGTCGTCG ]
 check "the report sets declared beside probed leaves" grep -q '| tcg-emulated | vm | hypervisor | HV_TYPE2,HV_FULL | HV_TYPE2,HV_FULL | ok |' camp/report.md
 boot=$(sed -n 's/^| tcg-virtio | vm | \([0-9.]*\) ms |.*/\1/p' camp/report.md)
 check "boot time is the VMs' start-up time in the report ($boot ms, more than native's)" sh -c "[ -n '$boot' ] && awk 'BEGIN { exit !($boot > 500) }'"
-# the victim's vCPU ran through its whole window (2.4 s): its thread is counted, not only QEMU's main one
+# the victim's vCPU ran through its window (2.4 s; QEMU's main thread alone is nearly idle):
+# its thread is counted (at least a fifth of the window, whatever else the machine runs)
 tc=$(q camp "select cast(max(json_extract(t.counters_json, '$.task_clock_ns.value')) as int) from trial t join cell c on c.id = t.cell_id where c.config = 'tcg-virtio' and c.scenario = 'cpu' and t.kind = 'baseline'")
-check "the counters watched the victim's vCPU thread (task clock $tc ns >= 1 s)" [ "${tc:-0}" -ge 1000000000 ]
+check "the counters watched the victim's vCPU thread (task clock $tc ns >= 0.5 s)" [ "${tc:-0}" -ge 500000000 ]
 check "the guest image came from the cache or was built once" [ "$(grep -c 'guest image .* built' err.txt)" -le 1 ]
 id=$(q camp "select id from campaign")
 check "no QEMU process remains" sh -c "! pgrep -f '[q]emu-system.*isobench-$id' >/dev/null"
