@@ -514,12 +514,12 @@ static int prepare(struct isb_config *c, struct isb_err *err)
 		}
 	}
 	int r = isb_ct_prepare_common(cg, &v->cf, ISB_CT_VM, p->procs, &p->nprocs, err);
+	char cgnote[256];
+	snprintf(cgnote, sizeof(cgnote), "%s", cg->cgroup_note); /* the switches and the host */
 	free(cg);
 	if (r < 0)
 		return -1;
 	v->cgroup = isb_ctconf_wants_cgroup(&v->cf);
-	char cgnote[256];
-	snprintf(cgnote, sizeof(cgnote), "%s", c->cgroup_note);
 	host_boot_id(c, p->boot_id, sizeof(p->boot_id));
 	isb_guest_agent(c->agent_path, c->agent_is_isobench, p->guest_agent, sizeof(p->guest_agent),
 			&p->agent_sub);

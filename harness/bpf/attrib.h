@@ -13,8 +13,9 @@
 #define ISB_BPF_SOFTIRQS 10 /* NR_SOFTIRQS */
 
 enum isb_bpf_tenant { ISB_BPF_VICTIM = 0, ISB_BPF_AGGRESSOR = 1 };
-/* who took the CPU from the victim, or ran while it waited */
-enum isb_bpf_who { ISB_WHO_AGGRESSOR, ISB_WHO_OTHER, ISB_WHO_KERNEL, ISB_WHO__COUNT };
+/* who took the CPU from the victim, or ran while it waited: the aggressor, another task, a
+ * kernel thread, or one of the victim's own threads (a VM's I/O thread beside its vCPU) */
+enum isb_bpf_who { ISB_WHO_AGGRESSOR, ISB_WHO_OTHER, ISB_WHO_KERNEL, ISB_WHO_SELF, ISB_WHO__COUNT };
 
 struct isb_rq_stats {
 	unsigned long long hist[ISB_BPF_SLOTS]; /* run-queue wait, log2(ns) */

@@ -57,6 +57,7 @@ static __always_inline void switched(bool preempted, __u32 prev, int prev_t, boo
 		bpf_map_update_elem(&start, &prev, &ts, BPF_ANY);
 		if (next) {
 			int w = next_t == ISB_BPF_AGGRESSOR ? ISB_WHO_AGGRESSOR
+				: next_t == ISB_BPF_VICTIM  ? ISB_WHO_SELF
 				: next_kthread		    ? ISB_WHO_KERNEL
 							    : ISB_WHO_OTHER;
 			__sync_fetch_and_add(&s->preempted_by[w], 1);
@@ -79,6 +80,7 @@ static __always_inline void switched(bool preempted, __u32 prev, int prev_t, boo
 	__sync_fetch_and_add(&s->total_ns, delta);
 	if (prev) {
 		int w = prev_t == ISB_BPF_AGGRESSOR ? ISB_WHO_AGGRESSOR
+			: prev_t == ISB_BPF_VICTIM  ? ISB_WHO_SELF
 			: prev_kthread		    ? ISB_WHO_KERNEL
 						    : ISB_WHO_OTHER;
 		__sync_fetch_and_add(&s->waited_behind[w], 1);
