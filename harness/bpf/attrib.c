@@ -421,7 +421,7 @@ json_object *isb_attrib_end(struct isb_attrib *a, double window_s)
 	json_object_object_add(o, "variant", json_object_new_string(isb_attrib_variant(a)));
 	double win = window_s > 0 ? window_s : (double)(isb_now_ns() - a->begin_ns) / 1e9;
 	json_object_object_add(o, "window_s", num(win));
-	static const char *const who[] = {"aggressor", "other", "kernel"};
+	static const char *const who[ISB_WHO__COUNT] = {"aggressor", "other", "kernel", "self"};
 	/* run-queue */
 	struct isb_rq_stats rs;
 	__u32 k = ISB_BPF_VICTIM;
@@ -440,12 +440,14 @@ json_object *isb_attrib_end(struct isb_attrib *a, double window_s)
 					       json_object_new_uint64(rs.preempted_by[i]));
 			json_object_object_add(wb, who[i],
 					       json_object_new_uint64(rs.waited_behind[i]));
+			if (i == ISB_WHO_SELF)
+				continue; /* its own threads are not a neighbour */
 			np += rs.preempted_by[i];
 			nw += rs.waited_behind[i];
 		}
 		json_object_object_add(r, "preempted_by", pb);
 		json_object_object_add(r, "waited_behind", wb);
-		/* the share of the victim's preemptions the aggressor caused */
+		/* the share of the victim's preemptions by others that the aggressor caused */
 		json_object_object_add(
 		    r, "aggressor_share",
 		    np	 ? num((double)rs.preempted_by[ISB_WHO_AGGRESSOR] / (double)np)
