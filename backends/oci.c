@@ -540,6 +540,14 @@ static int oci_spawn(struct isb_config *c, const struct isb_tenant_spec *spec_in
 		return -EIO;
 	}
 	t->priv = ot;
+	/* the runtime makes the tenant's cgroup at cgroupsPath: where its statistics are */
+	enum isb_cgroup_mode m = isb_cgroup_mode();
+	static const char *const v1[] = {"cpu", "memory", "blkio", "pids"};
+	t->ncgroups = 0;
+	for (size_t i = 0; i < (m == ISB_CG_V2 ? 1 : ISB_ARRAY_SIZE(v1)); i++)
+		snprintf(t->cgroups[t->ncgroups++], sizeof(t->cgroups[0]),
+			 "/sys/fs/cgroup%s%s/isobench-%s/%s", m == ISB_CG_V2 ? "" : "/",
+			 m == ISB_CG_V2 ? "" : v1[i], c->campaign_id, ot->name);
 	return 0;
 }
 
