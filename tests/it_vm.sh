@@ -9,8 +9,7 @@
 . "$TESTS_SRCDIR/lib.sh"
 need_root
 cd "$WORK" || exit 1
-why=$("$ISOBENCH" probe 2>&1 | sed -n 's/^  vm *unavailable: //p')
-[ -z "$why" ] || skip_all "vm backend unavailable: $why"
+need_vm
 
 # the cache: built, found again, rebuilt for another agent (own cache, the host's kernels)
 mkdir -p cache

@@ -6,8 +6,7 @@
 . "$TESTS_SRCDIR/lib.sh"
 need_root
 cd "$WORK" || exit 1
-why=$("$ISOBENCH" probe 2>&1 | sed -n 's/^  vm *unavailable: //p')
-[ -z "$why" ] || skip_all "vm backend unavailable: $why"
+need_vm
 cat >long.ini <<'INI'
 [global]
 reps = 20

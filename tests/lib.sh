@@ -12,6 +12,11 @@ check() {
 skip_all() { echo "1..0 # SKIP $1"; exit 0; }
 done_testing() { echo "1..$tap_n"; }  # failures are counted from the not-ok lines
 need_root() { [ "$(id -u)" = 0 ] || skip_all "needs root (native backend, cgroups)"; }
+# the vm backend's tests skip, with its reason, where it cannot run (no QEMU, no guest kernel)
+need_vm() {
+	why=$("$ISOBENCH" probe 2>&1 | sed -n 's/^  vm *unavailable: //p')
+	[ -z "$why" ] || skip_all "vm backend unavailable: $why"
+}
 
 : "${ISOBENCH:?run through make check}"
 WORK=$(mktemp -d /tmp/isobench-test.XXXXXX)
