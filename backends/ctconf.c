@@ -111,48 +111,6 @@ static int parse_yesno(const char *v, bool *out)
 	return -1;
 }
 
-/* 1.5G, 512M, 4096: bytes. */
-static int parse_size(const char *v, uint64_t *out)
-{
-	char *end;
-	double x = strtod(v, &end);
-	if (end == v || x < 0)
-		return -1;
-	double m = 1;
-	switch (*end) {
-	case 'k':
-	case 'K':
-		m = 1024.0;
-		end++;
-		break;
-	case 'm':
-	case 'M':
-		m = 1024.0 * 1024;
-		end++;
-		break;
-	case 'g':
-	case 'G':
-		m = 1024.0 * 1024 * 1024;
-		end++;
-		break;
-	case 't':
-	case 'T':
-		m = 1024.0 * 1024 * 1024 * 1024;
-		end++;
-		break;
-	default:
-		break;
-	}
-	if (*end == 'i' || *end == 'B')
-		end++;
-	if (*end == 'B')
-		end++;
-	if (*end)
-		return -1;
-	*out = (uint64_t)(x * m);
-	return 0;
-}
-
 /* One key into cf (or only its validity when cf is NULL). */
 static int vm_unknown(const char *k, struct isb_err *err)
 {
@@ -258,7 +216,7 @@ static int apply_key(struct isb_ctconf *cf, const char *k, const char *v, enum i
 		return 0;
 	}
 	if (!strcmp(k, "memory.max") || !strcmp(k, "memory.swap")) {
-		if (parse_size(v, &u) < 0 || (k[7] == 'm' && u < (4u << 20)))
+		if (isb_parse_size(v, &u) < 0 || (k[7] == 'm' && u < (4u << 20)))
 			return isb_errf(err, 0, "%s: '%s' is not a size like 512M or 2G%s", k, v,
 					k[7] == 'm' ? " (at least 4M)" : "");
 		if (k[7] == 'm')
@@ -279,7 +237,7 @@ static int apply_key(struct isb_ctconf *cf, const char *k, const char *v, enum i
 	for (size_t i = 0; i < ISB_ARRAY_SIZE(io); i++) {
 		if (strcmp(k, io[i].key))
 			continue;
-		if ((strstr(k, "bps") ? parse_size(v, &u) : isb_parse_u64(v, &u)) < 0 || !u)
+		if ((strstr(k, "bps") ? isb_parse_size(v, &u) : isb_parse_u64(v, &u)) < 0 || !u)
 			return isb_errf(err, 0, "%s: '%s' is not a positive %s", k, v,
 					strstr(k, "bps") ? "size per second (e.g. 50M)"
 							 : "integer");

@@ -72,20 +72,6 @@ struct vm_tenant {
 	char image[PATH_MAX], qmp[PATH_MAX], console[PATH_MAX], errlog[PATH_MAX];
 };
 
-static int parse_size(const char *v, uint64_t *out)
-{
-	char *end;
-	double x = strtod(v, &end);
-	double m = *end == 'G' || *end == 'g'	? 1 << 30
-		   : *end == 'M' || *end == 'm' ? 1 << 20
-		   : *end == 'K' || *end == 'k' ? 1 << 10
-						: 1;
-	if (end == v || x <= 0 || (*end && end[m > 1 ? 1 : 0]))
-		return -1;
-	*out = (uint64_t)(x * m);
-	return 0;
-}
-
 static int vm_key(struct vm_conf *v, const char *k, const char *val, struct isb_err *err)
 {
 	struct vm_conf scratch;
@@ -109,7 +95,7 @@ static int vm_key(struct vm_conf *v, const char *k, const char *val, struct isb_
 			return isb_errf(err, 0, "vcpus: '%s' is not an integer in [1, 16]", val);
 		v->vcpus = (unsigned)u;
 	} else if (!strcmp(k, "memory") || !strcmp(k, "disk")) {
-		if (parse_size(val, &u) < 0 || u < (k[0] == 'm' ? 192ull << 20 : 64ull << 20) ||
+		if (isb_parse_size(val, &u) < 0 || u < (k[0] == 'm' ? 192ull << 20 : 64ull << 20) ||
 		    u > (k[0] == 'm' ? 64ull << 30 : 1ull << 40))
 			return isb_errf(err, 0, "%s: '%s' is not a size like %s (at least %s)", k,
 					val, k[0] == 'm' ? "512M or 2G" : "1G",

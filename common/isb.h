@@ -64,6 +64,8 @@ void isb_duty_rest(uint64_t start, uint64_t busy_ns, uint64_t period_ns);
 /* Parse helpers: whole string must be consumed. Return 0 or -EINVAL. */
 int isb_parse_double(const char *s, double *out);
 int isb_parse_u64(const char *s, uint64_t *out);
+/* A size in bytes: 4096, 512M, 1.5G, 2GiB (K, M, G, T: powers of 1024). */
+int isb_parse_size(const char *s, uint64_t *out);
 
 /* Trim whitespace in place, returns the start. */
 char *isb_trim(char *s);

@@ -346,3 +346,44 @@ int isb_mkdir_p(const char *path)
 		return -errno;
 	return 0;
 }
+
+int isb_parse_size(const char *v, uint64_t *out)
+{
+	char *end;
+	double x = strtod(v, &end);
+	if (end == v || x < 0)
+		return -1;
+	double m = 1;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		m = 1024.0;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		m = 1024.0 * 1024;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		m = 1024.0 * 1024 * 1024;
+		end++;
+		break;
+	case 't':
+	case 'T':
+		m = 1024.0 * 1024 * 1024 * 1024;
+		end++;
+		break;
+	default:
+		break;
+	}
+	if (*end == 'i' || *end == 'B')
+		end++;
+	if (*end == 'B')
+		end++;
+	if (*end)
+		return -1;
+	*out = (uint64_t)(x * m);
+	return 0;
+}

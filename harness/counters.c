@@ -175,16 +175,28 @@ void isb_counters_read(struct isb_counters *c)
 	}
 }
 
+int isb_counters_value(const struct isb_counters *c, const char *name, double *v)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		if (strcmp(c->ev[i].name, name) || c->ev[i].fd < 0)
+			continue;
+		/* scaled for multiplexing (the JSON says how much ran) */
+		*v = (double)c->ev[i].value;
+		if (c->ev[i].running && c->ev[i].running < c->ev[i].enabled)
+			*v *= (double)c->ev[i].enabled / (double)c->ev[i].running;
+		return 0;
+	}
+	return -1;
+}
+
 json_object *isb_counters_json(const struct isb_counters *c)
 {
 	json_object *o = json_object_new_object();
 	for (size_t i = 0; i < c->n; i++) {
 		json_object *e = json_object_new_object();
 		if (c->ev[i].fd >= 0) {
-			/* Scale for multiplexing, and say so. */
-			double v = (double)c->ev[i].value;
-			if (c->ev[i].running && c->ev[i].running < c->ev[i].enabled)
-				v *= (double)c->ev[i].enabled / (double)c->ev[i].running;
+			double v;
+			isb_counters_value(c, c->ev[i].name, &v);
 			json_object_object_add(e, "value", json_object_new_double(v));
 			json_object_object_add(e, "raw", json_object_new_uint64(c->ev[i].value));
 			json_object_object_add(

@@ -138,6 +138,8 @@ void isb_counters_open_tasks(struct isb_counters *c, pid_t pid, const pid_t *thr
 			     size_t nthreads);
 void isb_counters_read(struct isb_counters *c);
 json_object *isb_counters_json(const struct isb_counters *c);
+/* One counter's value, scaled for multiplexing; -1 where it is unavailable. */
+int isb_counters_value(const struct isb_counters *c, const char *name, double *v);
 void isb_counters_close(struct isb_counters *c);
 const char *isb_counters_lib(void);
 
@@ -167,7 +169,7 @@ void isb_psi_read(struct isb_psi *p);
 json_object *isb_psi_delta(const struct isb_psi *a, const struct isb_psi *b, double window_s);
 /* A tenant's own cgroup statistics (cpu.stat, memory.events, *.pressure, io.stat and their v1
  * kin) as flat NAME -> number; NULL where it has no cgroup of its own. */
-json_object *isb_cgstat_read(const char *const *dirs, size_t ndirs);
+json_object *isb_cgstat_read(const struct isb_tenant *t);
 /* b - a for every number both hold. */
 json_object *isb_cgstat_delta(json_object *a, json_object *b);
 

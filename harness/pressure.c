@@ -95,8 +95,9 @@ static void parse_stat(json_object *o, const char *file, char *text)
 	}
 }
 
-json_object *isb_cgstat_read(const char *const *dirs, size_t ndirs)
+json_object *isb_cgstat_read(const struct isb_tenant *t)
 {
+	const size_t ndirs = t->ncgroups;
 	static const char *const files[] = {
 	    "cpu.stat",	       "memory.events",	     "cpu.pressure",
 	    "memory.pressure", "io.pressure",	     "io.stat",
@@ -109,7 +110,7 @@ json_object *isb_cgstat_read(const char *const *dirs, size_t ndirs)
 		for (size_t f = 0; f < ISB_ARRAY_SIZE(files); f++) {
 			char path[700];
 			static char buf[16384];
-			snprintf(path, sizeof(path), "%s/%s", dirs[d], files[f]);
+			snprintf(path, sizeof(path), "%s/%s", t->cgroups[d], files[f]);
 			if (isb_read_file(path, buf, sizeof(buf)) <= 0)
 				continue;
 			if (!strcmp(files[f], "memory.failcnt")) { /* one number */

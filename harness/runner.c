@@ -287,10 +287,7 @@ static json_object *attribution_end(struct ctx *x, bool bpf_on, double win,
 	json_object_object_add(o, "psi",
 			       pj ? pj : unavailable("no /proc/pressure (a kernel without PSI)"));
 	if (cg0) {
-		const char *dirs[ISB_CG_MAX_BASES];
-		for (size_t i = 0; i < t->ncgroups; i++)
-			dirs[i] = t->cgroups[i];
-		json_object *cg1 = isb_cgstat_read(dirs, t->ncgroups);
+		json_object *cg1 = isb_cgstat_read(t);
 		json_object_object_add(o, "cgroup", isb_cgstat_delta(cg0, cg1));
 		json_object_put(cg1);
 	} else {
@@ -307,36 +304,25 @@ static json_object *attribution_end(struct ctx *x, bool bpf_on, double win,
  * software events per second always. */
 static void attribution_perf(json_object *o, const struct isb_counters *c, double win)
 {
-	double v[ISB_MAX_COUNTERS] = {0};
-	int cyc = -1, ins = -1, llc = -1;
+	static const char *const rates[] = {"task_clock_ns", "context_switches", "cpu_migrations",
+					    "page_faults"};
+	double cyc, ins, llc, v;
 	json_object *p = json_object_new_object();
-	for (size_t i = 0; i < c->n; i++) {
-		if (c->ev[i].fd < 0)
-			continue;
-		v[i] = (double)c->ev[i].value;
-		if (c->ev[i].running && c->ev[i].running < c->ev[i].enabled)
-			v[i] *= (double)c->ev[i].enabled / (double)c->ev[i].running;
-		if (!strcmp(c->ev[i].name, "cycles"))
-			cyc = (int)i;
-		else if (!strcmp(c->ev[i].name, "instructions"))
-			ins = (int)i;
-		else if (!strcmp(c->ev[i].name, "llc_misses"))
-			llc = (int)i;
-		else if (strcmp(c->ev[i].name, "branch_misses") && win > 0) {
+	for (size_t i = 0; i < ISB_ARRAY_SIZE(rates) && win > 0; i++)
+		if (isb_counters_value(c, rates[i], &v) == 0) {
 			char key[64];
-			snprintf(key, sizeof(key), "%s_per_s", c->ev[i].name);
-			json_object_object_add(p, key, json_object_new_double(v[i] / win));
+			snprintf(key, sizeof(key), "%s_per_s", rates[i]);
+			json_object_object_add(p, key, json_object_new_double(v / win));
 		}
-	}
-	if (cyc >= 0 && ins >= 0 && v[cyc] > 0)
-		json_object_object_add(p, "ipc", json_object_new_double(v[ins] / v[cyc]));
+	bool have_ins = isb_counters_value(c, "instructions", &ins) == 0 && ins > 0;
+	if (have_ins && isb_counters_value(c, "cycles", &cyc) == 0 && cyc > 0)
+		json_object_object_add(p, "ipc", json_object_new_double(ins / cyc));
 	else
 		json_object_object_add(p, "ipc",
 				       unavailable("no cycles or instructions counter "
 						   "(no hardware PMU)"));
-	if (llc >= 0 && ins >= 0 && v[ins] > 0)
-		json_object_object_add(p, "llc_mpki",
-				       json_object_new_double(v[llc] / v[ins] * 1e3));
+	if (have_ins && isb_counters_value(c, "llc_misses", &llc) == 0)
+		json_object_object_add(p, "llc_mpki", json_object_new_double(llc / ins * 1e3));
 	else
 		json_object_object_add(p, "llc_mpki",
 				       unavailable("no LLC-miss or instructions "
@@ -437,10 +423,7 @@ static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char 
 				ap[na++] = agg.t.threads[k];
 		}
 		bpf_on = x->attrib && isb_attrib_begin(x->attrib, vp, nv, ap, na) == 0;
-		const char *dirs[ISB_CG_MAX_BASES];
-		for (size_t k = 0; k < vic.t.ncgroups; k++)
-			dirs[k] = vic.t.cgroups[k];
-		cg0 = isb_cgstat_read(dirs, vic.t.ncgroups);
+		cg0 = isb_cgstat_read(&vic.t);
 		isb_psi_read(&psi0);
 		go_ns = isb_now_ns();
 	}

@@ -82,6 +82,12 @@ else
 	reason=$(q camp "select unavailable_reason from config where name='kvm'")
 	check "accel = kvm is unavailable with a reason that names KVM ($reason)" has_text "$reason" 'kvm'
 	n=6
+	# a campaign of nothing but KVM cannot run a cell here: it fails, and says why
+	sed -n '1,/^aggressor_warmup/p' vm.ini >kvm.ini
+	printf '[config kvm]\nbackend = vm\naccel = kvm\n[scenario cpu]\nresource = cpu\nvictim = cpu.compute\naggressor = cpu.hog\nplacements = shared\n' >>kvm.ini
+	"$ISOBENCH" run kvm.ini --out kvmonly >/dev/null 2>kvm.err; rc=$?
+	check "a KVM-only campaign exits 1 here ($rc)" [ "$rc" = 1 ]
+	check "... naming why KVM cannot run" grep -q 'config kvm: unavailable: accel = kvm' kvm.err
 fi
 graded=$(awk -F, 'NR > 1 && $12 != "" { print $1 "/" $4 }' camp/cells.csv | sort -u | grep -c -v '^native/')
 check "every VM cell grades ($graded of $n)" [ "$graded" = "$n" ]

@@ -231,22 +231,24 @@ static void test_psi_and_cgroup(void **state)
 	f = fopen(path, "w");
 	fputs("8:0 rbytes=100 wbytes=10 rios=1 wios=1\n8:16 rbytes=50 wbytes=0 rios=1 wios=0\n", f);
 	fclose(f);
-	const char *dirs[] = {cg};
-	json_object *x = isb_cgstat_read(dirs, 1);
+	struct isb_tenant t = {.ncgroups = 1};
+	snprintf(t.cgroups[0], sizeof(t.cgroups[0]), "%s", cg);
+	json_object *x = isb_cgstat_read(&t);
 	assert_true(num(x, "cpu.stat.throttled_usec", NULL, NULL) == 500);
 	assert_true(num(x, "io.stat.rbytes", NULL, NULL) == 150);
 	snprintf(path, sizeof(path), "%s/cpu.stat", cg);
 	f = fopen(path, "w");
 	fputs("usage_usec 400\nnr_throttled 5\nthrottled_usec 2500\n", f);
 	fclose(f);
-	json_object *y = isb_cgstat_read(dirs, 1), *dd = isb_cgstat_delta(x, y);
+	json_object *y = isb_cgstat_read(&t), *dd = isb_cgstat_delta(x, y);
 	assert_true(num(dd, "cpu.stat.throttled_usec", NULL, NULL) == 2000);
 	assert_true(num(dd, "cpu.stat.nr_throttled", NULL, NULL) == 3);
 	assert_true(num(dd, "io.stat.rbytes", NULL, NULL) == 0);
 	json_object_put(x);
 	json_object_put(y);
 	json_object_put(dd);
-	assert_null(isb_cgstat_read(dirs, 0));
+	t.ncgroups = 0; /* no cgroup of its own */
+	assert_null(isb_cgstat_read(&t));
 }
 
 int main(void)
