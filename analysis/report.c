@@ -23,11 +23,12 @@ struct metric_def {
 
 struct mres {
 	struct metric_def def;
-	size_t nb, nc;
+	size_t nb, nc, npairs; /* npairs: 0 when d came from the unpaired bootstrap */
 	double base_med, cont_med, d, lo, hi;
 	int grade; /* -1 not graded */
 	int rank;
 	bool ok;
+	bool decided; /* the interval lies inside one grade band */
 };
 
 struct cell {
@@ -42,7 +43,12 @@ struct cell {
 	char fail_cause[256];
 	int grade; /* -1 ungraded */
 	char grade_note[160];
-	int worst; /* index of the metric that set the grade, -1 */
+	/* Set apart from the grades and the ranking: what was measured cannot say how well the
+	 * configuration isolates ("not measurable: …", "not demonstrated: …"). */
+	char verdict[200];
+	char limit_note[200]; /* the aggressor was held back by a declared limit: isolation */
+	bool facilitation;    /* the victim ran significantly better beside the aggressor */
+	int worst;	      /* index of the metric that set the grade, -1 */
 	/* aggressor pressure and counters, as text for the report */
 	char pressure[512];
 	char press1_key[48]; /* the aggressor's first pressure metric and its contended median */
@@ -217,10 +223,26 @@ static void load_metric_defs(sqlite3 *db, struct cell *c)
 	sqlite3_finalize(s);
 }
 
+/* Pairs the values of one metric by repetition: out arrays hold the complete pairs. */
+static size_t make_pairs(const struct vec *base, const struct vec *brep, const struct vec *cont,
+			 const struct vec *crep, double *pb, double *pc)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < base->n; i++)
+		for (size_t j = 0; j < cont->n; j++)
+			if (brep->v[i] == crep->v[j]) {
+				pb[n] = base->v[i];
+				pc[n++] = cont->v[j];
+				break;
+			}
+	return n;
+}
+
 static void analyse_cell(sqlite3 *db, struct cell *c, const double thr[4], unsigned resamples,
-			 uint64_t seed)
+			 uint64_t seed, bool grade_by_upper)
 {
 	struct vec base[MAXM] = {{0}}, cont[MAXM] = {{0}}, startup = {0};
+	struct vec brep[MAXM] = {{0}}, crep[MAXM] = {{0}};
 	struct jagg press[ISB_MAX_AGG], ctr[ISB_MAX_AGG];
 	size_t npress = 0, nctr = 0;
 	sqlite3_stmt *s;
@@ -228,8 +250,8 @@ static void analyse_cell(sqlite3 *db, struct cell *c, const double thr[4], unsig
 	if (sqlite3_prepare_v2(
 		db,
 		"SELECT kind, status, COALESCE(cause,''), COALESCE(metrics_json,'{}'),"
-		" COALESCE(aggressor_json,'{}'), COALESCE(counters_json,'{}'), victim_startup_ns"
-		" FROM trial WHERE cell_id=? ORDER BY seq",
+		" COALESCE(aggressor_json,'{}'), COALESCE(counters_json,'{}'), victim_startup_ns,"
+		" rep FROM trial WHERE cell_id=? ORDER BY seq",
 		-1, &s, NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_int64(s, 1, c->id);
@@ -258,8 +280,11 @@ static void analyse_cell(sqlite3 *db, struct cell *c, const double thr[4], unsig
 		double v[MAXM];
 		trial_values(col(s, 3), c, v);
 		for (size_t k = 0; k < c->nmetrics; k++)
-			if (isfinite(v[k]))
+			if (isfinite(v[k])) {
 				vpush(contended ? &cont[k] : &base[k], v[k]);
+				vpush(contended ? &crep[k] : &brep[k],
+				      (double)sqlite3_column_int64(s, 7));
+			}
 		if (contended) {
 			json_object *a = json_tokener_parse(col(s, 4)), *m;
 			if (a && json_object_object_get_ex(a, "metrics", &m))
@@ -292,20 +317,39 @@ static void analyse_cell(sqlite3 *db, struct cell *c, const double thr[4], unsig
 		m->base_med = isb_median(base[k].v, m->nb);
 		m->cont_med = isb_median(cont[k].v, m->nc);
 		uint64_t s2 = seed * 1000003ull + (uint64_t)c->id * 131ull + k;
-		if (isb_bootstrap_d(base[k].v, m->nb, cont[k].v, m->nc, m->def.higher, resamples,
-				    s2, &m->d, &m->lo, &m->hi) < 0)
+		/* Paired where each repetition has both trials (the design since schema 4), so
+		 * a host drift between repetitions cancels; else the medians of the two sides. */
+		double *pb = malloc(m->nb * sizeof(double)), *pc = malloc(m->nb * sizeof(double));
+		size_t np =
+		    pb && pc ? make_pairs(&base[k], &brep[k], &cont[k], &crep[k], pb, pc) : 0;
+		int pr = np >= 2 ? isb_paired_d(pb, pc, np, m->def.higher, resamples, s2, &m->d,
+						&m->lo, &m->hi)
+				 : -EINVAL;
+		free(pb);
+		free(pc);
+		if (pr >= 2)
+			m->npairs = (size_t)pr;
+		else if (isb_bootstrap_d(base[k].v, m->nb, cont[k].v, m->nc, m->def.higher,
+					 resamples, s2, &m->d, &m->lo, &m->hi) < 0)
 			continue;
 		m->ok = true;
-		m->grade = isb_grade(m->hi, thr, c->ncont_fail > 0);
+		m->decided = isb_grade_decided(m->lo, m->hi, thr);
+		m->grade = isb_grade(grade_by_upper ? m->hi : m->d, thr, c->ncont_fail > 0);
 		if (m->def.graded &&
-		    (m->grade < worst_grade || (m->grade == worst_grade && m->hi > worst_hi))) {
+		    (m->grade < worst_grade || (m->grade == worst_grade && m->d > worst_hi))) {
 			worst_grade = m->grade;
-			worst_hi = m->hi;
+			worst_hi = m->d;
 			c->worst = (int)k;
 		}
 	}
 	if (!strcmp(c->status, "skipped")) {
 		snprintf(c->grade_note, sizeof(c->grade_note), "skipped: %s", c->reason);
+	} else if (c->nbase_fail) {
+		/* The victim cannot run here even alone: nothing was measured, so no grade. */
+		snprintf(c->verdict, sizeof(c->verdict),
+			 "not measurable: the victim failed in %d of %d baseline trials: %s",
+			 c->nbase_fail, c->nbase_fail + c->nbase_ok, c->fail_cause);
+		snprintf(c->grade_note, sizeof(c->grade_note), "%.159s", c->verdict);
 	} else if (c->ncont_fail) {
 		c->grade = ISB_GRADE_NONE;
 		snprintf(c->grade_note, sizeof(c->grade_note),
@@ -320,6 +364,8 @@ static void analyse_cell(sqlite3 *db, struct cell *c, const double thr[4], unsig
 			 "ungraded: victim %s has no graded metric", c->victim);
 	} else {
 		c->grade = worst_grade;
+		const struct mres *w = &c->m[c->worst];
+		c->facilitation = w->hi < 0;
 	}
 	size_t o = 0;
 	c->pressure[0] = 0;
@@ -358,6 +404,8 @@ static void analyse_cell(sqlite3 *db, struct cell *c, const double thr[4], unsig
 	for (size_t k = 0; k < MAXM; k++) {
 		free(base[k].v);
 		free(cont[k].v);
+		free(brep[k].v);
+		free(crep[k].v);
 	}
 	for (size_t i = 0; i < npress; i++) {
 		free(press[i].base.v);
@@ -381,7 +429,7 @@ static void rank_cells(struct cell *cells, size_t n)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		for (size_t k = 0; k < cells[i].nmetrics; k++) {
-			if (!cells[i].m[k].ok || cells[i].m[k].rank)
+			if (!cells[i].m[k].ok || cells[i].m[k].rank || cells[i].verdict[0])
 				continue;
 			size_t g = 0;
 			for (size_t j = 0; j < n; j++) {
@@ -389,7 +437,8 @@ static void rank_cells(struct cell *cells, size_t n)
 				    strcmp(cells[j].scenario, cells[i].scenario) ||
 				    strcmp(cells[j].placement, cells[i].placement))
 					continue;
-				for (size_t l = 0; l < cells[j].nmetrics; l++) {
+				for (size_t l = 0; l < cells[j].nmetrics && !cells[j].verdict[0];
+				     l++) {
 					if (!cells[j].m[l].ok ||
 					    strcmp(cells[j].m[l].def.name, cells[i].m[k].def.name))
 						continue;
@@ -444,7 +493,8 @@ static int write_cells_csv(const char *path, struct cell *cells, size_t n)
 		return -errno;
 	fputs(
 	    "config,backend,resource,scenario,placement,metric,d,d_lo,d_hi,grade,rank,cell_grade,graded,"
-	    "unit,baseline_median,contended_median,n_baseline,n_contended,resolved_placement,status,note\n",
+	    "unit,baseline_median,contended_median,n_baseline,n_contended,resolved_placement,status,note,"
+	    "verdict,decided,n_pairs,limit_note\n",
 	    f);
 	for (size_t i = 0; i < n; i++) {
 		struct cell *c = &cells[i];
@@ -480,8 +530,14 @@ static int write_cells_csv(const char *path, struct cell *cells, size_t n)
 			csv_field(f, nb, false);
 			csv_field(f, nc, false);
 			csv_field(f, c->resolved, false);
+			char np[16];
+			snprintf(np, sizeof(np), "%zu", m ? m->npairs : 0);
 			csv_field(f, c->status, false);
-			csv_field(f, c->grade_note, true);
+			csv_field(f, c->grade_note, false);
+			csv_field(f, c->verdict, false);
+			csv_field(f, m && m->ok ? (m->decided ? "1" : "0") : "", false);
+			csv_field(f, np, false);
+			csv_field(f, c->limit_note, true);
 		}
 	}
 	return fclose(f) == 0 ? 0 : -errno;
@@ -542,6 +598,123 @@ static int write_trials_csv(sqlite3 *db, const char *path)
 	}
 	sqlite3_finalize(s);
 	return fclose(f) == 0 ? 0 : -errno;
+}
+
+/* The limit a configuration declares on a resource, as "key = value", or "" when it
+ * declares none: a held-back aggressor is then isolation, not a weak aggressor. */
+static void config_limit(sqlite3 *db, const char *config, const char *resource, char *out,
+			 size_t size)
+{
+	static const struct {
+		const char *resource, *key, *values; /* values: "" any, else ",a,b," */
+	} limits[] = {
+	    {"cpu", "cpu.max", ""},
+	    {"cpu", "cpuset", ""},
+	    {"cpu", "cpu.weight", ""},
+	    {"cpu", "cgroups", ",partitioned,capped,fair,"},
+	    {"cpu", "vcpus", ""},
+	    {"memory", "memory.max", ""},
+	    {"memory", "memory.low", ""},
+	    {"memory", "cgroups", ",partitioned,capped,fair,"},
+	    {"memory", "memory", ""},
+	    {"disk", "io.rbps", ""},
+	    {"disk", "io.wbps", ""},
+	    {"disk", "io.riops", ""},
+	    {"disk", "io.wiops", ""},
+	    {"disk", "io.weight", ""},
+	    {"disk", "cgroups", ",partitioned,capped,"},
+	    {"network", "net.rate", ""},
+	    {"network", "cgroups", ",fair,capped,"},
+	    {"pids", "pids.max", ""},
+	    {"pids", "cgroups", ",partitioned,capped,fair,"},
+	};
+	sqlite3_stmt *s;
+	out[0] = 0;
+	if (sqlite3_prepare_v2(db, "SELECT COALESCE(options_json,'{}') FROM config WHERE name=?",
+			       -1, &s, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(s, 1, config, -1, SQLITE_STATIC);
+	json_object *o = sqlite3_step(s) == SQLITE_ROW ? json_tokener_parse(col(s, 0)) : NULL;
+	sqlite3_finalize(s);
+	for (size_t i = 0; o && i < ISB_ARRAY_SIZE(limits) && !out[0]; i++) {
+		json_object *v;
+		if (strcmp(limits[i].resource, resource) ||
+		    !json_object_object_get_ex(o, limits[i].key, &v))
+			continue;
+		char want[80];
+		snprintf(want, sizeof(want), ",%s,", json_object_get_string(v));
+		if (!limits[i].values[0] || strstr(limits[i].values, want))
+			snprintf(out, size, "%s = %s", limits[i].key, json_object_get_string(v));
+	}
+	json_object_put(o);
+}
+
+/* Aggressor parity and the victim's reach, against native in the same campaign. An
+ * aggressor that achieved less than half of native's pressure was either held back by a
+ * limit the configuration declares on that resource (that is the isolation) or slowed by
+ * the configuration's overhead (a sandbox, an emulator): then the cell cannot show
+ * isolation and is set apart. So is a victim whose baseline is far below native's (it
+ * cannot load the resource, so it is less sensitive to a neighbour). */
+static void parity_check(sqlite3 *db, struct cell *cells, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct cell *c = &cells[i];
+		if (!strcmp(c->backend, "native") || c->grade < 0 || c->verdict[0])
+			continue;
+		const struct cell *r = NULL;
+		for (size_t j = 0; j < n && !r; j++)
+			if (!strcmp(cells[j].backend, "native") &&
+			    !strcmp(cells[j].scenario, c->scenario) &&
+			    !strcmp(cells[j].placement, c->placement))
+				r = &cells[j];
+		if (!r)
+			continue;
+		char limit[160];
+		config_limit(db, c->config, c->resource, limit, sizeof(limit));
+		if (!strcmp(r->press1_key, c->press1_key) && isfinite(r->press1) &&
+		    isfinite(c->press1) && r->press1 > 0 && c->press1 < 0.5 * r->press1) {
+			double q = c->press1 / r->press1;
+			if (limit[0])
+				snprintf(c->limit_note, sizeof(c->limit_note),
+					 "aggressor held to %.0f %% of native's %s by %s", 100 * q,
+					 c->press1_key, limit);
+			else
+				snprintf(c->verdict, sizeof(c->verdict),
+					 "not demonstrated: weak aggressor (%.2f of native's %s, "
+					 "no limit declared)",
+					 q, c->press1_key);
+		}
+		if (c->verdict[0])
+			c->grade = -1;
+		/* Reach matters where the victim's own demand loads the shared resource (a
+		 * device's queue, a link); a slow CPU victim (TCG) still uses its whole CPU. */
+		if (c->verdict[0] || c->worst < 0 ||
+		    (strcmp(c->resource, "disk") && strcmp(c->resource, "network")))
+			continue;
+		const struct mres *m = &c->m[c->worst], *b = NULL;
+		for (size_t k = 0; k < r->nmetrics; k++)
+			if (!strcmp(r->m[k].def.name, m->def.name))
+				b = &r->m[k];
+		if (!b || !isfinite(b->base_med) || !isfinite(m->base_med) || b->base_med <= 0 ||
+		    m->base_med <= 0)
+			continue;
+		double reach =
+		    m->def.higher ? m->base_med / b->base_med : b->base_med / m->base_med;
+		if (reach >= 0.35)
+			continue;
+		if (limit[0]) {
+			size_t o = strlen(c->limit_note);
+			snprintf(c->limit_note + o, sizeof(c->limit_note) - o,
+				 "%svictim's baseline %.2f of native's (%s)", o ? "; " : "", reach,
+				 limit);
+		} else {
+			snprintf(c->verdict, sizeof(c->verdict),
+				 "not demonstrated: weak victim (its baseline %s is %.2f of "
+				 "native's)",
+				 m->def.name, reach);
+			c->grade = -1;
+		}
+	}
 }
 
 static void md_cell_name(char *buf, size_t size, const struct cell *c)
@@ -622,31 +795,46 @@ static double jpath(json_object *o, const char *path)
 	return json_object_get_double(o);
 }
 
+/* Where a loss comes from: a neighbour (the aggressor took the CPU, the queue, the memory),
+ * the victim's own limit (its quota, its memory or io limit: not a failure of isolation),
+ * or the host (steal time, other tasks). Production noisy-neighbour monitors draw the
+ * same line, and a ranking must not blame isolation for a victim's own quota. */
+enum source { SRC_NEIGHBOUR, SRC_LIMIT, SRC_HOST };
+static const char *const source_names[] = {"neighbour", "own limit", "host"};
+
 static const struct channel {
 	const char *label, *path, *unit;
 	double scale; /* to the unit */
 	double floor; /* growth below this is noise */
+	enum source src;
 } channels[] = {
-    {"run-queue wait", "bpf/runq/wait_ms_per_s", "ms/s", 1, 2},
-    {"block I/O latency (mean)", "bpf/bio/victim/mean_ns", "ms", 1e-6, 0.05},
-    {"block queue depth met", "bpf/bio/victim/qd_mean", "requests", 1, 1},
-    {"direct reclaim and compaction stalls", "bpf/reclaim/stall_ms_per_s", "ms/s", 1, 1},
-    {"softirq time on its CPUs", "bpf/softirq/total_ms_per_s", "ms/s", 1, 5},
-    {"CPU pressure (PSI some)", "psi/cpu/some_ms_per_s", "ms/s", 1, 20},
-    {"memory pressure (PSI some)", "psi/memory/some_ms_per_s", "ms/s", 1, 5},
-    {"I/O pressure (PSI some)", "psi/io/some_ms_per_s", "ms/s", 1, 20},
-    {"cgroup CPU throttling", "cgroup/cpu.stat.throttled_usec", "ms", 1e-3, 5},
-    {"cgroup CPU throttling", "cgroup/cpu.stat.throttled_time", "ms", 1e-6, 5},
-    {"cgroup memory high/max events", "cgroup/memory.events.max", "events", 1, 1},
-    {"context switches", "perf/context_switches_per_s", "/s", 1, 50},
-    {"page faults", "perf/page_faults_per_s", "/s", 1, 500},
+    {"run-queue wait", "bpf/runq/wait_ms_per_s", "ms/s", 1, 2, SRC_NEIGHBOUR},
+    {"block I/O latency (mean)", "bpf/bio/victim/mean_ns", "ms", 1e-6, 0.05, SRC_NEIGHBOUR},
+    {"block queue depth met", "bpf/bio/victim/qd_mean", "requests", 1, 1, SRC_NEIGHBOUR},
+    {"direct reclaim and compaction stalls", "bpf/reclaim/stall_ms_per_s", "ms/s", 1, 1,
+     SRC_NEIGHBOUR},
+    {"softirq time on its CPUs", "bpf/softirq/total_ms_per_s", "ms/s", 1, 5, SRC_NEIGHBOUR},
+    {"NET_RX softirq time on its CPUs", "bpf/softirq/net_rx_ms_per_s", "ms/s", 1, 2, SRC_NEIGHBOUR},
+    {"NET_TX softirq time on its CPUs", "bpf/softirq/net_tx_ms_per_s", "ms/s", 1, 2, SRC_NEIGHBOUR},
+    {"CPU pressure (PSI some)", "psi/cpu/some_ms_per_s", "ms/s", 1, 20, SRC_NEIGHBOUR},
+    {"memory pressure (PSI some)", "psi/memory/some_ms_per_s", "ms/s", 1, 5, SRC_NEIGHBOUR},
+    {"I/O pressure (PSI some)", "psi/io/some_ms_per_s", "ms/s", 1, 20, SRC_NEIGHBOUR},
+    {"steal time (the hypervisor under this host)", "psi/steal/ms_per_s", "ms/s", 1, 20, SRC_HOST},
+    {"cgroup CPU throttling", "cgroup/cpu.stat.throttled_usec", "ms", 1e-3, 5, SRC_LIMIT},
+    {"cgroup CPU throttling", "cgroup/cpu.stat.throttled_time", "ms", 1e-6, 5, SRC_LIMIT},
+    {"cgroup memory high/max events", "cgroup/memory.events.max", "events", 1, 1, SRC_LIMIT},
+    {"cgroup memory high events", "cgroup/memory.events.high", "events", 1, 1, SRC_LIMIT},
+    {"cgroup memory limit hits", "cgroup/memory.failcnt", "events", 1, 1, SRC_LIMIT},
+    {"context switches", "perf/context_switches_per_s", "/s", 1, 50, SRC_NEIGHBOUR},
+    {"page faults", "perf/page_faults_per_s", "/s", 1, 500, SRC_NEIGHBOUR},
 };
 #define NCHAN (sizeof(channels) / sizeof(channels[0]))
 
 /* The channels that grew most from baseline to contended, as text; "" when none did. */
 static void attribute_cell(sqlite3 *db, const struct cell *c, char *out, size_t size, char *bpf_why,
-			   size_t why_size)
+			   size_t why_size, char *source, size_t source_size)
 {
+	source[0] = 0;
 	sqlite3_stmt *s;
 	out[0] = 0;
 	if (sqlite3_prepare_v2(db,
@@ -703,6 +891,20 @@ static void attribute_cell(sqlite3 *db, const struct cell *c, char *out, size_t 
 				best[j] = t;
 			}
 	size_t o = 0;
+	bool from[3] = {false};
+	for (size_t i = 0; i < nb && i < 3; i++) {
+		const struct channel *ch = &channels[best[i].k];
+		enum source src = ch->src;
+		/* run-queue wait behind tasks other than the aggressor: the host's */
+		if (!strcmp(ch->path, "bpf/runq/wait_ms_per_s") && share.n &&
+		    isb_median(share.v, share.n) < 0.5)
+			src = SRC_HOST;
+		from[src] = true;
+	}
+	for (size_t i = 0, so = 0; i < 3 && so < source_size; i++)
+		if (from[i])
+			so += (size_t)snprintf(source + so, source_size - so, "%s%s",
+					       so ? ", " : "", source_names[i]);
 	for (size_t i = 0; i < nb && i < 3 && o < size; i++) {
 		const struct channel *ch = &channels[best[i].k];
 		char b[32], cc[32], g[32];
@@ -730,20 +932,25 @@ static void attribution_section(FILE *f, sqlite3 *db, const struct cell *cells, 
 	bool head = false;
 	for (size_t i = 0; i < n; i++) {
 		const struct cell *c = &cells[i];
-		char text[1024], pl[48];
+		char text[1024], pl[48], src[64];
 		if (c->grade < 0 || c->grade >= 4)
 			continue; /* isolated or ungraded: nothing to explain */
-		attribute_cell(db, c, text, sizeof(text), why, sizeof(why));
+		attribute_cell(db, c, text, sizeof(text), why, sizeof(why), src, sizeof(src));
 		if (!head) {
-			fprintf(f,
-				"\n## Attribution of degraded cells\n\nThe channels that grew most "
-				"from baseline to contended (medians over trials; kernel probes, "
-				"PSI, the victim's cgroup, counters).\n\n| config | scenario | "
-				"placement | grade | channels |\n|---|---|---|---|---|\n");
+			fprintf(
+			    f, "\n## Attribution of degraded cells\n\nThe channels that grew most "
+			       "from baseline to contended (medians over trials; kernel probes, "
+			       "PSI, the victim's cgroup, counters), and where the loss came from: "
+			       "a *neighbour* (the aggressor preempted the victim, pressure, "
+			       "reclaim, queueing), the victim's *own limit* (its cgroup's "
+			       "throttling or memory limit), or the *host* (steal time, other "
+			       "tasks).\n\n| config | scenario | placement | grade | source | "
+			       "channels |\n|---|---|---|---|---|---|\n");
 			head = true;
 		}
 		md_cell_name(pl, sizeof(pl), c);
-		fprintf(f, "| %s | %s | %s | %d | %s |\n", c->config, c->scenario, pl, c->grade,
+		fprintf(f, "| %s | %s | %s | %d | %s | %s |\n", c->config, c->scenario, pl,
+			c->grade, src[0] ? src : "—",
 			text[0] ? text : "no channel grew beyond its noise floor");
 	}
 	if (why[0])
@@ -820,7 +1027,7 @@ static void leaves_section(FILE *f, sqlite3 *db)
 }
 
 static int write_report_md(sqlite3 *db, const char *path, struct cell *cells, size_t n,
-			   const double thr[4])
+			   const double thr[4], bool grade_by_upper)
 {
 	FILE *f = fopen(path, "we");
 	sqlite3_stmt *s;
@@ -864,10 +1071,19 @@ static int write_report_md(sqlite3 *db, const char *path, struct cell *cells, si
 	}
 	fprintf(
 	    f,
-	    "\nGrades use the upper bound of the 95 %% bootstrap interval of the degradation d "
+	    "\nEach repetition is a pair of adjacent trials, baseline and contended, in random "
+	    "order; d = 1 − the median of the pairs' ratios (contended/baseline for a rate, "
+	    "baseline/contended for a cost), signed: below 0 the victim did better beside the "
+	    "aggressor. The 95 %% interval is a seeded bootstrap over pairs. Grades use %s of d "
 	    "(thresholds %.2f / %.2f / %.2f / %.2f): 4 isolated, 3 minor, 2 moderate, 1 severe, "
-	    "0 none or victim failed. A cell's grade is the worst of its graded metrics.\n\n",
-	    thr[0], thr[1], thr[2], thr[3]);
+	    "0 none or the victim failed beside the aggressor; a grade marked ~ is undecided (its "
+	    "interval spans grade bands). A cell's grade is the worst of its graded metrics. A "
+	    "victim that fails alone is *not measurable*; a cell whose aggressor a configuration "
+	    "slowed below half of native's pressure without a declared limit, or whose victim "
+	    "reaches less than 0.35 of native's baseline, is *not demonstrated*: neither is "
+	    "graded nor ranked.\n\n",
+	    grade_by_upper ? "the upper bound of the interval" : "the point estimate", thr[0],
+	    thr[1], thr[2], thr[3]);
 
 	leaves_section(f, db);
 
@@ -878,34 +1094,35 @@ static int write_report_md(sqlite3 *db, const char *path, struct cell *cells, si
 		struct cell *c = &cells[i];
 		char pl[48], g[48], dd[96] = "—", by[64] = "—";
 		md_cell_name(pl, sizeof(pl), c);
-		if (c->grade >= 0)
-			snprintf(g, sizeof(g), "**%d** %s", c->grade, isb_grade_name(c->grade));
+		bool undecided = c->worst >= 0 && !c->m[c->worst].decided && c->grade > 0;
+		if (c->verdict[0])
+			snprintf(g, sizeof(g), "%s",
+				 !strncmp(c->verdict, "not measurable", 14) ? "not measurable"
+									    : "not demonstrated");
+		else if (c->grade >= 0)
+			snprintf(g, sizeof(g), "**%s%d** %s", undecided ? "~" : "", c->grade,
+				 isb_grade_name(c->grade));
 		else
 			snprintf(g, sizeof(g), "%s",
 				 !strcmp(c->status, "skipped") ? "skipped" : "ungraded");
 		if (c->worst >= 0) {
 			struct mres *m = &c->m[c->worst];
 			snprintf(by, sizeof(by), "%s", m->def.name);
-			snprintf(dd, sizeof(dd), "%.3f [%.3f, %.3f]", m->d, m->lo, m->hi);
+			snprintf(dd, sizeof(dd), "%.3f [%.3f, %.3f]%s", m->d, m->lo, m->hi,
+				 c->facilitation ? " facilitation: the victim did better beside "
+						   "the aggressor"
+						 : "");
 		}
-		if (c->grade_note[0])
+		if (c->verdict[0])
+			snprintf(by, sizeof(by), "%.60s", c->verdict);
+		else if (c->grade_note[0])
 			snprintf(by, sizeof(by), "%.60s", c->grade_note);
-		/* An aggressor the configuration slowed down presses less: say so, or its
-		 * weakness would pass for isolation. */
-		char weak[200] = "";
-		for (size_t j = 0; j < n && strcmp(c->backend, "native"); j++) {
-			const struct cell *r = &cells[j];
-			if (!strcmp(r->backend, "native") && !strcmp(r->scenario, c->scenario) &&
-			    !strcmp(r->placement, c->placement) &&
-			    !strcmp(r->press1_key, c->press1_key) && isfinite(r->press1) &&
-			    isfinite(c->press1) && r->press1 > 0 && c->press1 < 0.5 * r->press1)
-				snprintf(weak, sizeof(weak),
-					 "; **weak aggressor: %.0f %% of native's %s**",
-					 100 * c->press1 / r->press1, c->press1_key);
-		}
+		char lim[220] = "";
+		if (c->limit_note[0])
+			snprintf(lim, sizeof(lim), "; %s", c->limit_note);
 		fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s | %d/%d | %s%s |\n", c->config,
 			c->backend, c->resource, c->scenario, pl, g, by, dd, c->nbase_ok,
-			c->ncont_ok, c->pressure[0] ? c->pressure : "—", weak);
+			c->ncont_ok, c->pressure[0] ? c->pressure : "—", lim);
 	}
 
 	/* Ranking per resource: each configuration by its worst graded cell. */
@@ -917,7 +1134,7 @@ static int write_report_md(sqlite3 *db, const char *path, struct cell *cells, si
 		size_t idx[64], g = 0;
 		for (size_t i = 0; i < n && g < 64; i++) {
 			struct cell *c = &cells[i];
-			if (strcmp(c->resource, res[r]) || c->worst < 0)
+			if (strcmp(c->resource, res[r]) || c->worst < 0 || c->verdict[0])
 				continue;
 			size_t j;
 			for (j = 0; j < g; j++)
@@ -925,7 +1142,9 @@ static int write_report_md(sqlite3 *db, const char *path, struct cell *cells, si
 					break;
 			if (j == g)
 				idx[g++] = i;
-			else if (c->m[c->worst].hi > cells[idx[j]].m[cells[idx[j]].worst].hi)
+			else if (c->grade < cells[idx[j]].grade ||
+				 (c->grade == cells[idx[j]].grade &&
+				  c->m[c->worst].d > cells[idx[j]].m[cells[idx[j]].worst].d))
 				idx[j] = i;
 		}
 		if (!g)
@@ -948,6 +1167,18 @@ static int write_report_md(sqlite3 *db, const char *path, struct cell *cells, si
 					res[r], rk[j], c->config, c->scenario, c->placement, d[j],
 					lo[j], hi[j], c->grade, isb_grade_name(c->grade));
 			}
+	}
+
+	bool apart = false;
+	for (size_t i = 0; i < n; i++) {
+		if (!cells[i].verdict[0])
+			continue;
+		if (!apart)
+			fprintf(f, "\nNot ranked (what was measured cannot say how well the "
+				   "configuration isolates):\n\n");
+		apart = true;
+		fprintf(f, "- %s / %s / %s: %s\n", cells[i].config, cells[i].scenario,
+			cells[i].placement, cells[i].verdict);
 	}
 
 	fprintf(
@@ -1076,6 +1307,7 @@ int isb_report_write(const char *dir, const struct isb_report_opts *o, struct is
 	double thr[4] = {0.05, 0.15, 0.40, 0.80};
 	unsigned resamples = 2000;
 	uint64_t seed = 1;
+	bool grade_by_upper = false;
 	sqlite3_stmt *s;
 	if (sqlite3_prepare_v2(db,
 			       "SELECT seed, COALESCE(settings_json,'{}') FROM campaign LIMIT 1",
@@ -1093,6 +1325,9 @@ int isb_report_write(const char *dir, const struct isb_report_opts *o, struct is
 				thr[i] = json_object_get_double(json_object_array_get_idx(x, i));
 		if (j && json_object_object_get_ex(j, "bootstrap", &x))
 			resamples = (unsigned)json_object_get_int(x);
+		/* campaigns before schema 4 graded by the interval's upper bound */
+		grade_by_upper = !j || !json_object_object_get_ex(j, "grade_by", &x) ||
+				 !strcmp(json_object_get_string(x), "upper");
 		json_object_put(j);
 	}
 	sqlite3_finalize(s);
@@ -1107,7 +1342,8 @@ int isb_report_write(const char *dir, const struct isb_report_opts *o, struct is
 		return r;
 	}
 	for (size_t i = 0; i < n; i++)
-		analyse_cell(db, &cells[i], thr, resamples, seed);
+		analyse_cell(db, &cells[i], thr, resamples, seed, grade_by_upper);
+	parity_check(db, cells, n);
 	rank_cells(cells, n);
 
 	snprintf(path, sizeof(path), "%s/cells.csv", dir);
@@ -1117,13 +1353,16 @@ int isb_report_write(const char *dir, const struct isb_report_opts *o, struct is
 	if (r >= 0 && (r = write_trials_csv(db, path)) < 0)
 		isb_errf(err, r, "write %s", path);
 	snprintf(path, sizeof(path), "%s/report.md", dir);
-	if (r >= 0 && (r = write_report_md(db, path, cells, n, thr)) < 0)
+	if (r >= 0 && (r = write_report_md(db, path, cells, n, thr, grade_by_upper)) < 0)
 		isb_errf(err, r, "write %s", path);
 	if (r >= 0 && !(o && o->quiet)) {
 		/* A short summary on stdout: results, one line per cell. */
 		for (size_t i = 0; i < n; i++) {
 			struct cell *c = &cells[i];
-			if (c->worst >= 0)
+			if (c->verdict[0])
+				printf("%-12s %-8s %-16s %-8s %s\n", c->config, c->resource,
+				       c->scenario, c->placement, c->verdict);
+			else if (c->worst >= 0)
 				printf(
 				    "%-12s %-8s %-16s %-8s grade %d %-9s %s d=%.3f [%.3f, %.3f]\n",
 				    c->config, c->resource, c->scenario, c->placement, c->grade,

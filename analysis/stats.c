@@ -1,7 +1,9 @@
 /*
  * Statistics with known answers: degradation, a seeded percentile bootstrap
- * of it over trials (baseline and contended resampled independently), the
- * grade table of DESIGN.md, and ranking with ties where intervals overlap.
+ * of it over trials (paired: each repetition's contended trial against its
+ * own adjacent baseline, so host drift between repetitions cancels; or
+ * unpaired, baseline and contended resampled independently), the grade
+ * table of DESIGN.md, and ranking with ties where intervals overlap.
  */
 #include "config.h"
 #include "analysis/analysis.h"
@@ -20,6 +22,70 @@ double isb_degradation(double base, double cont, bool higher_is_better)
 	if (!isfinite(d) || d < 0)
 		return 0;
 	return d > 1 ? 1 : d;
+}
+
+double isb_degradation_signed(double base, double cont, bool higher_is_better)
+{
+	double d = NAN;
+	if (higher_is_better && base > 0 && cont >= 0)
+		d = 1.0 - cont / base;
+	else if (!higher_is_better && cont > 0 && base >= 0)
+		d = 1.0 - base / cont;
+	return isfinite(d) ? (d > 1 ? 1 : d) : NAN;
+}
+
+/* The ratio of one pair, as d's complement: contended over baseline for a throughput,
+ * baseline over contended for a cost; NAN when it cannot be formed. */
+static double pair_ratio(double base, double cont, bool higher)
+{
+	double d = isb_degradation_signed(base, cont, higher);
+	return isfinite(d) ? 1.0 - d : NAN;
+}
+
+int isb_paired_d(const double *base, const double *cont, size_t n, bool higher_is_better,
+		 unsigned resamples, uint64_t seed, double *d, double *lo, double *hi)
+{
+	if (!n || resamples < 2)
+		return -EINVAL;
+	double *r = malloc(n * sizeof(double)), *rs = malloc(n * sizeof(double));
+	double *ds = malloc(resamples * sizeof(double));
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	size_t m = 0;
+	int ret = 0;
+	if (!r || !rs || !ds || !rng) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		double q = pair_ratio(base[i], cont[i], higher_is_better);
+		if (isfinite(q))
+			r[m++] = q;
+	}
+	if (!m) {
+		ret = -EINVAL;
+		goto out;
+	}
+	*d = 1.0 - isb_median(r, m);
+	gsl_rng_set(rng, (unsigned long)(seed ^ (seed >> 32)));
+	for (unsigned k = 0; k < resamples; k++) {
+		for (size_t i = 0; i < m; i++)
+			rs[i] = r[gsl_rng_uniform_int(rng, m)];
+		isb_sort_doubles(rs, m);
+		ds[k] = 1.0 - isb_percentile_sorted(rs, m, 0.5);
+	}
+	isb_sort_doubles(ds, resamples);
+	*lo = isb_percentile_sorted(ds, resamples, 0.025);
+	*hi = isb_percentile_sorted(ds, resamples, 0.975);
+	if (*d < *lo)
+		*lo = *d;
+	if (*d > *hi)
+		*hi = *d;
+out:
+	gsl_rng_free(rng);
+	free(r);
+	free(rs);
+	free(ds);
+	return ret < 0 ? ret : (int)m;
 }
 
 int isb_bootstrap_d(const double *base, size_t nb, const double *cont, size_t nc,
@@ -65,17 +131,28 @@ int isb_bootstrap_d(const double *base, size_t nb, const double *cont, size_t nc
 	return 0;
 }
 
-int isb_grade(double d_hi, const double t[4], bool victim_failed)
+int isb_grade(double d, const double t[4], bool victim_failed)
 {
-	if (victim_failed || !isfinite(d_hi) || d_hi >= t[3])
+	if (victim_failed || !isfinite(d) || d >= t[3])
 		return ISB_GRADE_NONE;
-	if (d_hi < t[0])
+	if (d < t[0])
 		return ISB_GRADE_ISOLATED;
-	if (d_hi < t[1])
+	if (d < t[1])
 		return ISB_GRADE_MINOR;
-	if (d_hi < t[2])
+	if (d < t[2])
 		return ISB_GRADE_MODERATE;
 	return ISB_GRADE_SEVERE;
+}
+
+bool isb_grade_decided(double lo, double hi, const double t[4])
+{
+	return isfinite(lo) && isfinite(hi) && isb_grade(lo, t, false) == isb_grade(hi, t, false);
+}
+
+bool isb_interval_settled(double lo, double hi, const double t[4], double target_halfwidth)
+{
+	return isfinite(lo) && isfinite(hi) &&
+	       ((hi - lo) / 2 <= target_halfwidth || isb_grade_decided(lo, hi, t));
 }
 
 const char *isb_grade_name(int g)

@@ -46,8 +46,11 @@ struct isb_suite_scenario {
 
 struct isb_suite {
 	char path[512];
-	char *text; /* the file as read, recorded with the campaign */
-	unsigned reps;
+	char *text;	   /* the file as read, recorded with the campaign */
+	unsigned reps;	   /* pairs (baseline + contended) every cell gets */
+	unsigned max_reps; /* at most this many while its interval is wide; 0: 2 x reps */
+	double target_halfwidth;
+	bool grade_by_upper; /* grade by the interval's upper bound, not the point estimate */
 	double duration, warmup, aggressor_warmup, sample_interval, grace;
 	uint64_t seed;
 	double thresholds[4];
@@ -71,6 +74,7 @@ void isb_suite_free(struct isb_suite *s);
 struct isb_overrides {
 	const char *backends, *resources, *placements;
 	long reps;	 /* <0: unset */
+	long max_reps;	 /* <0: unset */
 	double duration; /* <0: unset */
 	bool seed_set;
 	uint64_t seed;
@@ -162,6 +166,8 @@ void isb_attrib_close(struct isb_attrib *a);
 struct isb_psi {
 	bool ok[3]; /* cpu, memory, io */
 	unsigned long long some[3], full[3];
+	bool steal_ok; /* /proc/stat: time the hypervisor ran others on our CPUs */
+	unsigned long long steal_ticks;
 };
 void isb_psi_read(struct isb_psi *p);
 /* The growth between two readings, in ms of stall per second of window; NULL where the

@@ -21,7 +21,9 @@ static const char *const run_help =
     "  --backends LIST     only configurations of these backends (comma separated)\n"
     "  --resources LIST    only scenarios of these resources (cpu, memory, ...)\n"
     "  --placements LIST   use these placements for every scenario\n"
-    "  --reps N            repetitions of each of baseline and contended per cell\n"
+    "  --reps N            pairs (a baseline and a contended trial, adjacent) per cell\n"
+    "  --max-reps N        at most N pairs for a cell whose interval is still wide\n"
+    "                      (default: twice --reps; equal to --reps: no adaptation)\n"
     "  --duration S        measure window of every trial, seconds\n"
     "  --seed N            seed of the trial order and the bootstrap\n"
     "  --out DIR           campaign directory (default campaigns/<campaign id>)\n"
@@ -72,6 +74,7 @@ static int cmd_run(int argc, char **argv)
 	    {"resources", required_argument, NULL, 'r'},
 	    {"placements", required_argument, NULL, 'p'},
 	    {"reps", required_argument, NULL, 'n'},
+	    {"max-reps", required_argument, NULL, 'm'},
 	    {"duration", required_argument, NULL, 'd'},
 	    {"seed", required_argument, NULL, 's'},
 	    {"out", required_argument, NULL, 'o'},
@@ -81,7 +84,7 @@ static int cmd_run(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
-	struct isb_overrides ov = {.reps = -1, .duration = -1};
+	struct isb_overrides ov = {.reps = -1, .max_reps = -1, .duration = -1};
 	struct isb_run_opts ro = {0};
 	int c;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -95,15 +98,17 @@ static int cmd_run(int argc, char **argv)
 		case 'p':
 			ov.placements = optarg;
 			break;
-		case 'n': {
+		case 'n':
+		case 'm': {
 			char *end;
-			ov.reps = strtol(optarg, &end, 10);
-			if (*end || ov.reps < 1) {
+			long v = strtol(optarg, &end, 10);
+			if (*end || v < 1) {
 				fprintf(stderr,
-					"isobench run: --reps: '%s' is not a positive integer\n",
-					optarg);
+					"isobench run: --%s: '%s' is not a positive integer\n",
+					c == 'n' ? "reps" : "max-reps", optarg);
 				return ISB_EXIT_USAGE;
 			}
+			*(c == 'n' ? &ov.reps : &ov.max_reps) = v;
 			break;
 		}
 		case 'd':

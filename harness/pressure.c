@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const psi_names[3] = {"cpu", "memory", "io"};
 
@@ -29,6 +30,15 @@ void isb_psi_read(struct isb_psi *p)
 		p->some[i] = strtoull(st + 6, NULL, 10);
 		p->full[i] = ft ? strtoull(ft + 6, NULL, 10) : 0;
 	}
+	/* "cpu  user nice system idle iowait irq softirq steal ...": all CPUs together */
+	char stat[512];
+	unsigned long long v[8];
+	if (isb_read_file("/proc/stat", stat, sizeof(stat)) > 0 &&
+	    sscanf(stat, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+		   &v[4], &v[5], &v[6], &v[7]) == 8) {
+		p->steal_ok = true;
+		p->steal_ticks = v[7];
+	}
 }
 
 json_object *isb_psi_delta(const struct isb_psi *a, const struct isb_psi *b, double window_s)
@@ -48,6 +58,15 @@ json_object *isb_psi_delta(const struct isb_psi *a, const struct isb_psi *b, dou
 		    x, "full_ms_per_s",
 		    json_object_new_double((double)(b->full[i] - a->full[i]) / 1e3 / w));
 		json_object_object_add(o, psi_names[i], x);
+	}
+	if (o && a->steal_ok && b->steal_ok) {
+		long hz = sysconf(_SC_CLK_TCK);
+		json_object *x = json_object_new_object();
+		json_object_object_add(
+		    x, "ms_per_s",
+		    json_object_new_double((double)(b->steal_ticks - a->steal_ticks) * 1e3 /
+					   (double)(hz > 0 ? hz : 100) / w));
+		json_object_object_add(o, "steal", x);
 	}
 	return o;
 }

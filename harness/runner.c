@@ -25,12 +25,22 @@ static void on_signal(int sig)
 	isb_interrupted = sig;
 }
 
+#define ISB_MAX_GRADED 8
+
 struct rcell {
 	long long id;
 	size_t cfg, sc;
 	const char *placement;
 	struct isb_placement pl;
 	bool skipped;
+	/* Adaptive repetitions: the pairs planned so far and, per pair and side, the values
+	 * of the metrics that grade the cell (NAN where the trial gave none). */
+	unsigned pairs;
+	bool settled;
+	bool base_failed, cont_failed;
+	size_t ngraded;
+	const struct isb_metric *graded[ISB_MAX_GRADED];
+	double *vals; /* [max_reps][2][ngraded] */
 };
 
 struct rtrial {
@@ -53,6 +63,7 @@ struct ctx {
 	struct rconfig *cfgs;
 	struct rcell *cells;
 	size_t ncells;
+	unsigned max_reps;
 	char campaign_id[40];
 };
 
@@ -330,6 +341,75 @@ static void attribution_perf(json_object *o, const struct isb_counters *c, doubl
 	json_object_object_add(o, "perf", p);
 }
 
+/* The metrics that grade a cell: the scenario's list, or the victim stressor's defaults. */
+static void cell_graded_metrics(struct rcell *c, const struct isb_suite_scenario *sc)
+{
+	const struct isb_stressor *st = isb_stressor_find(sc->victim);
+	c->ngraded = 0;
+	for (const struct isb_metric *m = st ? st->metrics : NULL; m && m->name; m++) {
+		bool graded = m->graded;
+		if (sc->grade[0]) {
+			char list[300], want[80];
+			size_t o = 0;
+			for (const char *q = sc->grade; *q && o + 2 < sizeof(list); q++)
+				if (*q != ' ')
+					list[o++] = *q;
+			list[o] = 0;
+			char wrapped[304];
+			snprintf(wrapped, sizeof(wrapped), ",%s,", list);
+			snprintf(want, sizeof(want), ",%s,", m->name);
+			graded = strstr(wrapped, want) != NULL;
+		}
+		if (graded && c->ngraded < ISB_MAX_GRADED)
+			c->graded[c->ngraded++] = m;
+	}
+}
+
+/* A finished trial's graded values (result NULL: the victim gave none) and failures. */
+static void cell_record(struct ctx *x, const struct rtrial *tr, json_object *result,
+			const char *status)
+{
+	struct rcell *c = &x->cells[tr->cell];
+	if (!strcmp(status, "failed"))
+		*(tr->contended ? &c->cont_failed : &c->base_failed) = true;
+	if (!c->vals || tr->rep >= x->max_reps)
+		return;
+	for (size_t k = 0; k < c->ngraded; k++) {
+		json_object *v;
+		double val = NAN;
+		if (result && json_object_object_get_ex(result, c->graded[k]->name, &v))
+			val = json_object_get_double(v);
+		c->vals[(tr->rep * 2 + tr->contended) * c->ngraded + k] = val;
+	}
+}
+
+/* Whether a cell needs no more pairs: its victim failed (nothing more to learn), or every
+ * graded metric's interval is narrow enough or inside one grade band. */
+static bool cell_settled(const struct ctx *x, const struct rcell *c)
+{
+	if (c->base_failed || c->cont_failed || !c->vals || !c->ngraded)
+		return true;
+	double b[1000], v[1000];
+	for (size_t k = 0; k < c->ngraded; k++) {
+		size_t n = 0;
+		for (unsigned r = 0; r < c->pairs && r < x->max_reps && n < 1000; r++) {
+			double vb = c->vals[(r * 2) * c->ngraded + k],
+			       vc = c->vals[(r * 2 + 1) * c->ngraded + k];
+			if (isfinite(vb) && isfinite(vc)) {
+				b[n] = vb;
+				v[n++] = vc;
+			}
+		}
+		double d, lo, hi;
+		if (n < 2 || isb_paired_d(b, v, n, c->graded[k]->better == ISB_HIGHER, 500,
+					  x->s->seed + (uint64_t)c->id, &d, &lo, &hi) < 2)
+			return false;
+		if (!isb_interval_settled(lo, hi, x->s->thresholds, x->s->target_halfwidth))
+			return false;
+	}
+	return true;
+}
+
 /* One trial. Returns 0 stored, -EINTR interrupted (nothing stored), other <0 store error. */
 static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char *summary,
 		     size_t ssize)
@@ -549,6 +629,8 @@ stop_agg:
 		if (rc_ret < 0)
 			isb_log("harness", "store: %s", err.msg);
 	}
+	if (rc_ret == 0)
+		cell_record(x, tr, !strcmp(status, "ok") ? vic.result : NULL, status);
 	if (vic.result) {
 		json_object *v;
 		if (json_object_object_get_ex(vic.result, "ops_per_s", &v))
@@ -582,6 +664,12 @@ static char *settings_json(const struct isb_suite *s)
 	json_object_object_add(o, "schema_version", json_object_new_int(ISB_SCHEMA_VERSION));
 	json_object_object_add(o, "isobench_version", json_object_new_string(PACKAGE_VERSION));
 	json_object_object_add(o, "reps", json_object_new_int((int)s->reps));
+	json_object_object_add(o, "max_reps",
+			       json_object_new_int((int)(s->max_reps ? s->max_reps : 2 * s->reps)));
+	json_object_object_add(o, "target_halfwidth", json_object_new_double(s->target_halfwidth));
+	json_object_object_add(o, "grade_by",
+			       json_object_new_string(s->grade_by_upper ? "upper" : "point"));
+	json_object_object_add(o, "design", json_object_new_string("paired"));
 	json_object_object_add(o, "duration", json_object_new_double(s->duration));
 	json_object_object_add(o, "warmup", json_object_new_double(s->warmup));
 	json_object_object_add(o, "aggressor_warmup", json_object_new_double(s->aggressor_warmup));
@@ -815,7 +903,10 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 	/* Cells: configuration x scenario x placement, each runnable or skipped with the reason. */
 	size_t maxcells = s->nconfigs * s->nscenarios * ISB_MAX_PLACEMENTS;
 	x.cells = calloc(maxcells ? maxcells : 1, sizeof(*x.cells));
-	trials = calloc(maxcells * s->reps * 2 + 1, sizeof(*trials));
+	x.max_reps = s->max_reps ? s->max_reps : 2 * s->reps;
+	if (x.max_reps < s->reps)
+		x.max_reps = s->reps;
+	trials = calloc(maxcells * x.max_reps * 2 + 1, sizeof(*trials));
 	if (!x.cfgs || !x.cells || !trials) {
 		isb_log("harness", "out of memory planning the campaign");
 		goto out;
@@ -891,37 +982,77 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 					continue;
 				}
 				runnable++;
-				for (unsigned r = 0; r < s->reps; r++) {
-					trials[ntrials++] = (struct rtrial){
-					    .cell = x.ncells - 1, .contended = false, .rep = r};
-					trials[ntrials++] = (struct rtrial){
-					    .cell = x.ncells - 1, .contended = true, .rep = r};
-				}
+				cell_graded_metrics(c, sc);
+				c->vals = malloc((size_t)x.max_reps * 2 *
+						 (c->ngraded ? c->ngraded : 1) * sizeof(double));
+				for (size_t k = 0;
+				     c->vals && k < (size_t)x.max_reps * 2 * c->ngraded; k++)
+					c->vals[k] = NAN;
 			}
 		}
 	}
-	/* Baseline and contended trials of every cell interleaved in a seeded random order. */
+	/* Paired design: each repetition is one baseline and one contended trial, adjacent, in
+	 * a seeded random order; the pairs of every cell are interleaved in a seeded random
+	 * order. Adaptive: after the first round of reps pairs, a cell whose interval is still
+	 * wide (and its grade undecided) gets more pairs, up to max_reps. */
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 	gsl_rng_set(rng, (unsigned long)s->seed);
-	if (ntrials > 1)
-		gsl_ran_shuffle(rng, trials, ntrials, sizeof(*trials));
-	gsl_rng_free(rng);
-
-	isb_log("harness", "%zu cells (%zu runnable), %zu trials, seed %llu", x.ncells, runnable,
-		ntrials, (unsigned long long)s->seed);
+	unsigned batch = s->reps > 1 ? (s->reps + 1) / 2 : 1;
+	isb_log("harness", "%zu cells (%zu runnable), %u to %u pairs each, seed %llu", x.ncells,
+		runnable, s->reps, x.max_reps, (unsigned long long)s->seed);
 	uint64_t t0 = isb_now_ns();
-	unsigned done = 0;
-	for (size_t i = 0; i < ntrials && !isb_interrupted; i++) {
-		char summary[700] = "";
-		int r = run_trial(&x, &trials[i], (unsigned)i + 1, summary, sizeof(summary));
-		if (r == -EINTR)
+	unsigned done = 0, planned = 0;
+	for (unsigned round = 0; !isb_interrupted; round++) {
+		size_t npairs = 0;
+		for (size_t ci = 0; ci < x.ncells; ci++) {
+			struct rcell *c = &x.cells[ci];
+			if (c->skipped || c->settled)
+				continue;
+			unsigned add = round ? batch : s->reps;
+			if (c->pairs + add > x.max_reps)
+				add = x.max_reps - c->pairs;
+			for (unsigned r = 0; r < add; r++) {
+				bool base_first = gsl_rng_uniform_int(rng, 2) == 0;
+				trials[npairs * 2] = (struct rtrial){
+				    .cell = ci, .contended = !base_first, .rep = c->pairs + r};
+				trials[npairs * 2 + 1] = (struct rtrial){
+				    .cell = ci, .contended = base_first, .rep = c->pairs + r};
+				npairs++;
+			}
+			c->pairs += add;
+		}
+		if (!npairs)
 			break;
-		if (r < 0)
-			goto out;
-		done++;
-		progress(o, done, (unsigned)ntrials, &x.cells[trials[i].cell], x.ncells, s,
-			 &x.cfgs[x.cells[trials[i].cell].cfg], trials[i].contended, t0, summary);
+		if (npairs > 1)
+			gsl_ran_shuffle(rng, trials, npairs, 2 * sizeof(*trials));
+		ntrials = npairs * 2;
+		planned += (unsigned)ntrials;
+		if (round)
+			isb_log("harness",
+				"round %u: %zu more pairs for cells whose interval is "
+				"still wide",
+				round + 1, npairs);
+		for (size_t i = 0; i < ntrials && !isb_interrupted; i++) {
+			char summary[700] = "";
+			int r = run_trial(&x, &trials[i], done + 1, summary, sizeof(summary));
+			if (r == -EINTR)
+				break;
+			if (r < 0) {
+				gsl_rng_free(rng);
+				goto out;
+			}
+			done++;
+			progress(o, done, planned, &x.cells[trials[i].cell], x.ncells, s,
+				 &x.cfgs[x.cells[trials[i].cell].cfg], trials[i].contended, t0,
+				 summary);
+		}
+		for (size_t ci = 0; ci < x.ncells; ci++) {
+			struct rcell *c = &x.cells[ci];
+			if (!c->skipped && !c->settled)
+				c->settled = c->pairs >= x.max_reps || cell_settled(&x, c);
+		}
 	}
+	gsl_rng_free(rng);
 	if (o->progress_tty)
 		fputc('\n', stderr);
 	isb_store_run(x.st, &err, "UPDATE campaign SET status=?, finished_ns=?", "ti",
@@ -929,8 +1060,8 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 	if (isb_interrupted) {
 		isb_log(
 		    "harness",
-		    "interrupted by signal %d after %u of %zu trials: finished trials kept in %s",
-		    isb_interrupted, done, ntrials, dbpath);
+		    "interrupted by signal %d after %u of %u trials: finished trials kept in %s",
+		    isb_interrupted, done, planned, dbpath);
 		ret = 128 + isb_interrupted;
 	} else if (!runnable) {
 		isb_log("harness",
@@ -969,6 +1100,8 @@ out:
 		}
 	}
 	free(x.cfgs);
+	for (size_t i = 0; x.cells && i < x.ncells; i++)
+		free(x.cells[i].vals);
 	free(x.cells);
 	free(trials);
 	return ret;

@@ -31,6 +31,8 @@ void isb_suite_defaults(struct isb_suite *s)
 	s->thresholds[2] = 0.40;
 	s->thresholds[3] = 0.80;
 	s->bootstrap = 2000;
+	s->max_reps = 0; /* 0: twice reps */
+	s->target_halfwidth = 0.05;
 	s->memory_ceiling = 0.5;
 	s->pids_ceiling = 4096;
 }
@@ -118,6 +120,17 @@ static int global_key(struct parser *p, struct isb_suite *s, const char *k, cons
 		if (parse_uint(p, k, v, 1, 1000, &u) < 0)
 			return -EINVAL;
 		s->reps = (unsigned)u;
+	} else if (!strcmp(k, "max_reps")) {
+		/* adaptive repetitions: a cell whose interval is still wide gets more pairs */
+		if (parse_uint(p, k, v, 1, 1000, &u) < 0)
+			return -EINVAL;
+		s->max_reps = (unsigned)u;
+	} else if (!strcmp(k, "target_halfwidth")) {
+		return parse_num(p, k, v, 0, 1, true, &s->target_halfwidth);
+	} else if (!strcmp(k, "grade_by")) {
+		if (strcmp(v, "point") && strcmp(v, "upper"))
+			return PERR(p, "grade_by: '%s' is not point or upper", v);
+		s->grade_by_upper = !strcmp(v, "upper");
 	} else if (!strcmp(k, "duration")) {
 		return parse_num(p, k, v, 0, 3600, true, &s->duration);
 	} else if (!strcmp(k, "warmup")) {
@@ -610,6 +623,11 @@ int isb_suite_override(struct isb_suite *s, const struct isb_overrides *o, struc
 		if (o->reps < 1 || o->reps > 1000)
 			return isb_errf(err, 0, "--reps: %ld is not in [1, 1000]", o->reps);
 		s->reps = (unsigned)o->reps;
+	}
+	if (o->max_reps >= 0) {
+		if (o->max_reps < 1 || o->max_reps > 1000)
+			return isb_errf(err, 0, "--max-reps: %ld is not in [1, 1000]", o->max_reps);
+		s->max_reps = (unsigned)o->max_reps;
 	}
 	if (o->duration >= 0) {
 		if (o->duration <= 0 || o->duration > 3600)

@@ -53,6 +53,7 @@ line=$(attribution 'cpu | shared')
 echo "# $line"
 check "the report names run-queue wait for cpu/shared" has_text "$line" 'run-queue wait +'
 check "... and the aggressor as the preempter" has_text "$line" 'the aggressor preempted the victim'
+check "... and a neighbour as the source of the loss" has_text "$line" '| neighbour |'
 db=$(med split baseline '$.bpf.bio.victim.mean_ns' disk)
 dc=$(med split contended '$.bpf.bio.victim.mean_ns' disk)
 echo "# victim block I/O mean latency ns: $db -> $dc"

@@ -1,14 +1,21 @@
 #!/bin/sh
-# A victim that fails is recorded as failed with its cause and grades 0,
-# never as a number: killed, timed out, non-zero exit. A stand-in agent
-# (ISOBENCH_AGENT) misbehaves on purpose; the aggressor is the real one.
+# A victim that fails is recorded as failed with its cause, never as a
+# number: killed, timed out, non-zero exit. One that fails in its baseline
+# trials too makes its cell "not measurable" (nothing was measured, so no
+# grade and no rank); one that fails only beside the aggressor grades 0.
+# A stand-in agent (ISOBENCH_AGENT) misbehaves on purpose; the aggressor is
+# the real one, and tells the victim it is alive through a pid file.
 . "$TESTS_SRCDIR/lib.sh"
 need_root
 cd "$WORK" || exit 1
 cat >fake-agent <<EOF2
 #!/bin/sh
 # argv: STRESSOR --role=ROLE ...
-case "\$2" in --role=aggressor) exec "$ISOBENCH_AGENT_BIN" "\$@" ;; esac
+case "\$2" in --role=aggressor) echo \$\$ >"$WORK/aggressor.pid"; exec "$ISOBENCH_AGENT_BIN" "\$@" ;; esac
+if [ "\$FAKE_MODE" = contended ]; then
+	# misbehave only while an aggressor runs
+	kill -0 "\$(cat "$WORK/aggressor.pid" 2>/dev/null)" 2>/dev/null && FAKE_MODE=kill || exec "$ISOBENCH_AGENT_BIN" "\$@"
+fi
 echo '{"event":"ready","stressor":"'"\$1"'","role":"victim","pid":'\$\$'}'
 read go
 case "\$FAKE_MODE" in
@@ -47,9 +54,16 @@ for mode in kill hang exit garbage; do
 	garbage) want="not JSON" ;;
 	esac
 	check "$mode: the cause says '$want' ($cause)" sh -c "echo '$cause' | grep -q '$want'"
-	check "$mode: the cell grades 0" sh -c "grep -q '^| native | native | cpu | s | shared | \*\*0\*\* none' c-$mode/report.md"
+	check "$mode: failing alone too, the cell is not measurable" sh -c "grep -q '^| native | native | cpu | s | shared | not measurable | not measurable: the victim failed in 2 of 2 baseline' c-$mode/report.md"
+	check "$mode: ... and gets no grade in cells.csv" [ "$(awk -F, 'NR == 2 { print $12 }' "c-$mode/cells.csv")" = "" ]
 	check "$mode: the report lists the failed trials" grep -q "^- trial 1 " "c-$mode/report.md"
 	id=$(q "c-$mode" "select id from campaign")
 	check "$mode: nothing left behind" no_leftovers "$id"
 done
+FAKE_MODE=contended ISOBENCH_AGENT="$WORK/fake-agent" "$ISOBENCH" run f.ini --out c-cont >out.txt 2>err.txt; rc=$?
+check "contended only: the campaign completes (exit $rc)" [ "$rc" = 0 ]
+check "contended only: the baseline trials are ok" [ "$(q c-cont "select count(*) from trial where kind='baseline' and status='ok'")" = 2 ]
+check "contended only: the contended trials failed" [ "$(q c-cont "select count(*) from trial where kind='contended' and status='failed'")" = 2 ]
+check "contended only: the cell grades 0" sh -c "grep -q '^| native | native | cpu | s | shared | \*\*0\*\* none' c-cont/report.md"
+check "contended only: nothing left behind" no_leftovers "$(q c-cont "select id from campaign")"
 done_testing

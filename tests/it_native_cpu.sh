@@ -20,8 +20,7 @@ echo "# shared: d=$d_shared grade=$g_shared; split: d=$d_split grade=$g_split"
 check "shared: d of ops/s in [0.35, 0.65] ($d_shared)" awk -v d="$d_shared" 'BEGIN { exit !(d >= 0.35 && d <= 0.65) }'
 check "split: d of ops/s under 0.10 ($d_split)" awk -v d="$d_split" 'BEGIN { exit !(d != "" && d < 0.10) }'
 check "shared grades severe or moderate ($g_shared)" sh -c "[ '$g_shared' = 1 ] || [ '$g_shared' = 2 ]"
-# the grade takes the worst graded metric's upper bound: one noisy trial can pull it down, so
-# the grade is checked against shared's and d above carries the physical bound
+# the grade is checked against shared's, and d above carries the physical bound
 check "split grades better than shared ($g_split > $g_shared)" [ "${g_split:-0}" -gt "${g_shared:-4}" ]
 check "every trial ok (5 reps x 2 kinds x 2 cells)" [ "$(q camp "select count(*) from trial where status='ok'")" = 20 ]
 check "the aggressor's achieved pressure is recorded" [ "$(q camp "select count(*) from trial where kind='contended' and aggressor_json like '%cpus_used%'")" = 10 ]

@@ -33,7 +33,7 @@ check "baseline and contended are interleaved 2 and 2" [ "$(q camp "select count
 check "campaign is complete" [ "$(q camp "select status from campaign")" = complete ]
 check "report.md, cells.csv and trials.csv written" sh -c "[ -s camp/report.md ] && [ -s camp/cells.csv ] && [ -s camp/trials.csv ]"
 check "cells.csv has the documented columns" sh -c "head -1 camp/cells.csv | grep -q '^config,backend,resource,scenario,placement,metric,d,d_lo,d_hi,grade,rank'"
-check "the schema version is recorded" [ "$(q camp "select value from meta where key='schema_version'")" = 3 ]
+check "the schema version is recorded" [ "$(q camp "select value from meta where key='schema_version'")" = 4 ]
 check "the seed is recorded" [ -n "$(q camp "select seed from campaign")" ]
 q camp "select suite_text from campaign" >suite.txt
 check "the suite is recorded" grep -q 'backend = null' suite.txt

@@ -10,6 +10,7 @@
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
+#include <math.h>
 #include <stdlib.h>
 
 static void test_degradation(void **state)
@@ -103,6 +104,88 @@ static void test_grade_edges(void **state)
 	assert_string_equal(isb_grade_name(0), "none");
 }
 
+/* Paired: each repetition's contended trial against its own baseline. A host that drifts
+ * between repetitions (every pair at another speed) still gives the exact d, and a
+ * tight interval, where the unpaired medians cannot. */
+static void test_paired_drift(void **state)
+{
+	double b[8], c[8], d, lo, hi;
+	for (int i = 0; i < 8; i++) {
+		b[i] = 100.0 * (1 + 0.3 * (i % 3)); /* 100, 130, 160, ... */
+		c[i] = 0.8 * b[i];
+	}
+	assert_int_equal(isb_paired_d(b, c, 8, true, 2000, 1, &d, &lo, &hi), 8);
+	assert_close(d, 0.2, 1e-12);
+	assert_close(lo, 0.2, 1e-12);
+	assert_close(hi, 0.2, 1e-12);
+	double ud, ulo, uhi;
+	isb_bootstrap_d(b, 8, c, 8, true, 2000, 1, &ud, &ulo, &uhi);
+	assert_true(uhi - ulo > 0.2); /* the drift widens the unpaired interval */
+	/* a cost (latency): d = 1 - base/cont */
+	for (int i = 0; i < 8; i++)
+		c[i] = 2 * b[i];
+	isb_paired_d(b, c, 8, false, 2000, 1, &d, &lo, &hi);
+	assert_close(d, 0.5, 1e-12);
+}
+
+/* Signed: a victim faster beside the aggressor has d < 0 (facilitation), not 0. */
+static void test_paired_signed(void **state)
+{
+	double b[] = {100, 100, 100, 100, 100}, c[] = {110, 111, 109, 110, 110}, d, lo, hi;
+	isb_paired_d(b, c, 5, true, 2000, 3, &d, &lo, &hi);
+	assert_close(d, -0.1, 1e-9);
+	assert_true(hi < 0);
+	assert_close(isb_degradation_signed(100, 120, true), -0.2, 1e-12);
+	assert_true(isnan(isb_degradation_signed(0, 120, true)));
+	/* pairs that cannot form a ratio are left out; none at all is an error */
+	double b2[] = {0, 100}, c2[] = {50, 50};
+	assert_int_equal(isb_paired_d(b2, c2, 2, true, 100, 1, &d, &lo, &hi), 1);
+	assert_close(d, 0.5, 1e-12);
+	assert_int_equal(isb_paired_d(b2, c2, 1, true, 100, 1, &d, &lo, &hi), -EINVAL);
+	/* a facilitated victim grades isolated */
+	const double t[4] = {0.05, 0.15, 0.40, 0.80};
+	assert_int_equal(isb_grade(-0.3, t, false), 4);
+}
+
+/* Coverage of the paired interval (true d = 0.2, 5 % noise per trial, 10 pairs) and the
+ * A/A false-alarm rate of point grading (true d = 0): at most 5 % of cells leave grade 4. */
+static void test_paired_coverage_and_aa(void **state)
+{
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(r, 777);
+	const double t[4] = {0.05, 0.15, 0.40, 0.80};
+	int covered = 0, alarms = 0, n = 400;
+	for (int e = 0; e < n; e++) {
+		double b[10], c[10], a[10], d, lo, hi;
+		for (int i = 0; i < 10; i++) {
+			double host = 1 + 0.2 * gsl_rng_uniform(r); /* drift between pairs */
+			b[i] = 100 * host * (1 + gsl_ran_gaussian(r, 0.05));
+			c[i] = 80 * host * (1 + gsl_ran_gaussian(r, 0.05));
+			a[i] = 100 * host * (1 + gsl_ran_gaussian(r, 0.05));
+		}
+		isb_paired_d(b, c, 10, true, 1000, (uint64_t)e, &d, &lo, &hi);
+		covered += lo <= 0.2 && 0.2 <= hi;
+		isb_paired_d(b, a, 10, true, 1000, (uint64_t)e, &d, &lo, &hi);
+		alarms += isb_grade(d, t, false) != 4;
+	}
+	gsl_rng_free(r);
+	print_message("# paired coverage %.3f, A/A cells off grade 4: %.3f\n", (double)covered / n,
+		      (double)alarms / n);
+	assert_true(covered >= 0.85 * n);
+	assert_true(alarms <= 0.05 * n);
+}
+
+static void test_settled(void **state)
+{
+	const double t[4] = {0.05, 0.15, 0.40, 0.80};
+	assert_true(isb_grade_decided(0.20, 0.35, t));		/* both moderate */
+	assert_false(isb_grade_decided(0.10, 0.20, t));		/* minor .. moderate */
+	assert_true(isb_interval_settled(0.10, 0.20, t, 0.05)); /* half-width 0.05 */
+	assert_false(isb_interval_settled(0.10, 0.25, t, 0.05));
+	assert_true(isb_interval_settled(0.45, 0.75, t, 0.05)); /* inside severe */
+	assert_false(isb_interval_settled(NAN, 0.2, t, 0.05));
+}
+
 static void test_rank_ties(void **state)
 {
 	/* A and B overlap (tie at 1); C is above both; D overlaps C only. */
@@ -125,10 +208,17 @@ static void test_rank_ties(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_degradation),		cmocka_unit_test(test_percentiles),
-	    cmocka_unit_test(test_bootstrap_identical), cmocka_unit_test(test_bootstrap_seeded),
-	    cmocka_unit_test(test_bootstrap_coverage),	cmocka_unit_test(test_grade_edges),
+	    cmocka_unit_test(test_degradation),
+	    cmocka_unit_test(test_percentiles),
+	    cmocka_unit_test(test_bootstrap_identical),
+	    cmocka_unit_test(test_bootstrap_seeded),
+	    cmocka_unit_test(test_bootstrap_coverage),
+	    cmocka_unit_test(test_grade_edges),
 	    cmocka_unit_test(test_rank_ties),
+	    cmocka_unit_test(test_paired_drift),
+	    cmocka_unit_test(test_paired_signed),
+	    cmocka_unit_test(test_paired_coverage_and_aa),
+	    cmocka_unit_test(test_settled),
 	};
 	ISB_RUN_TESTS(tests);
 }
