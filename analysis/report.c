@@ -649,6 +649,41 @@ static void config_limit(sqlite3 *db, const char *config, const char *resource, 
 	json_object_put(o);
 }
 
+/* For a disk cell: the median share of the bytes a tenant reported that the host's block
+ * layer saw it issue over the victim's window (the eBPF block probe); NAN where it cannot
+ * tell (no probe, or nothing reported). A sandbox's or a guest's page cache, or O_DIRECT
+ * not honoured, serves I/O that never reaches the device: that cell measures a cache. */
+static double jpath(json_object *o, const char *path);
+
+static double device_share(sqlite3 *db, const struct cell *c, bool aggressor)
+{
+	sqlite3_stmt *s;
+	struct vec v = {0};
+	if (sqlite3_prepare_v2(db,
+			       "SELECT attribution_json, metrics_json, aggressor_json FROM trial"
+			       " WHERE cell_id = ? AND status = 'ok' AND kind = ?"
+			       " AND attribution_json IS NOT NULL",
+			       -1, &s, NULL) != SQLITE_OK)
+		return NAN;
+	sqlite3_bind_int64(s, 1, c->id);
+	sqlite3_bind_text(s, 2, aggressor ? "contended" : "baseline", -1, SQLITE_STATIC);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		json_object *a = json_tokener_parse(col(s, 0));
+		json_object *m = json_tokener_parse(col(s, aggressor ? 2 : 1));
+		double win = jpath(a, "window_s");
+		double dev = jpath(a, aggressor ? "bpf/bio/aggressor/bytes" : "bpf/bio/victim/bytes");
+		double rate = jpath(m, aggressor ? "metrics/bytes_per_s" : "bytes_per_s");
+		if (isfinite(win) && isfinite(dev) && isfinite(rate) && rate * win > 0)
+			vpush(&v, dev / (rate * win));
+		json_object_put(a);
+		json_object_put(m);
+	}
+	sqlite3_finalize(s);
+	double r = v.n ? isb_median(v.v, v.n) : NAN;
+	free(v.v);
+	return r;
+}
+
 /* Aggressor parity and the victim's reach, against native in the same campaign. An
  * aggressor that achieved less than half of native's pressure was either held back by a
  * limit the configuration declares on that resource (that is the isolation) or slowed by
@@ -659,14 +694,36 @@ static void parity_check(sqlite3 *db, struct cell *cells, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct cell *c = &cells[i];
-		if (!strcmp(c->backend, "native") || c->grade < 0 || c->verdict[0])
+		if (c->grade < 0 || c->verdict[0])
 			continue;
 		const struct cell *r = NULL;
-		for (size_t j = 0; j < n && !r; j++)
+		for (size_t j = 0; j < n && !r && strcmp(c->backend, "native"); j++)
 			if (!strcmp(cells[j].backend, "native") &&
 			    !strcmp(cells[j].scenario, c->scenario) &&
 			    !strcmp(cells[j].placement, c->placement))
 				r = &cells[j];
+		if (!strcmp(c->resource, "disk")) {
+			/* The victim's O_DIRECT reads must reach the device. The aggressor's
+			 * share is judged against native's: the probe sees a writer's requests
+			 * only over the victim's window, where native sets the reference. */
+			double vs = device_share(db, c, false), as = device_share(db, c, true);
+			double ar = r ? device_share(db, r, true) : NAN;
+			if (isfinite(vs) && vs < 0.5)
+				snprintf(c->verdict, sizeof(c->verdict),
+					 "not measurable: I/O served from a cache (the victim's "
+					 "block requests carried %.0f %% of the bytes it read)",
+					 100 * vs);
+			else if (isfinite(as) && isfinite(ar) && ar > 0 && as < 0.5 * ar)
+				snprintf(c->verdict, sizeof(c->verdict),
+					 "not measurable: I/O served from a cache (the aggressor's "
+					 "block requests carried %.2f of native's share of the bytes "
+					 "it wrote)",
+					 as / ar);
+			if (c->verdict[0]) {
+				c->grade = -1;
+				continue;
+			}
+		}
 		if (!r)
 			continue;
 		char limit[160];
