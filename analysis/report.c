@@ -671,7 +671,8 @@ static double device_share(sqlite3 *db, const struct cell *c, bool aggressor)
 		json_object *a = json_tokener_parse(col(s, 0));
 		json_object *m = json_tokener_parse(col(s, aggressor ? 2 : 1));
 		double win = jpath(a, "window_s");
-		double dev = jpath(a, aggressor ? "bpf/bio/aggressor/bytes" : "bpf/bio/victim/bytes");
+		double dev =
+		    jpath(a, aggressor ? "bpf/bio/aggressor/bytes" : "bpf/bio/victim/bytes");
 		double rate = jpath(m, aggressor ? "metrics/bytes_per_s" : "bytes_per_s");
 		if (isfinite(win) && isfinite(dev) && isfinite(rate) && rate * win > 0)
 			vpush(&v, dev / (rate * win));
@@ -714,11 +715,12 @@ static void parity_check(sqlite3 *db, struct cell *cells, size_t n)
 					 "block requests carried %.0f %% of the bytes it read)",
 					 100 * vs);
 			else if (isfinite(as) && isfinite(ar) && ar > 0 && as < 0.5 * ar)
-				snprintf(c->verdict, sizeof(c->verdict),
-					 "not measurable: I/O served from a cache (the aggressor's "
-					 "block requests carried %.2f of native's share of the bytes "
-					 "it wrote)",
-					 as / ar);
+				snprintf(
+				    c->verdict, sizeof(c->verdict),
+				    "not measurable: I/O served from a cache (the aggressor's "
+				    "block requests carried %.2f of native's share of the bytes "
+				    "it wrote)",
+				    as / ar);
 			if (c->verdict[0]) {
 				c->grade = -1;
 				continue;

@@ -74,7 +74,7 @@ void isb_suite_free(struct isb_suite *s);
 struct isb_overrides {
 	const char *backends, *resources, *placements;
 	long reps;	 /* <0: unset */
-	long max_reps;	 /* <0: unset */
+	long max_reps;	 /* <= 0: unset */
 	double duration; /* <0: unset */
 	bool seed_set;
 	uint64_t seed;

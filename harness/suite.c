@@ -624,8 +624,8 @@ int isb_suite_override(struct isb_suite *s, const struct isb_overrides *o, struc
 			return isb_errf(err, 0, "--reps: %ld is not in [1, 1000]", o->reps);
 		s->reps = (unsigned)o->reps;
 	}
-	if (o->max_reps >= 0) {
-		if (o->max_reps < 1 || o->max_reps > 1000)
+	if (o->max_reps > 0) {
+		if (o->max_reps > 1000)
 			return isb_errf(err, 0, "--max-reps: %ld is not in [1, 1000]", o->max_reps);
 		s->max_reps = (unsigned)o->max_reps;
 	}
