@@ -47,6 +47,7 @@ struct cell {
 	 * configuration isolates ("not measurable: …", "not demonstrated: …"). */
 	char verdict[200];
 	char limit_note[200]; /* the aggressor was held back by a declared limit: isolation */
+	double parity;	      /* its aggressor's pressure over native's; NAN without one */
 	bool facilitation;    /* the victim ran significantly better beside the aggressor */
 	int worst;	      /* index of the metric that set the grade, -1 */
 	/* aggressor pressure and counters, as text for the report */
@@ -186,6 +187,7 @@ static int load_cells(sqlite3 *db, struct cell **out, size_t *n, struct isb_err 
 		c->grade = -1;
 		c->worst = -1;
 		c->startup_ms = NAN;
+		c->parity = NAN;
 	}
 	sqlite3_finalize(s);
 	return 0;
@@ -494,7 +496,7 @@ static int write_cells_csv(const char *path, struct cell *cells, size_t n)
 	fputs(
 	    "config,backend,resource,scenario,placement,metric,d,d_lo,d_hi,grade,rank,cell_grade,graded,"
 	    "unit,baseline_median,contended_median,n_baseline,n_contended,resolved_placement,status,note,"
-	    "verdict,decided,n_pairs,limit_note\n",
+	    "verdict,decided,n_pairs,limit_note,aggressor_parity\n",
 	    f);
 	for (size_t i = 0; i < n; i++) {
 		struct cell *c = &cells[i];
@@ -537,7 +539,8 @@ static int write_cells_csv(const char *path, struct cell *cells, size_t n)
 			csv_field(f, c->verdict, false);
 			csv_field(f, m && m->ok ? (m->decided ? "1" : "0") : "", false);
 			csv_field(f, np, false);
-			csv_field(f, c->limit_note, true);
+			csv_field(f, c->limit_note, false);
+			csv_num(f, c->parity, true);
 		}
 	}
 	return fclose(f) == 0 ? 0 : -errno;
@@ -731,8 +734,10 @@ static void parity_check(sqlite3 *db, struct cell *cells, size_t n)
 		char limit[160];
 		config_limit(db, c->config, c->resource, limit, sizeof(limit));
 		if (!strcmp(r->press1_key, c->press1_key) && isfinite(r->press1) &&
-		    isfinite(c->press1) && r->press1 > 0 && c->press1 < 0.5 * r->press1) {
-			double q = c->press1 / r->press1;
+		    isfinite(c->press1) && r->press1 > 0)
+			c->parity = c->press1 / r->press1;
+		if (isfinite(c->parity) && c->parity < 0.5) {
+			double q = c->parity;
 			if (limit[0])
 				snprintf(c->limit_note, sizeof(c->limit_note),
 					 "aggressor held to %.0f %% of native's %s by %s", 100 * q,
@@ -1176,9 +1181,13 @@ static int write_report_md(sqlite3 *db, const char *path, struct cell *cells, si
 			snprintf(by, sizeof(by), "%.60s", c->verdict);
 		else if (c->grade_note[0])
 			snprintf(by, sizeof(by), "%.60s", c->grade_note);
-		char lim[220] = "";
-		if (c->limit_note[0])
-			snprintf(lim, sizeof(lim), "; %s", c->limit_note);
+		char lim[260] = "";
+		if (isfinite(c->parity))
+			snprintf(lim, sizeof(lim), " (%.2f of native's)", c->parity);
+		if (c->limit_note[0]) {
+			size_t o = strlen(lim);
+			snprintf(lim + o, sizeof(lim) - o, "; %s", c->limit_note);
+		}
 		fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s | %d/%d | %s%s |\n", c->config,
 			c->backend, c->resource, c->scenario, pl, g, by, dd, c->nbase_ok,
 			c->ncont_ok, c->pressure[0] ? c->pressure : "—", lim);
