@@ -66,6 +66,8 @@ struct isb_suite {
 extern const char *const isb_placement_names[];
 
 void isb_suite_defaults(struct isb_suite *s);
+/* The most pairs a cell may get: max_reps, or twice reps (reps of 3 or more). */
+unsigned isb_suite_max_reps(const struct isb_suite *s);
 /* Parse text (named path for messages); errors name path:line and the bad key or value. */
 int isb_suite_parse(struct isb_suite *s, const char *path, const char *text, struct isb_err *err);
 int isb_suite_load(struct isb_suite *s, const char *path, struct isb_err *err);

@@ -23,7 +23,7 @@ static const char *const run_help =
     "  --placements LIST   use these placements for every scenario\n"
     "  --reps N            pairs (a baseline and a contended trial, adjacent) per cell\n"
     "  --max-reps N        at most N pairs for a cell whose interval is still wide\n"
-    "                      (default: twice --reps; equal to --reps: no adaptation)\n"
+    "                      (default: twice --reps from 3 on; equal to --reps: no adaptation)\n"
     "  --duration S        measure window of every trial, seconds\n"
     "  --seed N            seed of the trial order and the bootstrap\n"
     "  --out DIR           campaign directory (default campaigns/<campaign id>)\n"

@@ -664,8 +664,7 @@ static char *settings_json(const struct isb_suite *s)
 	json_object_object_add(o, "schema_version", json_object_new_int(ISB_SCHEMA_VERSION));
 	json_object_object_add(o, "isobench_version", json_object_new_string(PACKAGE_VERSION));
 	json_object_object_add(o, "reps", json_object_new_int((int)s->reps));
-	json_object_object_add(o, "max_reps",
-			       json_object_new_int((int)(s->max_reps ? s->max_reps : 2 * s->reps)));
+	json_object_object_add(o, "max_reps", json_object_new_int((int)isb_suite_max_reps(s)));
 	json_object_object_add(o, "target_halfwidth", json_object_new_double(s->target_halfwidth));
 	json_object_object_add(o, "grade_by",
 			       json_object_new_string(s->grade_by_upper ? "upper" : "point"));
@@ -903,9 +902,7 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 	/* Cells: configuration x scenario x placement, each runnable or skipped with the reason. */
 	size_t maxcells = s->nconfigs * s->nscenarios * ISB_MAX_PLACEMENTS;
 	x.cells = calloc(maxcells ? maxcells : 1, sizeof(*x.cells));
-	x.max_reps = s->max_reps ? s->max_reps : 2 * s->reps;
-	if (x.max_reps < s->reps)
-		x.max_reps = s->reps;
+	x.max_reps = isb_suite_max_reps(s);
 	trials = calloc(maxcells * x.max_reps * 2 + 1, sizeof(*trials));
 	if (!x.cfgs || !x.cells || !trials) {
 		isb_log("harness", "out of memory planning the campaign");

@@ -16,6 +16,13 @@
 const char *const isb_placement_names[] = {"shared", "split", "smt",	 "core",
 					   "llc",    "numa",  "package", NULL};
 
+unsigned isb_suite_max_reps(const struct isb_suite *s)
+{
+	/* Fewer than 3 pairs are a quick look: no interval worth narrowing, so no more. */
+	unsigned m = s->max_reps ? s->max_reps : s->reps < 3 ? s->reps : 2 * s->reps;
+	return m < s->reps ? s->reps : m;
+}
+
 void isb_suite_defaults(struct isb_suite *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -31,7 +38,7 @@ void isb_suite_defaults(struct isb_suite *s)
 	s->thresholds[2] = 0.40;
 	s->thresholds[3] = 0.80;
 	s->bootstrap = 2000;
-	s->max_reps = 0; /* 0: twice reps */
+	s->max_reps = 0; /* 0: isb_suite_max_reps() */
 	s->target_halfwidth = 0.05;
 	s->memory_ceiling = 0.5;
 	s->pids_ceiling = 4096;

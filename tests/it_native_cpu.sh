@@ -22,12 +22,13 @@ check "split: d of ops/s under 0.10 ($d_split)" awk -v d="$d_split" 'BEGIN { exi
 check "shared grades severe or moderate ($g_shared)" sh -c "[ '$g_shared' = 1 ] || [ '$g_shared' = 2 ]"
 # the grade is checked against shared's, and d above carries the physical bound
 check "split grades better than shared ($g_split > $g_shared)" [ "${g_split:-0}" -gt "${g_shared:-4}" ]
-check "every trial ok (5 reps x 2 kinds x 2 cells)" [ "$(q camp "select count(*) from trial where status='ok'")" = 20 ]
-check "the aggressor's achieved pressure is recorded" [ "$(q camp "select count(*) from trial where kind='contended' and aggressor_json like '%cpus_used%'")" = 10 ]
-check "software counters counted" [ "$(q camp "select count(*) from trial where counters_json like '%\"task_clock_ns\":{\"value\"%'")" = 20 ]
+n=$(q camp "select count(*) from trial")
+check "every trial ok: 5 to 10 pairs of 2 cells ($n trials)" sh -c "[ $n -ge 20 ] && [ $n -le 40 ] && [ $n = $(q camp "select count(*) from trial where status='ok'") ]"
+check "the aggressor's achieved pressure is recorded" [ "$(q camp "select count(*) from trial where kind='contended' and aggressor_json like '%cpus_used%'")" = $((n / 2)) ]
+check "software counters counted" [ "$(q camp "select count(*) from trial where counters_json like '%\"task_clock_ns\":{\"value\"%'")" = "$n" ]
 q camp "select counters_json from trial limit 1" >counters.txt
 check "cycles are counted or say why, never a silent zero" grep -Eq '"cycles":\{"(value|unavailable)"' counters.txt
-check "start-up time recorded for every victim" [ "$(q camp "select count(*) from trial where victim_startup_ns > 0")" = 20 ]
+check "start-up time recorded for every victim" [ "$(q camp "select count(*) from trial where victim_startup_ns > 0")" = "$n" ]
 check "trial order is interleaved, not blocked" [ "$(q camp "select count(*) from trial a join trial b on b.seq = a.seq + 1 where a.kind <> b.kind")" -ge 3 ]
 check "victims ran pinned to their placement" [ "$(q camp "select victim_cpus || '/' || aggressor_cpus from cell where placement='shared'")" = "0/0" ]
 check "report shows the grades" grep -q '^| native | native | cpu | cpu-hog | shared | \*\*[12]\*\*' camp/report.md
