@@ -1149,6 +1149,23 @@ static int write_report_md(sqlite3 *db, const char *path, struct cell *cells, si
 	    grade_by_upper ? "the upper bound of the interval" : "the point estimate", thr[0],
 	    thr[1], thr[2], thr[3]);
 
+	{
+		/* Precision: how sharp the grades are, over the cells that grade. */
+		struct vec hw = {0};
+		int undecided = 0;
+		for (size_t i = 0; i < n; i++)
+			if (cells[i].grade >= 0 && cells[i].worst >= 0) {
+				const struct mres *m = &cells[i].m[cells[i].worst];
+				vpush(&hw, (m->hi - m->lo) / 2);
+				undecided += !m->decided;
+			}
+		if (hw.n)
+			fprintf(f,
+				"Precision: the median 95 %% half-width of d over the %zu graded "
+				"cells is %.3f; %d of them are undecided (~).\n\n",
+				hw.n, isb_median(hw.v, hw.n), undecided);
+		free(hw.v);
+	}
 	leaves_section(f, db);
 
 	fprintf(
