@@ -56,6 +56,21 @@ static void rate_arg(uint64_t bps, char *buf, size_t size)
 	snprintf(buf, size, "%llubit", (unsigned long long)bps);
 }
 
+/* A class's own queue: 50 ms of its rate (at least 32 KiB), in bytes, as a router's buffer
+ * would be; the default (txqueuelen packets, each up to a 64 KiB GSO segment) would let a
+ * sender queue seconds of data beyond the shaper and count it as sent. */
+static int leaf_fifo(struct isb_link *l, const char *dev, unsigned k, uint64_t rate,
+		     struct isb_err *err)
+{
+	char parent[16], handle[16], limit[32];
+	uint64_t b = rate / 8 / 20;
+	snprintf(parent, sizeof(parent), "1:%x", k);
+	snprintf(handle, sizeof(handle), "%x:", k);
+	snprintf(limit, sizeof(limit), "%llu", (unsigned long long)(b > 32768 ? b : 32768));
+	return cmd(err, "tc", "-n", l->ns[0], "qdisc", "add", "dev", dev, "parent", parent,
+		   "handle", handle, "bfifo", "limit", limit, NULL);
+}
+
 int isb_link_create(const struct isb_testnet *n, uint64_t rate, struct isb_link *l,
 		    struct isb_err *err)
 {
@@ -93,6 +108,8 @@ int isb_link_create(const struct isb_testnet *n, uint64_t rate, struct isb_link 
 		       "1:", "classid", "1:1", "htb", "rate", r, "ceil", r, NULL) < 0 ||
 		   cmd(err, "tc", "-n", near, "class", "add", "dev", n->link[0], "parent", "1:1",
 		       "classid", "1:10", "htb", "rate", low, "ceil", r, NULL) < 0) {
+		return -EIO;
+	} else if (leaf_fifo(l, n->link[0], 0x10, rate, err) < 0) {
 		return -EIO;
 	} else {
 		l->htb = true;
@@ -132,6 +149,11 @@ int isb_link_class_add(struct isb_link *l, const char *src, uint64_t rate, uint6
 	if (cmd(err, "tc", "-n", l->ns[0], "class", "add", "dev", l->dev, "parent", "1:1",
 		"classid", classid, "htb", "rate", r, "ceil", c, NULL) < 0)
 		return -EIO;
+	if (leaf_fifo(l, l->dev, k, ceil, err) < 0) {
+		cmd(NULL, "tc", "-n", l->ns[0], "class", "del", "dev", l->dev, "classid", classid,
+		    NULL);
+		return -EIO;
+	}
 	/* one filter per priority, so that it can be deleted alone */
 	if (cmd(err, "tc", "-n", l->ns[0], "filter", "add", "dev", l->dev, "parent",
 		"1:", "protocol", "ip", "prio", prio, "u32", "match", "ip", "src", match, "flowid",

@@ -716,8 +716,9 @@ static void link_note(struct ctx *x, struct rconfig *rc)
 		return;
 	isb_link_rate_str(x->link.rate, r, sizeof(r));
 	snprintf(buf, sizeof(buf), "; link %sbit/s %s: %s%s", r, x->link.htb ? "htb" : "tbf",
-		 rc->c.net_class_rate ? "a class per tenant"
-				      : "no class per tenant (all share the default class)",
+		 !rc->c.net_class_rate ? "no class per tenant (all share the default class)"
+		 : x->link.htb	       ? "a class per tenant"
+			       : "its classes cannot be made: its network cells are skipped",
 		 rc->c.backend->class == ISB_CLASS_NATIVE
 		     ? "; native network tenants joined the campaign's network namespace "
 		       "(no other namespace), native peers the far one"
