@@ -724,6 +724,82 @@ static void attribute_cell(sqlite3 *db, const struct cell *c, char *out, size_t 
 	free(share.v);
 }
 
+/* ---- network attribution: the network stack's work on the victim's CPUs ---- */
+
+/* For a network cell: the growth of NET_RX and NET_TX softirq time on the CPUs the victim
+ * ran on (the kernel's network stack, working for whoever sent or received, on the victim's
+ * CPU) and of the victim's run-queue wait, each named when it grew beyond its noise floor;
+ * on a shaped link (link_rate) with neither grown, the loss was bandwidth on the link. */
+static void network_attribution(sqlite3 *db, const struct cell *c, const char *named, char *out,
+				size_t size)
+{
+	static const struct {
+		const char *label, *path;
+		double floor; /* ms/s */
+	} ch[] = {
+	    {"NET_RX softirq", "bpf/softirq/net_rx_ms_per_s", 2},
+	    {"NET_TX softirq", "bpf/softirq/net_tx_ms_per_s", 2},
+	    {"run-queue wait", "bpf/runq/wait_ms_per_s", 2},
+	};
+	struct vec v[3][2];
+	sqlite3_stmt *s;
+	bool link = false, any = false;
+	size_t o = 0;
+	out[0] = 0;
+	if (strcmp(c->resource, "network"))
+		return;
+	memset(v, 0, sizeof(v));
+	if (sqlite3_prepare_v2(db,
+			       "SELECT json_extract(settings_json, '$.link_rate') FROM campaign",
+			       -1, &s, NULL) == SQLITE_OK) {
+		link = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL;
+		sqlite3_finalize(s);
+	}
+	if (sqlite3_prepare_v2(db,
+			       "SELECT kind, attribution_json FROM trial WHERE cell_id = ? AND"
+			       " status = 'ok' AND attribution_json IS NOT NULL",
+			       -1, &s, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(s, 1, c->id);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		bool cont = !strcmp(col(s, 0), "contended");
+		json_object *j = json_tokener_parse(col(s, 1));
+		for (size_t k = 0; j && k < 3; k++) {
+			double x = jpath(j, ch[k].path);
+			if (isfinite(x))
+				vpush(&v[k][cont], x);
+		}
+		json_object_put(j);
+	}
+	sqlite3_finalize(s);
+	bool seen = v[0][0].n && v[0][1].n;
+	for (size_t k = 0; k < 3 && o < size; k++) {
+		if (!v[k][0].n || !v[k][1].n)
+			continue;
+		double b = isb_median(v[k][0].v, v[k][0].n), cc = isb_median(v[k][1].v, v[k][1].n);
+		if (cc - b <= ch[k].floor || cc <= 1.5 * b)
+			continue;
+		any = true;
+		if (strstr(named, ch[k].label))
+			continue; /* the channels before it named it already */
+		char bs[32], cs[32], gs[32];
+		fmt_num(bs, sizeof(bs), b);
+		fmt_num(cs, sizeof(cs), cc);
+		fmt_num(gs, sizeof(gs), cc - b);
+		o += (size_t)snprintf(out + o, size - o, "%s%s +%s ms/s (%s → %s)%s",
+				      o ? "; " : "network: ", ch[k].label, gs, bs, cs,
+				      k < 2 ? " on the victim's CPUs" : "");
+	}
+	if (!any && seen && link)
+		snprintf(out, size,
+			 "network: neither NET_RX/NET_TX softirq time nor run-queue wait grew: the "
+			 "victim lost bandwidth on the shared link (link_rate)");
+	for (size_t k = 0; k < 3; k++) {
+		free(v[k][0].v);
+		free(v[k][1].v);
+	}
+}
+
 static void attribution_section(FILE *f, sqlite3 *db, const struct cell *cells, size_t n)
 {
 	char why[300] = "";
@@ -743,8 +819,11 @@ static void attribution_section(FILE *f, sqlite3 *db, const struct cell *cells, 
 			head = true;
 		}
 		md_cell_name(pl, sizeof(pl), c);
-		fprintf(f, "| %s | %s | %s | %d | %s |\n", c->config, c->scenario, pl, c->grade,
-			text[0] ? text : "no channel grew beyond its noise floor");
+		char net[400];
+		network_attribution(db, c, text, net, sizeof(net));
+		fprintf(f, "| %s | %s | %s | %d | %s%s%s |\n", c->config, c->scenario, pl, c->grade,
+			text[0] ? text : "no channel grew beyond its noise floor",
+			net[0] ? "; " : "", net);
 	}
 	if (why[0])
 		fprintf(f, "\nKernel probes (eBPF) unavailable: %s.\n", why);

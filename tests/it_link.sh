@@ -56,6 +56,11 @@ ca=$(mbit capped contended aggressor)
 check "net.rate = 30M holds the victim to its class (${cv:-?} <= 33)" [ "${cv:-999}" -le 33 ]
 check "net.rate = 30M holds the flood to its class (${ca:-?} <= 33)" [ "${ca:-999}" -le 33 ]
 check "the flood still fills its class (${ca:-?} >= 15)" [ "${ca:-0}" -ge 15 ]
+# the report's attribution names the network channels (or the link) for native's cell
+if ! grep -q "Kernel probes (eBPF) unavailable" l1/report.md; then
+	row=$(grep '^| native | bw |' l1/report.md)
+	check "the attribution of native's network cell names the network channels or the link" has_text "$row" "network: "
+fi
 note=$(q l1 "select cgroup_note from config where name = 'native'")
 check "native's note says its tenants joined the campaign's namespace" has_text "$note" "joined the campaign's network namespace"
 note=$(q l1 "select cgroup_note from config where name = 'capped'")
