@@ -228,6 +228,22 @@ static void spec_init(struct isb_tenant_spec *sp, const char *label, const char 
 
 /* ---- the shaped link (link_rate): where each tenant of a link campaign sits ---- */
 
+/* tenant_start in the link's namespace the caller entered: for the tenant's probe that
+ * namespace is the host's network (a native tenant has no other namespace than the
+ * campaign's), so the probe is told its inode instead of the host's own. */
+static int link_tenant_start(struct ctx *x, struct rconfig *rc, const struct isb_tenant_spec *sp,
+			     struct tenant_run *tr)
+{
+	char *saved = strdup(rc->c.host_ns);
+	isb_probe_host_ns(rc->c.host_ns, sizeof(rc->c.host_ns));
+	int r = tenant_start(x, rc, sp, tr);
+	if (saved) {
+		snprintf(rc->c.host_ns, sizeof(rc->c.host_ns), "%s", saved);
+		free(saved);
+	}
+	return r;
+}
+
 /* A peer on the far side of the wire: a tenant with a network namespace of its own joins
  * the far bridge (the backend builds its link in the hub it is told: the far namespace for
  * this spawn); one without (native) runs in the far namespace and listens on its address. */
@@ -245,7 +261,7 @@ static int link_peer_start(struct ctx *x, struct rconfig *rc, struct isb_tenant_
 	memcpy(hub, rc->c.testnet_hub, sizeof(hub));
 	snprintf(rc->c.testnet_hub, sizeof(rc->c.testnet_hub), "%s", x->link.ns[1]);
 	ps->peer = x->link.far_addr; /* a backend that gives it an address of its own overrides */
-	int r = tenant_start(x, rc, ps, pr);
+	int r = link_tenant_start(x, rc, ps, pr);
 	memcpy(rc->c.testnet_hub, hub, sizeof(hub));
 	isb_link_leave(saved);
 	if (r == 0 && !pr->t.addr[0])
@@ -271,7 +287,7 @@ static int link_client_start(struct ctx *x, struct rconfig *rc, const struct isb
 		snprintf(tr->error, sizeof(tr->error), "%s: %s", sp->label, err.msg);
 		return -1;
 	}
-	int r = tenant_start(x, rc, sp, tr);
+	int r = link_tenant_start(x, rc, sp, tr);
 	isb_link_leave(saved);
 	if (r < 0 || !rc->c.net_class_rate)
 		return r;
