@@ -727,13 +727,16 @@ static void link_setup(struct ctx *x, const struct isb_testnet *net)
 /* What the link does for a configuration's tenants, after its prepare's own note. */
 static void link_note(struct ctx *x, struct rconfig *rc)
 {
-	char r[24], buf[400];
+	char r[24], cr[24], cc[24], buf[400], cls[80];
 	if (!x->link.up)
 		return;
 	isb_link_rate_str(x->link.rate, r, sizeof(r));
+	isb_link_rate_str(rc->c.net_class_rate, cr, sizeof(cr));
+	isb_link_rate_str(rc->c.net_class_ceil, cc, sizeof(cc));
+	snprintf(cls, sizeof(cls), "a class per tenant, rate %sbit ceil %sbit", cr, cc);
 	snprintf(buf, sizeof(buf), "; link %sbit/s %s: %s%s", r, x->link.htb ? "htb" : "tbf",
 		 !rc->c.net_class_rate ? "no class per tenant (all share the default class)"
-		 : x->link.htb	       ? "a class per tenant"
+		 : x->link.htb	       ? cls
 			       : "its classes cannot be made: its network cells are skipped",
 		 rc->c.backend->class == ISB_CLASS_NATIVE
 		     ? "; native network tenants joined the campaign's network namespace "
