@@ -236,6 +236,12 @@ void isb_link_class_del(struct isb_link *l, unsigned id);
 int isb_link_enter(const struct isb_link *l, int side, struct isb_err *err);
 void isb_link_leave(int saved);
 void isb_link_rate_str(uint64_t bps, char *buf, size_t size); /* "200M" */
+/* The link's qdisc counters now (tc -s -j), or NULL; and the growth between two readings
+ * over win seconds: the link's bytes_per_s, utilisation (of its rate), drops_per_s, and the
+ * same for the victim's and the aggressor's class (0: none). */
+json_object *isb_link_stats(const struct isb_link *l);
+json_object *isb_link_delta(const struct isb_link *l, json_object *a, json_object *b,
+			    unsigned victim_class, unsigned aggressor_class, double win);
 
 /* ---- host ---- */
 json_object *isb_host_json(struct isb_topology *t);

@@ -222,3 +222,73 @@ void isb_link_rate_str(uint64_t bps, char *buf, size_t size)
 	else
 		snprintf(buf, size, "%gk", (double)bps / 1e3);
 }
+
+json_object *isb_link_stats(const struct isb_link *l)
+{
+	char out[32768];
+	const char *argv[] = {"tc",    "-n",   l->ns[0], "-s",	 "-j",
+			      "qdisc", "show", "dev",	 l->dev, NULL};
+	if (!l->up || isb_run_output((char *const *)argv, out, sizeof(out)) != 0)
+		return NULL;
+	return json_tokener_parse(out);
+}
+
+/* bytes and drops of the qdisc with this handle ("1:" the root, "100:" a class's leaf) */
+static bool qdisc_counts(json_object *stats, const char *handle, double *bytes, double *drops)
+{
+	size_t n = stats && json_object_is_type(stats, json_type_array)
+		       ? json_object_array_length(stats)
+		       : 0;
+	for (size_t i = 0; i < n; i++) {
+		json_object *q = json_object_array_get_idx(stats, i), *h, *b, *d;
+		if (json_object_object_get_ex(q, "handle", &h) &&
+		    !strcmp(json_object_get_string(h), handle) &&
+		    json_object_object_get_ex(q, "bytes", &b) &&
+		    json_object_object_get_ex(q, "drops", &d)) {
+			*bytes = json_object_get_double(b);
+			*drops = json_object_get_double(d);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void add_delta(json_object *o, const char *key, json_object *a, json_object *b,
+		      const char *handle, double win)
+{
+	double b0, d0, b1, d1;
+	if (!qdisc_counts(a, handle, &b0, &d0) || !qdisc_counts(b, handle, &b1, &d1))
+		return;
+	json_object *t = json_object_new_object();
+	json_object_object_add(t, "bytes_per_s", json_object_new_double((b1 - b0) / win));
+	json_object_object_add(t, "drops_per_s", json_object_new_double((d1 - d0) / win));
+	json_object_object_add(o, key, t);
+}
+
+json_object *isb_link_delta(const struct isb_link *l, json_object *a, json_object *b,
+			    unsigned victim_class, unsigned aggressor_class, double win)
+{
+	char h[16];
+	if (!l->up || !a || !b || win <= 0)
+		return NULL;
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "rate_bps", json_object_new_int64((int64_t)l->rate));
+	json_object_object_add(o, "qdisc", json_object_new_string(l->htb ? "htb" : "tbf"));
+	double b0, d0, b1, d1;
+	if (qdisc_counts(a, "1:", &b0, &d0) && qdisc_counts(b, "1:", &b1, &d1)) {
+		json_object_object_add(o, "bytes_per_s", json_object_new_double((b1 - b0) / win));
+		json_object_object_add(o, "drops_per_s", json_object_new_double((d1 - d0) / win));
+		json_object_object_add(
+		    o, "utilisation",
+		    json_object_new_double((b1 - b0) * 8 / win / (double)l->rate));
+	}
+	if (victim_class) {
+		snprintf(h, sizeof(h), "%x:", victim_class);
+		add_delta(o, "victim_class", a, b, h, win);
+	}
+	if (aggressor_class) {
+		snprintf(h, sizeof(h), "%x:", aggressor_class);
+		add_delta(o, "aggressor_class", a, b, h, win);
+	}
+	return o;
+}

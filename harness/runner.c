@@ -434,7 +434,7 @@ static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char 
 	unsigned vclass = 0, aclass = 0; /* their classes on the shaped link, to delete */
 	struct isb_counters ctr = {0};
 	struct isb_psi psi0;
-	json_object *cg0 = NULL, *attj = NULL;
+	json_object *cg0 = NULL, *attj = NULL, *link0 = NULL;
 	uint64_t go_ns = 0;
 	bool bpf_on = false;
 	memset(&psi0, 0, sizeof(psi0));
@@ -509,6 +509,7 @@ static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char 
 		}
 		bpf_on = x->attrib && isb_attrib_begin(x->attrib, vp, nv, ap, na) == 0;
 		cg0 = isb_cgstat_read(&vic.t);
+		link0 = x->link.up ? isb_link_stats(&x->link) : NULL;
 		isb_psi_read(&psi0);
 		go_ns = isb_now_ns();
 	}
@@ -523,9 +524,16 @@ static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char 
 		snprintf(cause, sizeof(cause), "%s", vic.error);
 	}
 stop_vic:
-	if (vic.spawned && go_ns)
-		attj = attribution_end(x, bpf_on, (double)(isb_now_ns() - go_ns) / 1e9, &psi0, cg0,
-				       &vic.t, rc->c.backend->name);
+	if (vic.spawned && go_ns) {
+		double win = (double)(isb_now_ns() - go_ns) / 1e9;
+		attj = attribution_end(x, bpf_on, win, &psi0, cg0, &vic.t, rc->c.backend->name);
+		/* what crossed the shaped link meanwhile: the link's and each class's bytes */
+		json_object *link1 = link0 ? isb_link_stats(&x->link) : NULL;
+		json_object *lj = isb_link_delta(&x->link, link0, link1, vclass, aclass, win);
+		if (lj)
+			json_object_object_add(attj, "link", lj);
+		json_object_put(link1);
+	}
 	if (vic.spawned) {
 		rc->c.backend->stop(&vic.t, 2000000000ull);
 		oom1 = isb_cgroup_oom_kills(x->campaign_id);
@@ -649,6 +657,7 @@ stop_agg:
 out:
 	isb_counters_close(&ctr);
 	json_object_put(cg0);
+	json_object_put(link0);
 	json_object_put(attj);
 	json_object_put(vic.result);
 	json_object_put(agg.result);
