@@ -24,6 +24,11 @@ namespaces = net
 cgroups = none
 capabilities = all
 net.rate = 30M
+[config fair]
+backend = container
+namespaces = net
+cgroups = fair
+capabilities = all
 [scenario bw]
 resource = network
 victim = net.stream
@@ -65,6 +70,10 @@ note=$(q l1 "select cgroup_note from config where name = 'native'")
 check "native's note says its tenants joined the campaign's namespace" has_text "$note" "joined the campaign's network namespace"
 note=$(q l1 "select cgroup_note from config where name = 'capped'")
 check "the capped config's note names its class" has_text "$note" "rate=ceil=30Mbit (net.rate)"
+note=$(q l1 "select cgroup_note from config where name = 'fair'")
+check "fair gives each tenant half the link, borrowing up to all of it" has_text "$note" "rate=50Mbit ceil=100Mbit (cgroups policy)"
+fc=$(mbit fair contended victim)
+check "fair: the victim beside the flood stays within the link (${fc:-?} <= 110)" [ "${fc:-999}" -le 110 ]
 check "nothing left behind" no_leftovers "$(sed -n 's/.*campaign \([^:]*\): results.*/\1/p' l1.err)"
 
 # No HTB: the net.rate configuration is unavailable with the reason, the rest runs.
@@ -74,6 +83,7 @@ check "the link falls back to tbf" grep -q "link 100Mbit/s (tbf)" l2.err
 why=$(q l2 "select unavailable_reason from config where name = 'capped'")
 check "the net.rate configuration is unavailable: $why" has_text "$why" "^unavailable: net.rate needs a class on the shaped link: no htb"
 check "its cells are skipped with the reason" [ "$(q l2 "select count(*) from cell where config = 'capped' and status = 'skipped' and reason like '%no htb%'")" = 2 ]
+check "fair's network cell is skipped: its classes need htb" [ "$(q l2 "select count(*) from cell where config = 'fair' and scenario = 'bw' and status = 'skipped' and reason like 'per-tenant link classes%no htb%'")" = 1 ]
 check "native's network cell ran through the link" [ "$(q l2 "select count(*) from trial t join cell c on c.id = t.cell_id where c.config = 'native' and c.scenario = 'bw' and t.status = 'ok'")" = 2 ]
 nb=$( (cd l2 && sqlite3 results.db "select cast(json_extract(t.metrics_json, '$.bytes_per_s') * 8 / 1e6 as int) from trial t join cell c on c.id = t.cell_id where c.config = 'native' and c.scenario = 'bw' and t.kind = 'baseline'"))
 check "tbf bounds native's victim too (${nb:-?} <= 110)" [ "${nb:-999}" -le 110 ]
