@@ -990,6 +990,100 @@ static void attribute_cell(sqlite3 *db, const struct cell *c, char *out, size_t 
 	free(share.v);
 }
 
+/* ---- network attribution: the network stack's work on the victim's CPUs, the link ---- */
+
+/* For a network cell: the growth of NET_RX and NET_TX softirq time on the CPUs the victim
+ * ran on (the kernel's network stack, working for whoever sent or received, on the victim's
+ * CPU) and of the victim's run-queue wait, each named when it grew beyond its noise floor;
+ * on a shaped link (link_rate), how busy the link was and what it dropped, in the contended
+ * trials against the baseline ones (medians). */
+static void network_attribution(sqlite3 *db, const struct cell *c, const char *named, char *out,
+				size_t size)
+{
+	enum { NRX, NTX, RUNQ, LUTIL, LDROP, LVDROP, LBYTES, LVBYTES, NCH };
+	static const struct {
+		const char *label, *path;
+		double floor; /* ms/s, for the growth channels */
+	} ch[NCH] = {
+	    {"NET_RX softirq", "bpf/softirq/net_rx_ms_per_s", 2},
+	    {"NET_TX softirq", "bpf/softirq/net_tx_ms_per_s", 2},
+	    {"run-queue wait", "bpf/runq/wait_ms_per_s", 2},
+	    {"link utilisation", "link/utilisation", 0},
+	    {"link drops", "link/drops_per_s", 0},
+	    {"victim class drops", "link/victim_class/drops_per_s", 0},
+	    {"link bytes", "link/bytes_per_s", 0},
+	    {"victim class bytes", "link/victim_class/bytes_per_s", 0},
+	};
+	struct vec v[NCH][2];
+	double med[NCH][2];
+	sqlite3_stmt *s;
+	bool any = false;
+	size_t o = 0;
+	out[0] = 0;
+	if (strcmp(c->resource, "network"))
+		return;
+	memset(v, 0, sizeof(v));
+	if (sqlite3_prepare_v2(db,
+			       "SELECT kind, attribution_json FROM trial WHERE cell_id = ? AND"
+			       " status = 'ok' AND attribution_json IS NOT NULL",
+			       -1, &s, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(s, 1, c->id);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		bool cont = !strcmp(col(s, 0), "contended");
+		json_object *j = json_tokener_parse(col(s, 1));
+		for (size_t k = 0; j && k < NCH; k++) {
+			double x = jpath(j, ch[k].path);
+			if (isfinite(x))
+				vpush(&v[k][cont], x);
+		}
+		json_object_put(j);
+	}
+	sqlite3_finalize(s);
+	for (size_t k = 0; k < NCH; k++)
+		for (int m = 0; m < 2; m++)
+			med[k][m] = v[k][m].n ? isb_median(v[k][m].v, v[k][m].n) : NAN;
+	for (size_t k = NRX; k <= RUNQ && o < size; k++) {
+		double b = med[k][0], cc = med[k][1];
+		if (!isfinite(b) || !isfinite(cc) || cc - b <= ch[k].floor || cc <= 1.5 * b)
+			continue;
+		any = true;
+		if (strstr(named, ch[k].label))
+			continue; /* the channels before it named it already */
+		char bs[32], cs[32], gs[32];
+		fmt_num(bs, sizeof(bs), b);
+		fmt_num(cs, sizeof(cs), cc);
+		fmt_num(gs, sizeof(gs), cc - b);
+		o += (size_t)snprintf(out + o, size - o, "%s%s +%s ms/s (%s → %s)%s",
+				      o ? "; " : "network: ", ch[k].label, gs, bs, cs,
+				      k < RUNQ ? " on the victim's CPUs" : "");
+	}
+	if (!any && isfinite(med[NRX][0]) && isfinite(med[NRX][1]) && o < size)
+		o += (size_t)snprintf(out + o, size - o,
+				      "network: neither NET_RX/NET_TX softirq time nor run-queue "
+				      "wait grew");
+	if (isfinite(med[LUTIL][0]) && isfinite(med[LUTIL][1]) && o < size) {
+		char d[32];
+		fmt_num(d, sizeof(d), isfinite(med[LDROP][1]) ? med[LDROP][1] : 0);
+		o += (size_t)snprintf(out + o, size - o,
+				      "%sthe shared link was %.0f %% busy beside the aggressor "
+				      "(%.0f %% with the victim alone) and dropped %s packets/s",
+				      o ? "; " : "network: ", 100 * med[LUTIL][1],
+				      100 * med[LUTIL][0], d);
+		if (isfinite(med[LVDROP][1]) && o < size)
+			o += (size_t)snprintf(out + o, size - o, ", %s in the victim's own class",
+					      med[LVDROP][1] > 0 ? "some" : "none");
+		if (isfinite(med[LVBYTES][1]) && med[LBYTES][1] > 0 && o < size)
+			o += (size_t)snprintf(out + o, size - o,
+					      "; the victim's class carried %.0f %% of it",
+					      100 * med[LVBYTES][1] / med[LBYTES][1]);
+	}
+	for (size_t k = 0; k < NCH; k++) {
+		free(v[k][0].v);
+		free(v[k][1].v);
+	}
+}
+
 static void attribution_section(FILE *f, sqlite3 *db, const struct cell *cells, size_t n)
 {
 	char why[300] = "";
@@ -1013,9 +1107,12 @@ static void attribution_section(FILE *f, sqlite3 *db, const struct cell *cells, 
 			head = true;
 		}
 		md_cell_name(pl, sizeof(pl), c);
-		fprintf(f, "| %s | %s | %s | %d | %s | %s |\n", c->config, c->scenario, pl,
+		char net[400];
+		network_attribution(db, c, text, net, sizeof(net));
+		fprintf(f, "| %s | %s | %s | %d | %s | %s%s%s |\n", c->config, c->scenario, pl,
 			c->grade, src[0] ? src : "—",
-			text[0] ? text : "no channel grew beyond its noise floor");
+			text[0] ? text : "no channel grew beyond its noise floor",
+			net[0] ? "; " : "", net);
 	}
 	if (why[0])
 		fprintf(f, "\nKernel probes (eBPF) unavailable: %s.\n", why);

@@ -68,9 +68,16 @@ struct isb_config {
 	char testnet_hub[64];	    /* the test network's hub namespace, "" when there is none */
 	char testnet_subnet[24];    /* "169.254.N": tenants' addresses are N.2 … N.251 */
 	double time_scale;	    /* the suite's time_scale: windows of this config's trials */
+	/* The campaign's shaped link (link_rate), when it has one: its rate in bits/s, and why
+	 * it cannot give a tenant a class of its own ("" when it can: HTB). */
+	uint64_t link_rate_bps;
+	char link_no_class[200];
 	/* Filled by prepare. */
 	unsigned declared_leaves;
-	char cgroup_note[256]; /* what prepare did about the safety cgroup */
+	char cgroup_note[512]; /* what prepare did about the safety cgroup */
+	/* Each client tenant's HTB class on the link, bits/s (net.rate, or the cgroups policy);
+	 * 0: its traffic shares the link's default class with everyone's. */
+	uint64_t net_class_rate, net_class_ceil;
 	void *priv;
 };
 
@@ -262,6 +269,7 @@ struct isb_ctconf {
 	enum isb_sb_mode sb;
 	char platform[16]; /* gvisor: ptrace | kvm | systrap */
 	char network[16];  /* gvisor: none | host | sandbox */
+	uint64_t net_rate; /* net.rate: bits/s of the tenant's class on the shaped link; 0 unset */
 };
 /* Parses the container keys of a configuration (with the oci ones when oci). */
 int isb_ctconf_parse(const struct isb_config *c, struct isb_ctconf *cf, enum isb_ct_kind kind,
@@ -269,6 +277,10 @@ int isb_ctconf_parse(const struct isb_config *c, struct isb_ctconf *cf, enum isb
 int isb_ctconf_check(const char *key, const char *value, enum isb_ct_kind kind,
 		     struct isb_err *err);
 unsigned isb_ctconf_leaves(const struct isb_ctconf *cf);
+/* Each tenant's class on the campaign's shaped link (fills c->net_class_rate and _ceil from
+ * net.rate or the policy) and a note of it; an error where net.rate cannot be honoured. */
+int isb_ctconf_net_class(struct isb_config *c, const struct isb_ctconf *cf, enum isb_ct_kind kind,
+			 char *note, size_t size, struct isb_err *err);
 bool isb_ctconf_wants_cgroup(const struct isb_ctconf *cf);
 /* The limits a tenant gets: the policy for its side, then the explicit keys. Online CPUs
  * are split in halves for partitioned; cpus receives the set it runs on. */

@@ -89,6 +89,9 @@ int isb_ct_prepare_common(struct isb_config *c, struct isb_ctconf *cf, enum isb_
 	const char *why_sb = cf->sb ? isb_sandbox_unavailable(cf->sb) : NULL;
 	if (why_sb)
 		return isb_errf(err, 0, "sandbox = %s: %s", isb_sb_names[cf->sb], why_sb);
+	char netnote[300];
+	if (isb_ctconf_net_class(c, cf, kind, netnote, sizeof(netnote), err) < 0)
+		return -EINVAL;
 #ifndef HAVE_LIBCAPNG
 	if (!cf->caps_all)
 		return isb_errf(err, 0,
@@ -119,8 +122,9 @@ int isb_ct_prepare_common(struct isb_config *c, struct isb_ctconf *cf, enum isb_
 	}
 	c->declared_leaves = isb_ctconf_leaves(cf);
 	isb_ctconf_describe(cf, desc, sizeof(desc));
-	snprintf(c->cgroup_note, sizeof(c->cgroup_note), "%s; %s%s%s", desc,
-		 isb_cgroup_mode_name(isb_cgroup_mode()), note[0] ? "; " : "", note);
+	snprintf(c->cgroup_note, sizeof(c->cgroup_note), "%s; %s%s%s%s%s", desc,
+		 isb_cgroup_mode_name(isb_cgroup_mode()), note[0] ? "; " : "", note,
+		 netnote[0] ? "; " : "", netnote);
 	return 0;
 }
 

@@ -9,6 +9,8 @@
  *   cpu.weight, cpu.max, cpuset, memory.max, memory.swap, io.weight,
  *   io.rbps, io.wbps, io.riops, io.wiops, pids.max  (explicit limits, over the policy)
  *   capabilities = all | none | docker | LIST       (CAP_ names kept)
+ *   net.rate     = RATE                             (bits/s: the tenant's HTB class on the
+ *                                                    campaign's shaped link, link_rate)
  *   runtime      = runc | crun                      (oci only)
  *
  * Policies, per tenant (the victim side and the aggressor side each):
@@ -118,7 +120,7 @@ static int vm_unknown(const char *k, struct isb_err *err)
 			"unknown key '%s' (accel, devices, machine, vcpus, memory, disk, cpu, "
 			"kernel, and the cgroup keys: cgroups, cpu.weight, cpu.max, cpuset, "
 			"memory.max, memory.swap, io.weight, io.rbps, io.wbps, io.riops, io.wiops, "
-			"pids.max)",
+			"pids.max, net.rate)",
 			k);
 }
 
@@ -244,6 +246,15 @@ static int apply_key(struct isb_ctconf *cf, const char *k, const char *v, enum i
 		memcpy((char *)l + io[i].off, &u, sizeof(u));
 		return 0;
 	}
+	if (!strcmp(k, "net.rate")) {
+		if (isb_parse_rate(v, &u) < 0 || u < 8000)
+			return isb_errf(err, 0,
+					"net.rate: '%s' is not a rate in bits/s like 100M "
+					"(k, M, G: powers of 1000; at least 8k)",
+					v);
+		cf->net_rate = u;
+		return 0;
+	}
 	if (!strcmp(k, "pids.max")) {
 		if (isb_parse_u64(v, &u) < 0 || u < 8)
 			return isb_errf(err, 0, "pids.max: '%s' is not an integer >= 8", v);
@@ -306,7 +317,7 @@ static int apply_key(struct isb_ctconf *cf, const char *k, const char *v, enum i
 	return isb_errf(err, 0,
 			"unknown key '%s' (namespaces, ns.NAME, cgroups, cpu.weight, cpu.max, "
 			"cpuset, memory.max, memory.swap, io.weight, io.rbps, io.wbps, io.riops, "
-			"io.wiops, pids.max, capabilities%s)",
+			"io.wiops, pids.max, net.rate, capabilities%s)",
 			k,
 			kind == ISB_CT_OCI	? ", runtime"
 			: kind == ISB_CT_GVISOR ? ", platform, network"
@@ -410,6 +421,8 @@ void isb_ctconf_describe(const struct isb_ctconf *cf, char *buf, size_t size)
 	for (size_t i = 0; i < ISB_ARRAY_SIZE(keys) && o < size; i++)
 		if (keys[i].set)
 			o += (size_t)snprintf(buf + o, size - o, "+%s", keys[i].key);
+	if (cf->net_rate && o < size)
+		o += (size_t)snprintf(buf + o, size - o, "+net.rate");
 	if (o < size)
 		o += (size_t)snprintf(buf + o, size - o, "; caps=%s",
 				      cf->caps_name[0] ? cf->caps_name : "docker");
@@ -508,6 +521,63 @@ int isb_ctconf_limits(const struct isb_ctconf *cf, const struct isb_config *c,
 	l->io_minor = s->io_minor;
 	if (s->pids_max)
 		l->pids_max = s->pids_max;
+	return 0;
+}
+
+static void rate_str(uint64_t bps, char *buf, size_t size)
+{
+	if (bps >= 1000000000 && bps % 1000000 == 0)
+		snprintf(buf, size, "%gG", (double)bps / 1e9);
+	else if (bps >= 1000000)
+		snprintf(buf, size, "%gM", (double)bps / 1e6);
+	else
+		snprintf(buf, size, "%gk", (double)bps / 1e3);
+}
+
+int isb_ctconf_net_class(struct isb_config *c, const struct isb_ctconf *cf, enum isb_ct_kind kind,
+			 char *note, size_t size, struct isb_err *err)
+{
+	/* A class matches a tenant's source address (u32): only a tenant with an address of
+	 * its own (its own network namespace, or a VM's tap) can have one. */
+	bool own = kind == ISB_CT_VM || (cf->ns & (1u << ISB_NS_NET));
+	uint64_t link = c->link_rate_bps;
+	char r[24], l[24];
+	c->net_class_rate = c->net_class_ceil = 0;
+	note[0] = 0;
+	if (cf->net_rate) {
+		if (!link)
+			return isb_errf(err, 0,
+					"net.rate needs the campaign's shaped link: set link_rate "
+					"in [global]");
+		if (c->link_no_class[0])
+			return isb_errf(err, 0, "net.rate needs a class on the shaped link: %s",
+					c->link_no_class);
+		if (!own)
+			return isb_errf(err, 0,
+					"net.rate needs a network namespace of the tenant's own "
+					"(its class matches its address): add net to namespaces");
+		c->net_class_rate = c->net_class_ceil = cf->net_rate;
+		rate_str(cf->net_rate, r, sizeof(r));
+		snprintf(note, size, "link class per tenant: htb rate=ceil=%sbit (net.rate)", r);
+		return 0;
+	}
+	if (!link || cf->policy == ISB_POLICY_NONE)
+		return 0;
+	if (!own) {
+		snprintf(note, size,
+			 "no link class: the tenants share one network namespace, and so one "
+			 "address");
+		return 0;
+	}
+	/* fair and partitioned: half the link guaranteed, all of it when the other side is
+	 * idle; capped: half, never more */
+	c->net_class_rate = link / 2;
+	c->net_class_ceil = cf->policy == ISB_POLICY_CAPPED ? link / 2 : link;
+	rate_str(c->net_class_rate, r, sizeof(r));
+	rate_str(c->net_class_ceil, l, sizeof(l));
+	snprintf(note, size,
+		 "link class per tenant: htb rate=%sbit ceil=%sbit (cgroups policy)%s%s", r, l,
+		 c->link_no_class[0] ? "; not on this host: " : "", c->link_no_class);
 	return 0;
 }
 

@@ -500,8 +500,10 @@ static int prepare(struct isb_config *c, struct isb_err *err)
 		}
 	}
 	int r = isb_ct_prepare_common(cg, &v->cf, ISB_CT_VM, p->procs, &p->nprocs, err);
-	char cgnote[256];
+	char cgnote[512];
 	snprintf(cgnote, sizeof(cgnote), "%s", cg->cgroup_note); /* the switches and the host */
+	c->net_class_rate = cg->net_class_rate; /* its tap's class on the shaped link */
+	c->net_class_ceil = cg->net_class_ceil;
 	free(cg);
 	if (r < 0)
 		return -1;

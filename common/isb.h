@@ -66,6 +66,9 @@ int isb_parse_double(const char *s, double *out);
 int isb_parse_u64(const char *s, uint64_t *out);
 /* A size in bytes: 4096, 512M, 1.5G, 2GiB (K, M, G, T: powers of 1024). */
 int isb_parse_size(const char *s, uint64_t *out);
+/* A rate in bits per second: 200M, 1.5G, 800k, 100000 (k, M, G: powers of 1000, as tc and
+ * link speeds count), optionally followed by "bit" or "bps". At least 1. */
+int isb_parse_rate(const char *s, uint64_t *out);
 
 /* Trim whitespace in place, returns the start. */
 char *isb_trim(char *s);

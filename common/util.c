@@ -387,3 +387,24 @@ int isb_parse_size(const char *v, uint64_t *out)
 	*out = (uint64_t)(x * m);
 	return 0;
 }
+
+int isb_parse_rate(const char *v, uint64_t *out)
+{
+	char *end;
+	double x = strtod(v, &end);
+	if (end == v || !(x > 0))
+		return -1;
+	double m = 1;
+	if (*end == 'k' || *end == 'K')
+		m = 1e3, end++;
+	else if (*end == 'm' || *end == 'M')
+		m = 1e6, end++;
+	else if (*end == 'g' || *end == 'G')
+		m = 1e9, end++;
+	if (!strcmp(end, "bit") || !strcmp(end, "bps"))
+		end += 3;
+	if (*end || x * m < 1 || x * m > 1e12)
+		return -1;
+	*out = (uint64_t)(x * m);
+	return 0;
+}

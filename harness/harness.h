@@ -57,6 +57,7 @@ struct isb_suite {
 	unsigned bootstrap;
 	double memory_ceiling; /* fraction of MemAvailable for all tenants */
 	bool test_network;     /* build the campaign's own netns + veth network */
+	uint64_t link_rate;    /* bits/s of the test network's shaped link (link_rate); 0: none */
 	uint64_t pids_ceiling;
 	size_t nconfigs, nscenarios;
 	struct isb_suite_config configs[ISB_MAX_CONFIGS];
@@ -219,6 +220,36 @@ int isb_testnet_create(const char *id, const char *state_dir, struct isb_testnet
 		       struct isb_err *err);
 int isb_testnet_remove(const char *id); /* returns namespaces removed */
 int isb_testnet_list(char ids[][40], size_t max);
+
+/* ---- the test network's shaped link (link_rate; harness/link.c) ---- */
+struct isb_link {
+	bool up;
+	bool htb;	    /* per-tenant classes possible; else no_class says why */
+	char no_class[200]; /* why no tenant can have a class ("" with htb) */
+	char ns[2][64];	    /* near (tenants, the hub) and far (peers) namespaces */
+	char dev[16];	    /* the near end of the wire: its egress is shaped */
+	char far_addr[20];  /* the far bridge's address: where peers without their own listen */
+	uint64_t rate;	    /* bits/s */
+	unsigned next_class;
+};
+/* Turns the test network's pair into a wire of the given rate (HTB, else TBF). */
+int isb_link_create(const struct isb_testnet *n, uint64_t rate, struct isb_link *l,
+		    struct isb_err *err);
+/* A class rate/ceil (bits/s) for traffic from src on the link; *id for isb_link_class_del. */
+int isb_link_class_add(struct isb_link *l, const char *src, uint64_t rate, uint64_t ceil,
+		       unsigned *id, struct isb_err *err);
+void isb_link_class_del(struct isb_link *l, unsigned id);
+/* Moves the calling thread into the near (side 0) or far (1) namespace; returns what
+ * isb_link_leave takes to bring it back, or negative with err. */
+int isb_link_enter(const struct isb_link *l, int side, struct isb_err *err);
+void isb_link_leave(int saved);
+void isb_link_rate_str(uint64_t bps, char *buf, size_t size); /* "200M" */
+/* The link's qdisc counters now (tc -s -j), or NULL; and the growth between two readings
+ * over win seconds: the link's bytes_per_s, utilisation (of its rate), drops_per_s, and the
+ * same for the victim's and the aggressor's class (0: none). */
+json_object *isb_link_stats(const struct isb_link *l);
+json_object *isb_link_delta(const struct isb_link *l, json_object *a, json_object *b,
+			    unsigned victim_class, unsigned aggressor_class, double win);
 
 /* ---- host ---- */
 json_object *isb_host_json(struct isb_topology *t);

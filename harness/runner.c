@@ -65,6 +65,8 @@ struct ctx {
 	size_t ncells;
 	unsigned max_reps;
 	char campaign_id[40];
+	struct isb_link link; /* the shaped link (link_rate), when up */
+	char link_why[400];   /* why link_rate is set but the link is not up */
 };
 
 struct tenant_run {
@@ -235,6 +237,84 @@ static void spec_init(struct isb_tenant_spec *sp, const char *label, const char 
 	sp->cpus = *cpus;
 }
 
+/* ---- the shaped link (link_rate): where each tenant of a link campaign sits ---- */
+
+/* tenant_start in the link's namespace the caller entered: for the tenant's probe that
+ * namespace is the host's network (a native tenant has no other namespace than the
+ * campaign's), so the probe is told its inode instead of the host's own. */
+static int link_tenant_start(struct ctx *x, struct rconfig *rc, const struct isb_tenant_spec *sp,
+			     struct tenant_run *tr)
+{
+	char *saved = strdup(rc->c.host_ns);
+	isb_probe_host_ns(rc->c.host_ns, sizeof(rc->c.host_ns));
+	int r = tenant_start(x, rc, sp, tr);
+	if (saved) {
+		snprintf(rc->c.host_ns, sizeof(rc->c.host_ns), "%s", saved);
+		free(saved);
+	}
+	return r;
+}
+
+/* A peer on the far side of the wire: a tenant with a network namespace of its own joins
+ * the far bridge (the backend builds its link in the hub it is told: the far namespace for
+ * this spawn); one without (native) runs in the far namespace and listens on its address. */
+static int link_peer_start(struct ctx *x, struct rconfig *rc, struct isb_tenant_spec *ps,
+			   struct tenant_run *pr)
+{
+	struct isb_err err = {0};
+	char hub[sizeof(rc->c.testnet_hub)];
+	memset(pr, 0, sizeof(*pr));
+	int saved = isb_link_enter(&x->link, 1, &err);
+	if (saved < 0) {
+		snprintf(pr->error, sizeof(pr->error), "%s: %s", ps->label, err.msg);
+		return -1;
+	}
+	memcpy(hub, rc->c.testnet_hub, sizeof(hub));
+	snprintf(rc->c.testnet_hub, sizeof(rc->c.testnet_hub), "%s", x->link.ns[1]);
+	ps->peer = x->link.far_addr; /* a backend that gives it an address of its own overrides */
+	int r = link_tenant_start(x, rc, ps, pr);
+	memcpy(rc->c.testnet_hub, hub, sizeof(hub));
+	isb_link_leave(saved);
+	if (r == 0 && !pr->t.addr[0])
+		snprintf(pr->t.addr, sizeof(pr->t.addr), "%s", x->link.far_addr);
+	return r;
+}
+
+/* A network client (victim or aggressor) on the near side: one without a network
+ * namespace of its own (native) joins the near namespace, so its traffic crosses the link
+ * as a host's processes share its NIC; then its class, when the configuration gives it
+ * one (net.rate or the cgroups policy). *class_id: 0, or the class to delete after it. */
+static int link_client_start(struct ctx *x, struct rconfig *rc, const struct isb_tenant_spec *sp,
+			     struct tenant_run *tr, unsigned *class_id)
+{
+	struct isb_err err = {0};
+	const struct isb_stressor *st = isb_stressor_find(sp->stressor);
+	*class_id = 0;
+	if (!x->link.up || !st || !st->peer)
+		return tenant_start(x, rc, sp, tr);
+	int saved = isb_link_enter(&x->link, 0, &err);
+	if (saved < 0) {
+		memset(tr, 0, sizeof(*tr));
+		snprintf(tr->error, sizeof(tr->error), "%s: %s", sp->label, err.msg);
+		return -1;
+	}
+	int r = link_tenant_start(x, rc, sp, tr);
+	isb_link_leave(saved);
+	if (r < 0 || !rc->c.net_class_rate)
+		return r;
+	if (!tr->t.addr[0]) {
+		snprintf(tr->error, sizeof(tr->error),
+			 "%s: no address of its own for its class on the link", sp->label);
+		return -1;
+	}
+	if (isb_link_class_add(&x->link, tr->t.addr, rc->c.net_class_rate, rc->c.net_class_ceil,
+			       class_id, &err) < 0) {
+		snprintf(tr->error, sizeof(tr->error), "%s: link class: %s", sp->label, err.msg);
+		return -1;
+	}
+	return 0;
+}
+
 /* Starts the peer (server end) a network stressor needs, pinned like its client, and
  * fills addr with where the client finds it. 0, or -1 with pr->error. */
 static int peer_start(struct ctx *x, struct rconfig *rc, const char *stressor, const char *label,
@@ -250,13 +330,17 @@ static int peer_start(struct ctx *x, struct rconfig *rc, const char *stressor, c
 	ps.duration_s = (x->s->aggressor_warmup + x->s->warmup + x->s->duration + 2 * x->s->grace) *
 			    rc->c.time_scale +
 			30;
-	if (tenant_start(x, rc, &ps, pr) < 0 || tenant_go(pr) < 0)
+	int r = x->link.up ? link_peer_start(x, rc, &ps, pr) : tenant_start(x, rc, &ps, pr);
+	if (r < 0 || tenant_go(pr) < 0)
 		return -1;
 	if (!pr->ready_info || !json_object_object_get_ex(pr->ready_info, "port", &port)) {
 		snprintf(pr->error, sizeof(pr->error), "%s: ready without a port", label);
 		return -1;
 	}
-	snprintf(addr, size, "%s:%s", pr->t.addr[0] ? pr->t.addr : "127.0.0.1",
+	snprintf(addr, size, "%s:%s",
+		 pr->t.addr[0] ? pr->t.addr
+		 : x->link.up  ? x->link.far_addr
+			       : "127.0.0.1",
 		 json_object_get_string(port));
 	return 0;
 }
@@ -427,9 +511,10 @@ static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char 
 	struct isb_tenant_spec vs, as;
 	struct tenant_run vic, agg, vpeer, apeer;
 	char vaddr[64] = "", aaddr[64] = "";
+	unsigned vclass = 0, aclass = 0; /* their classes on the shaped link, to delete */
 	struct isb_counters ctr = {0};
 	struct isb_psi psi0;
-	json_object *cg0 = NULL, *attj = NULL;
+	json_object *cg0 = NULL, *attj = NULL, *link0 = NULL;
 	uint64_t go_ns = 0;
 	bool bpf_on = false;
 	memset(&psi0, 0, sizeof(psi0));
@@ -464,7 +549,7 @@ static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char 
 			goto stop_agg;
 		}
 		as.peer = aaddr[0] ? aaddr : NULL;
-		if (tenant_start(x, rc, &as, &agg) < 0 || tenant_go(&agg) < 0) {
+		if (link_client_start(x, rc, &as, &agg, &aclass) < 0 || tenant_go(&agg) < 0) {
 			snprintf(status, sizeof(status), "error");
 			snprintf(cause, sizeof(cause), "%s",
 				 agg.error[0] ? agg.error : "aggressor: no barrier");
@@ -484,7 +569,7 @@ static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char 
 		goto stop_vic;
 	}
 	vs.peer = vaddr[0] ? vaddr : NULL;
-	if (tenant_start(x, rc, &vs, &vic) < 0) {
+	if (link_client_start(x, rc, &vs, &vic, &vclass) < 0) {
 		snprintf(status, sizeof(status), "failed");
 		snprintf(cause, sizeof(cause), "%s", vic.error);
 		goto stop_vic;
@@ -504,6 +589,7 @@ static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char 
 		}
 		bpf_on = x->attrib && isb_attrib_begin(x->attrib, vp, nv, ap, na) == 0;
 		cg0 = isb_cgstat_read(&vic.t);
+		link0 = x->link.up ? isb_link_stats(&x->link) : NULL;
 		isb_psi_read(&psi0);
 		go_ns = isb_now_ns();
 	}
@@ -518,9 +604,16 @@ static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char 
 		snprintf(cause, sizeof(cause), "%s", vic.error);
 	}
 stop_vic:
-	if (vic.spawned && go_ns)
-		attj = attribution_end(x, bpf_on, (double)(isb_now_ns() - go_ns) / 1e9, &psi0, cg0,
-				       &vic.t, rc->c.backend->name);
+	if (vic.spawned && go_ns) {
+		double win = (double)(isb_now_ns() - go_ns) / 1e9;
+		attj = attribution_end(x, bpf_on, win, &psi0, cg0, &vic.t, rc->c.backend->name);
+		/* what crossed the shaped link meanwhile: the link's and each class's bytes */
+		json_object *link1 = link0 ? isb_link_stats(&x->link) : NULL;
+		json_object *lj = isb_link_delta(&x->link, link0, link1, vclass, aclass, win);
+		if (lj)
+			json_object_object_add(attj, "link", lj);
+		json_object_put(link1);
+	}
 	if (vic.spawned) {
 		rc->c.backend->stop(&vic.t, 2000000000ull);
 		oom1 = isb_cgroup_oom_kills(x->campaign_id);
@@ -564,6 +657,8 @@ stop_agg:
 	}
 	peer_stop(rc, &apeer);
 	peer_stop(rc, &vpeer); /* when the victim never started */
+	isb_link_class_del(&x->link, vclass);
+	isb_link_class_del(&x->link, aclass);
 	if (isb_interrupted) {
 		rc_ret = -EINTR;
 		goto out;
@@ -644,6 +739,7 @@ stop_agg:
 out:
 	isb_counters_close(&ctr);
 	json_object_put(cg0);
+	json_object_put(link0);
 	json_object_put(attj);
 	json_object_put(vic.result);
 	json_object_put(agg.result);
@@ -680,6 +776,9 @@ static char *settings_json(const struct isb_suite *s)
 	json_object_object_add(o, "bootstrap", json_object_new_int((int)s->bootstrap));
 	json_object_object_add(o, "memory_ceiling", json_object_new_double(s->memory_ceiling));
 	json_object_object_add(o, "pids_ceiling", json_object_new_int64((int64_t)s->pids_ceiling));
+	if (s->link_rate)
+		json_object_object_add(o, "link_rate",
+				       json_object_new_int64((int64_t)s->link_rate));
 	char *r = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 							       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
@@ -701,6 +800,62 @@ static int store_metrics(struct isb_store *st, struct isb_err *err)
 					  (long long)m->graded, m->help) < 0)
 				return -EIO;
 	return 0;
+}
+
+/* The shaped link, or why not: its network cells are then skipped with the reason. */
+static void link_setup(struct ctx *x, const struct isb_testnet *net)
+{
+	struct isb_err err = {0};
+	char r[24];
+	isb_link_rate_str(x->s->link_rate, r, sizeof(r));
+	if (isb_link_create(net, x->s->link_rate, &x->link, &err) < 0) {
+		snprintf(x->link_why, sizeof(x->link_why), "link_rate = %s: unavailable: %s", r,
+			 err.msg);
+		isb_log("harness", "%s", x->link_why);
+		memset(&x->link, 0, sizeof(x->link));
+		return;
+	}
+	isb_log("harness", "link %sbit/s (%s) from %s to %s%s%s", r, x->link.htb ? "htb" : "tbf",
+		x->link.ns[0], x->link.ns[1],
+		x->link.htb ? "" : ": no per-tenant classes: ", x->link.no_class);
+}
+
+/* What the link does for a configuration's tenants, after its prepare's own note. */
+static void link_note(struct ctx *x, struct rconfig *rc)
+{
+	char r[24], cr[24], cc[24], buf[400], cls[80];
+	if (!x->link.up)
+		return;
+	isb_link_rate_str(x->link.rate, r, sizeof(r));
+	isb_link_rate_str(rc->c.net_class_rate, cr, sizeof(cr));
+	isb_link_rate_str(rc->c.net_class_ceil, cc, sizeof(cc));
+	snprintf(cls, sizeof(cls), "a class per tenant, rate %sbit ceil %sbit", cr, cc);
+	snprintf(buf, sizeof(buf), "; link %sbit/s %s: %s%s", r, x->link.htb ? "htb" : "tbf",
+		 !rc->c.net_class_rate ? "no class per tenant (all share the default class)"
+		 : x->link.htb	       ? cls
+			       : "its classes cannot be made: its network cells are skipped",
+		 rc->c.backend->class == ISB_CLASS_NATIVE
+		     ? "; native network tenants joined the campaign's network namespace "
+		       "(no other namespace), native peers the far one"
+		     : "");
+	size_t n = strlen(rc->c.cgroup_note);
+	snprintf(rc->c.cgroup_note + n, sizeof(rc->c.cgroup_note) - n, "%s", buf);
+}
+
+/* Why a network cell of this configuration cannot run on the link, or NULL. */
+static const char *link_skip(struct ctx *x, const struct rconfig *rc,
+			     const struct isb_suite_scenario *sc, char *buf, size_t size)
+{
+	if (!x->s->link_rate || sc->resource != ISB_RES_NETWORK)
+		return NULL;
+	if (!x->link.up)
+		return x->link_why;
+	if (rc->c.net_class_rate && !x->link.htb) {
+		snprintf(buf, size, "per-tenant link classes (cgroups policy) unavailable: %s",
+			 x->link.no_class);
+		return buf;
+	}
+	return NULL;
 }
 
 static void progress(const struct isb_run_opts *o, unsigned k, unsigned total,
@@ -801,7 +956,10 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 			need_net = s->scenarios[i].resource == ISB_RES_NETWORK && b &&
 				   b->class != ISB_CLASS_NATIVE;
 		}
-	if (need_net) {
+	bool need_link = false; /* link_rate and a network scenario: the shaped link */
+	for (size_t i = 0; i < s->nscenarios && s->link_rate; i++)
+		need_link |= s->scenarios[i].resource == ISB_RES_NETWORK;
+	if (need_net || need_link) {
 		if (isb_testnet_create(x.campaign_id, state, &net, &err) < 0) {
 			isb_log("harness", "test network unavailable: %s", err.msg);
 			goto out;
@@ -809,6 +967,8 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 		isb_log("harness", "test network: %s (%s) <-> %s (%s)", net.ns[0], net.addr[0],
 			net.ns[1], net.addr[1]);
 	}
+	if (need_link)
+		link_setup(&x, &net);
 	{
 		json_object *host = isb_host_json(topo);
 		char *settings = settings_json(s);
@@ -871,6 +1031,11 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 			snprintf(rc->c.testnet_subnet, sizeof(rc->c.testnet_subnet), "%s",
 				 net.subnet);
 		}
+		if (s->link_rate) {
+			rc->c.link_rate_bps = s->link_rate;
+			snprintf(rc->c.link_no_class, sizeof(rc->c.link_no_class), "%s",
+				 x.link.up ? x.link.no_class : x.link_why);
+		}
 		if (!rc->c.backend->available(&why)) {
 			snprintf(rc->unavailable, sizeof(rc->unavailable), "unavailable: %s",
 				 why.reason);
@@ -879,6 +1044,7 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 				 err.msg);
 		} else {
 			rc->prepared = true;
+			link_note(&x, rc);
 		}
 		if (rc->unavailable[0])
 			isb_log("harness", "config %s: %s", sc->name, rc->unavailable);
@@ -915,7 +1081,8 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 			for (size_t pi = 0; pi < sc->nplacements; pi++) {
 				struct rcell *c = &x.cells[x.ncells++];
 				struct isb_why why = {{0}};
-				char reason[400] = "";
+				char reason[400] = "", lbuf[300];
+				const char *lskip;
 				c->cfg = ci;
 				c->sc = si;
 				c->placement = sc->placements[pi];
@@ -927,6 +1094,9 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 				else if (isb_topo_place(topo, c->placement, &c->pl, &why) < 0)
 					snprintf(reason, sizeof(reason), "placement %s: %s",
 						 c->placement, why.reason);
+				else if ((lskip =
+					      link_skip(&x, &x.cfgs[ci], sc, lbuf, sizeof(lbuf))))
+					snprintf(reason, sizeof(reason), "%s", lskip);
 				else if (sv->unavailable && sv->unavailable())
 					snprintf(reason, sizeof(reason),
 						 "stressor %s unavailable: %s", sv->name,

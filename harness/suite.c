@@ -162,6 +162,13 @@ static int global_key(struct parser *p, struct isb_suite *s, const char *k, cons
 		if (strcmp(v, "yes") && strcmp(v, "no"))
 			return PERR(p, "test_network: '%s' is not yes or no", v);
 		s->test_network = !strcmp(v, "yes");
+	} else if (!strcmp(k, "link_rate")) {
+		/* the bottleneck every network tenant's traffic to its peer crosses */
+		if (isb_parse_rate(v, &s->link_rate) < 0 || s->link_rate < 100000)
+			return PERR(p,
+				    "link_rate: '%s' is not a rate in bits/s like 200M or 1G "
+				    "(k, M, G: powers of 1000; at least 100k)",
+				    v);
 	} else if (!strcmp(k, "thresholds")) {
 		double t[4];
 		char buf[256], *save = NULL;

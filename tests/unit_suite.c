@@ -68,7 +68,17 @@ static const struct {
     {"[config c]\nbackend = container\nruntime = runc\n" OKSC,
      "t.ini:3: [config c] unknown key 'runtime' (namespaces, ns.NAME, cgroups, cpu.weight, "
      "cpu.max, cpuset, memory.max, memory.swap, io.weight, io.rbps, io.wbps, io.riops, "
-     "io.wiops, pids.max, capabilities, sandbox)"},
+     "io.wiops, pids.max, net.rate, capabilities, sandbox)"},
+    /* the shaped link and a tenant's class on it */
+    {"[global]\nlink_rate = fast\n" OKCFG OKSC,
+     "t.ini:2: link_rate: 'fast' is not a rate in bits/s like 200M or 1G (k, M, G: powers of "
+     "1000; at least 100k)"},
+    {"[global]\nlink_rate = 10k\n" OKCFG OKSC,
+     "t.ini:2: link_rate: '10k' is not a rate in bits/s like 200M or 1G (k, M, G: powers of "
+     "1000; at least 100k)"},
+    {"[config c]\nbackend = container\nnet.rate = 100Q\n" OKSC,
+     "t.ini:3: [config c] net.rate: '100Q' is not a rate in bits/s like 100M (k, M, G: powers "
+     "of 1000; at least 8k)"},
     {"[config s]\nbackend = sandbox\nsandbox = chroot\n" OKSC,
      "t.ini:3: [config s] sandbox: 'chroot' is not none, seccomp, seccomp-notify, ptrace or sud"},
     {"[config g]\nbackend = gvisor\nplatform = xen\n" OKSC,
@@ -85,7 +95,8 @@ static const struct {
     {"[config v]\nbackend = vm\nnamespaces = all\n" OKSC,
      "t.ini:3: [config v] unknown key 'namespaces' (accel, devices, machine, vcpus, memory, "
      "disk, cpu, kernel, and the cgroup keys: cgroups, cpu.weight, cpu.max, cpuset, "
-     "memory.max, memory.swap, io.weight, io.rbps, io.wbps, io.riops, io.wiops, pids.max)"},
+     "memory.max, memory.swap, io.weight, io.rbps, io.wbps, io.riops, io.wiops, pids.max, "
+     "net.rate)"},
     {"[config v]\nbackend = vm\ntime_scale = 0.5\n" OKSC,
      "t.ini:3: time_scale: '0.5' is not a number in [1, 100]"},
     {OKCFG "[config native]\nbackend = null\n",
@@ -219,8 +230,8 @@ static void test_backend_added_by_override(void **state)
 
 static void test_shipped_suites_parse(void **state)
 {
-	static const char *const names[] = {"quick",	 "standard", "aa",
-					    "container", "sandbox",  "vm"};
+	static const char *const names[] = {"quick",   "standard", "aa",  "container",
+					    "sandbox", "vm",	   "link"};
 	const char *dir = getenv("ISOBENCH_SUITES");
 	if (!dir)
 		skip();
