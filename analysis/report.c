@@ -627,7 +627,7 @@ static void config_limit(sqlite3 *db, const char *config, const char *resource, 
 	    {"disk", "io.weight", ""},
 	    {"disk", "cgroups", ",partitioned,capped,"},
 	    {"network", "net.rate", ""},
-	    {"network", "cgroups", ",fair,capped,"},
+	    {"network", "cgroups", ",fair,partitioned,capped,"},
 	    {"pids", "pids.max", ""},
 	    {"pids", "cgroups", ",partitioned,capped,fair,"},
 	};
