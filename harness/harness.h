@@ -220,6 +220,8 @@ int isb_testnet_list(char ids[][40], size_t max);
 
 /* ---- host ---- */
 json_object *isb_host_json(struct isb_topology *t);
+/* {"available": bool, "reason": …, ways, granularity}: resctrl at root (host.c). */
+json_object *isb_rdt_host_json(const char *root);
 
 /* ---- running ---- */
 
