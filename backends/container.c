@@ -318,19 +318,13 @@ static int ct_spawn(struct isb_config *c, const struct isb_tenant_spec *spec_in,
 		for (size_t i = 0; i < p->nprocs; i++)
 			procs[i] = p->procs[i];
 	}
-	/* its resctrl group: the harness writes the pid (one thread before release) */
+	/* its resctrl group (llc.ways, mb.percent): the harness adds the tenant before release */
 	if (isb_rdt_tenant_create(isb_rdt_root(), &p->cf.rdt, c->campaign_id, name, spec->label,
 				  &ct->rdt, err) < 0) {
 		isb_cg_tenant_remove(&ct->cg);
 		isb_tenant_net_remove(&ct->net);
 		free(ct);
 		return -EIO;
-	}
-	if (ct->rdt.tasks[0]) {
-		size_t k = 0;
-		while (procs[k])
-			k++;
-		procs[k] = ct->rdt.tasks;
 	}
 	if (p->cf.ns & (1u << ISB_NS_MNT)) {
 		snprintf(ct->rootdir, sizeof(ct->rootdir), "%s/root-%s", c->state_dir, name);
@@ -379,6 +373,9 @@ static int ct_spawn(struct isb_config *c, const struct isb_tenant_spec *spec_in,
 			if (r < 0)
 				e = isb_errf(err, r, "put %s into %s", spec->label, procs[i]);
 		}
+		/* every thread (one, before release); what it forks inherits the group */
+		if (!e && isb_rdt_add_task(&ct->rdt, pid, err) < 0)
+			e = -EIO;
 		if (!e && write(sync[1], "g", 1) != 1)
 			e = isb_errf(err, errno, "release %s", spec->label);
 	}

@@ -437,8 +437,10 @@ static int write_bundle(struct isb_config *c, struct oci_priv *p, struct oci_ten
 	json_object_object_add(lx, "cgroupsPath", json_object_new_string(cgpath));
 	json_object_object_add(lx, "resources", resources_json(&p->cf, l));
 	/* runc's own resctrl support: the group isobench made (closID) with the side's schemata;
-	 * crun and runsc run in the group by inheritance from their own process */
-	if (ot->rdt.name[0] && !strcmp(p->cf.runtime, "runc")) {
+	 * crun and runsc run in the group by inheritance from their own process (runc too under
+	 * a test's fake tree, which it cannot see) */
+	if (ot->rdt.name[0] && !strcmp(p->cf.runtime, "runc") &&
+	    !strcmp(isb_rdt_root(), ISB_RESCTRL_ROOT)) {
 		int side = !strncmp(name, "aggressor", 9) ? 1 : 0;
 		json_object *rdt = json_object_new_object();
 		json_object_object_add(rdt, "closID", json_object_new_string(ot->rdt.name));

@@ -79,7 +79,11 @@ printf '    L3:0=7ff;1=7ff\n    MB:0=100;1=100\n' >"$R/schemata"
 # a group of a campaign whose harness is gone (pid 1 is no isobench): the sweep removes it
 mkdir "$R/isobench-20200101-000000-1-victim-1"
 mkdir "$R/someone-else"
-sed 's/^duration = .*/duration = 0.6/' rdt.ini >fake.ini
+{
+	sed 's/^duration = .*/duration = 0.6/' rdt.ini
+	# an OCI runtime's container inherits the group its runtime joined before exec
+	printf '[config runc-llc]\nbackend = oci\nruntime = runc\ncgroups = none\nllc.ways = 1\n'
+} >fake.ini
 ISOBENCH_RESCTRL_ROOT=$R "$ISOBENCH" run fake.ini --out fake >out2.txt 2>err2.txt &
 pid=$!
 : >seen.txt
@@ -105,6 +109,14 @@ check "a victim's group: the low 2 ways of both caches, MB 40, and a pid" \
 	grep -Eq -- '-victim-[0-9]+ L3:0=3;1=3\|MB:0=40;1=40\| [0-9]+$' seen.txt
 check "an aggressor's group: the high 2 ways, MB 40, and a pid" \
 	grep -Eq -- '-aggressor-[0-9]+ L3:0=600;1=600\|MB:0=40;1=40\| [0-9]+$' seen.txt
+if command -v runc >/dev/null; then
+	n=$(q fake "select count(*) from trial t join cell c on c.id = t.cell_id where c.config = 'runc-llc' and t.status = 'ok'")
+	check "runc: its trials ran ($n)" [ "$n" -ge 2 ]
+	check "runc: the victim's container in a group of the lowest way" \
+		grep -Eq -- '-victim-[0-9]+ L3:0=1;1=1\| [0-9]+$' seen.txt
+	check "runc: the aggressor's in one of the highest way" \
+		grep -Eq -- '-aggressor-[0-9]+ L3:0=400;1=400\| [0-9]+$' seen.txt
+fi
 check "no isobench group is left, the dead campaign's swept, others kept" \
 	sh -c "[ -z \"\$(ls '$R' | grep isobench-)\" ] && [ -d '$R/someone-else' ] && [ -f '$R/schemata' ]"
 check "the host JSON of that campaign says resctrl is available" \
