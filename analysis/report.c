@@ -1187,6 +1187,49 @@ static void leaves_section(FILE *f, sqlite3 *db)
 	fprintf(f, "\n");
 }
 
+/* Memory bandwidth and the last-level cache: only resctrl (Intel RDT, AMD PQoS) can give a
+ * tenant its own share. Where the campaign's host had none (its host JSON says why), the
+ * cells whose aggressor contends for them are not ranked: no configuration there could
+ * isolate them, and an order would only rank noise. 1 (no resctrl) or 2 (resctrl without
+ * that allocation) with why filled, 0 where the host had the mechanism (or an older campaign
+ * did not record it). */
+static int no_membw_mechanism(sqlite3 *db, bool cache, char *why, size_t size)
+{
+	sqlite3_stmt *s;
+	int r = 0;
+	if (sqlite3_prepare_v2(db, "SELECT COALESCE(host_json,'{}') FROM campaign", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return 0;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		json_object *h = json_tokener_parse(col(s, 0)), *rd, *x;
+		if (h && json_object_object_get_ex(h, "resctrl", &rd)) {
+			bool avail = json_object_object_get_ex(rd, "available", &x) &&
+				     json_object_get_boolean(x);
+			bool part = avail &&
+				    json_object_object_get_ex(rd, cache ? "l3" : "mb", &x) &&
+				    !json_object_get_boolean(x);
+			if (!avail || part) {
+				r = avail ? 2 : 1;
+				snprintf(why, size, "%s",
+					 json_object_object_get_ex(rd, "reason", &x)
+					     ? json_object_get_string(x)
+					     : "unknown reason");
+			}
+		}
+		json_object_put(h);
+	}
+	sqlite3_finalize(s);
+	return r;
+}
+
+/* -1: not a memory-bandwidth or cache cell; 0: memory bandwidth (MB); 1: cache (L3). */
+static int membw_kind(const struct cell *c)
+{
+	if (!strcmp(c->aggressor, "cache.thrash") || !strcmp(c->resource, "cache"))
+		return 1;
+	return !strcmp(c->aggressor, "memory.bandwidth") ? 0 : -1;
+}
+
 static int write_report_md(sqlite3 *db, const char *path, struct cell *cells, size_t n,
 			   const double thr[4], bool grade_by_upper)
 {
@@ -1312,12 +1355,21 @@ static int write_report_md(sqlite3 *db, const char *path, struct cell *cells, si
 	    f,
 	    "\n## Ranking per resource\n\nEach configuration is represented by its worst graded cell of that resource; ranks tie where 95 %% intervals overlap.\n\n| resource | rank | config | worst cell | d [95 %% CI] | grade |\n|---|---|---|---|---|---|\n");
 	static const char *const res[] = {"cpu", "memory", "disk", "network", "pids", "cache"};
+	char nomech_why[2][320];
+	int nomech[2] = {no_membw_mechanism(db, false, nomech_why[0], sizeof(nomech_why[0])),
+			 no_membw_mechanism(db, true, nomech_why[1], sizeof(nomech_why[1]))};
+	size_t nomech_cells = 0;
+	for (size_t i = 0; i < n; i++)
+		nomech_cells += membw_kind(&cells[i]) >= 0 && nomech[membw_kind(&cells[i])] &&
+				strcmp(cells[i].status, "skipped");
 	for (size_t r = 0; r < ISB_ARRAY_SIZE(res); r++) {
 		size_t idx[64], g = 0;
 		for (size_t i = 0; i < n && g < 64; i++) {
 			struct cell *c = &cells[i];
 			if (strcmp(c->resource, res[r]) || c->worst < 0 || c->verdict[0])
 				continue;
+			if (membw_kind(c) >= 0 && nomech[membw_kind(c)])
+				continue; /* not ranked: see below the table */
 			size_t j;
 			for (j = 0; j < g; j++)
 				if (!strcmp(cells[idx[j]].config, c->config))
@@ -1349,6 +1401,18 @@ static int write_report_md(sqlite3 *db, const char *path, struct cell *cells, si
 					res[r], rk[j], c->config, c->scenario, c->placement, d[j],
 					lo[j], hi[j], c->grade, isb_grade_name(c->grade));
 			}
+	}
+
+	if (nomech_cells) {
+		fprintf(f,
+			"\nMemory bandwidth and cache (%zu cell%s whose aggressor is "
+			"memory.bandwidth or cache.thrash, not ranked): no mechanism on this host "
+			"can isolate memory bandwidth (%s%s). Every configuration shares "
+			"the memory bus and the last-level cache; their grades above measure the "
+			"interference, not a difference in isolation.\n",
+			nomech_cells, nomech_cells == 1 ? "" : "s",
+			(nomech[0] ? nomech[0] : nomech[1]) == 1 ? "no resctrl: " : "resctrl: ",
+			nomech[0] ? nomech_why[0] : nomech_why[1]);
 	}
 
 	bool apart = false;

@@ -40,6 +40,7 @@ struct ct_priv {
 struct ct_tenant {
 	enum isb_sb_mode sb;
 	struct isb_cg_tenant cg;
+	struct isb_rdt_tenant rdt;
 	struct isb_tenant_net net;
 	char rootdir[600];
 };
@@ -105,6 +106,10 @@ int isb_ct_prepare_common(struct isb_config *c, struct isb_ctconf *cf, enum isb_
 				   sizeof(why)) < 0)
 			return isb_errf(err, 0, "io limits: %s", why);
 	}
+	/* llc.ways, mb.percent: what this host's resctrl can give each side, or unavailable */
+	if (isb_rdt_plan_make(isb_rdt_root(), cf->rdt.ways, cf->rdt.percent, &cf->rdt, note,
+			      sizeof(note), err) < 0)
+		return -EINVAL;
 	if (isb_cgroup_campaign_create(c->campaign_id, c->mem_ceiling_bytes, c->pids_ceiling, procs,
 				       nprocs, &cerr) < 0)
 		return isb_errf(err, 0, "campaign cgroup: %s", cerr.msg);
@@ -317,11 +322,20 @@ static int ct_spawn(struct isb_config *c, const struct isb_tenant_spec *spec_in,
 		for (size_t i = 0; i < p->nprocs; i++)
 			procs[i] = p->procs[i];
 	}
+	/* its resctrl group (llc.ways, mb.percent): the harness adds the tenant before release */
+	if (isb_rdt_tenant_create(isb_rdt_root(), &p->cf.rdt, c->campaign_id, name, spec->label,
+				  &ct->rdt, err) < 0) {
+		isb_cg_tenant_remove(&ct->cg);
+		isb_tenant_net_remove(&ct->net);
+		free(ct);
+		return -EIO;
+	}
 	if (p->cf.ns & (1u << ISB_NS_MNT)) {
 		snprintf(ct->rootdir, sizeof(ct->rootdir), "%s/root-%s", c->state_dir, name);
 		if (mkdir(ct->rootdir, 0700) < 0 && errno != EEXIST) {
 			int e = errno;
 			isb_cg_tenant_remove(&ct->cg);
+			isb_rdt_tenant_remove(&ct->rdt);
 			isb_tenant_net_remove(&ct->net);
 			free(ct);
 			return isb_errf(err, e, "mkdir %s", ct->rootdir);
@@ -363,6 +377,9 @@ static int ct_spawn(struct isb_config *c, const struct isb_tenant_spec *spec_in,
 			if (r < 0)
 				e = isb_errf(err, r, "put %s into %s", spec->label, procs[i]);
 		}
+		/* every thread (one, before release); what it forks inherits the group */
+		if (!e && isb_rdt_add_task(&ct->rdt, pid, err) < 0)
+			e = -EIO;
 		if (!e && write(sync[1], "g", 1) != 1)
 			e = isb_errf(err, errno, "release %s", spec->label);
 	}
@@ -390,6 +407,7 @@ static int ct_spawn(struct isb_config *c, const struct isb_tenant_spec *spec_in,
 			t->in_fd = t->out_fd = -1;
 		}
 		isb_cg_tenant_remove(&ct->cg);
+		isb_rdt_tenant_remove(&ct->rdt);
 		isb_tenant_net_remove(&ct->net);
 		if (ct->rootdir[0])
 			rmdir(ct->rootdir);
@@ -416,6 +434,7 @@ static int ct_stop(struct isb_tenant *t, uint64_t grace_ns)
 		for (size_t i = 0; i < ct->cg.ndirs && t->oom_kills < 0; i++)
 			t->oom_kills = isb_cg_dir_oom_kills(ct->cg.dirs[i]);
 		isb_cg_tenant_remove(&ct->cg);
+		isb_rdt_tenant_remove(&ct->rdt);
 		isb_tenant_net_remove(&ct->net);
 		if (ct->rootdir[0])
 			rmdir(ct->rootdir); /* its mounts died with the tenant's namespace */
@@ -430,6 +449,7 @@ static void ct_cleanup(struct isb_config *c)
 	free(c->priv);
 	c->priv = NULL;
 	isb_cgroup_campaign_remove(c->campaign_id);
+	isb_rdt_campaign_remove(c->campaign_id);
 }
 
 const struct isb_backend isb_backend_container = {

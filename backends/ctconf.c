@@ -8,6 +8,8 @@
  *   cgroups      = none | fair | partitioned | capped
  *   cpu.weight, cpu.max, cpuset, memory.max, memory.swap, io.weight,
  *   io.rbps, io.wbps, io.riops, io.wiops, pids.max  (explicit limits, over the policy)
+ *   llc.ways     = N                               (L3 ways per side, resctrl.c)
+ *   mb.percent   = P                               (memory bandwidth per tenant, resctrl.c)
  *   capabilities = all | none | docker | LIST       (CAP_ names kept)
  *   net.rate     = RATE                             (bits/s: the tenant's HTB class on the
  *                                                    campaign's shaped link, link_rate)
@@ -120,7 +122,7 @@ static int vm_unknown(const char *k, struct isb_err *err)
 			"unknown key '%s' (accel, devices, machine, vcpus, memory, disk, cpu, "
 			"kernel, and the cgroup keys: cgroups, cpu.weight, cpu.max, cpuset, "
 			"memory.max, memory.swap, io.weight, io.rbps, io.wbps, io.riops, io.wiops, "
-			"pids.max, net.rate)",
+			"pids.max, net.rate, llc.ways, mb.percent)",
 			k);
 }
 
@@ -261,6 +263,17 @@ static int apply_key(struct isb_ctconf *cf, const char *k, const char *v, enum i
 		l->pids_max = u;
 		return 0;
 	}
+	if (!strcmp(k, "llc.ways") || !strcmp(k, "mb.percent")) {
+		/* resctrl (backends/resctrl.c): the host's own limits are checked at prepare */
+		bool ways = k[0] == 'l';
+		if (isb_parse_u64(v, &u) < 0 || u < 1 || u > (ways ? 32 : 100))
+			return isb_errf(err, 0, "%s: '%s' is not an integer in [1, %d]%s", k, v,
+					ways ? 32 : 100,
+					ways ? " (L3 cache ways per side)"
+					     : " (percent of memory bandwidth)");
+		*(ways ? &cf->rdt.ways : &cf->rdt.percent) = (unsigned)u;
+		return 0;
+	}
 	if (!strcmp(k, "capabilities")) {
 		snprintf(cf->caps_name, sizeof(cf->caps_name), "%.31s", v);
 		cf->caps_all = !strcmp(v, "all");
@@ -317,7 +330,7 @@ static int apply_key(struct isb_ctconf *cf, const char *k, const char *v, enum i
 	return isb_errf(err, 0,
 			"unknown key '%s' (namespaces, ns.NAME, cgroups, cpu.weight, cpu.max, "
 			"cpuset, memory.max, memory.swap, io.weight, io.rbps, io.wbps, io.riops, "
-			"io.wiops, pids.max, net.rate, capabilities%s)",
+			"io.wiops, pids.max, net.rate, llc.ways, mb.percent, capabilities%s)",
 			k,
 			kind == ISB_CT_OCI	? ", runtime"
 			: kind == ISB_CT_GVISOR ? ", platform, network"
@@ -412,12 +425,13 @@ void isb_ctconf_describe(const struct isb_ctconf *cf, char *buf, size_t size)
 	const struct {
 		bool set;
 		const char *key;
-	} keys[] = {{l->cpu_weight != 0, "cpu.weight"}, {l->cpu_max > 0, "cpu.max"},
-		    {l->cpuset[0] != 0, "cpuset"},	{l->mem_max != 0, "memory.max"},
-		    {l->swap_set, "memory.swap"},	{l->io_weight != 0, "io.weight"},
-		    {l->io_rbps != 0, "io.rbps"},	{l->io_wbps != 0, "io.wbps"},
-		    {l->io_riops != 0, "io.riops"},	{l->io_wiops != 0, "io.wiops"},
-		    {l->pids_max != 0, "pids.max"}};
+	} keys[] = {{l->cpu_weight != 0, "cpu.weight"},	 {l->cpu_max > 0, "cpu.max"},
+		    {l->cpuset[0] != 0, "cpuset"},	 {l->mem_max != 0, "memory.max"},
+		    {l->swap_set, "memory.swap"},	 {l->io_weight != 0, "io.weight"},
+		    {l->io_rbps != 0, "io.rbps"},	 {l->io_wbps != 0, "io.wbps"},
+		    {l->io_riops != 0, "io.riops"},	 {l->io_wiops != 0, "io.wiops"},
+		    {l->pids_max != 0, "pids.max"},	 {cf->rdt.ways != 0, "llc.ways"},
+		    {cf->rdt.percent != 0, "mb.percent"}};
 	for (size_t i = 0; i < ISB_ARRAY_SIZE(keys) && o < size; i++)
 		if (keys[i].set)
 			o += (size_t)snprintf(buf + o, size - o, "+%s", keys[i].key);

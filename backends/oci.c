@@ -38,6 +38,7 @@ struct oci_priv {
 
 struct oci_tenant {
 	struct isb_tenant_net net;
+	struct isb_rdt_tenant rdt;
 	char id[128], bundle[700], name[64], campaign_id[40];
 	struct oci_priv *p;
 };
@@ -435,6 +436,22 @@ static int write_bundle(struct isb_config *c, struct oci_priv *p, struct oci_ten
 	snprintf(cgpath, sizeof(cgpath), "/isobench-%s/%s", c->campaign_id, name);
 	json_object_object_add(lx, "cgroupsPath", json_object_new_string(cgpath));
 	json_object_object_add(lx, "resources", resources_json(&p->cf, l));
+	/* runc's own resctrl support: the group isobench made (closID) with the side's schemata;
+	 * crun and runsc run in the group by inheritance from their own process (runc too under
+	 * a test's fake tree, which it cannot see) */
+	if (ot->rdt.name[0] && !strcmp(p->cf.runtime, "runc") &&
+	    !strcmp(isb_rdt_root(), ISB_RESCTRL_ROOT)) {
+		int side = !strncmp(name, "aggressor", 9) ? 1 : 0;
+		json_object *rdt = json_object_new_object();
+		json_object_object_add(rdt, "closID", json_object_new_string(ot->rdt.name));
+		if (p->cf.rdt.l3_line[side][0])
+			json_object_object_add(rdt, "l3CacheSchema",
+					       json_object_new_string(p->cf.rdt.l3_line[side]));
+		if (p->cf.rdt.mb_line[side][0])
+			json_object_object_add(rdt, "memBwSchema",
+					       json_object_new_string(p->cf.rdt.mb_line[side]));
+		json_object_object_add(lx, "intelRdt", rdt);
+	}
 	json_object_object_add(o, "linux", lx);
 
 	snprintf(path, sizeof(path), "%s/config.json", ot->bundle);
@@ -520,8 +537,11 @@ static int oci_spawn(struct isb_config *c, const struct isb_tenant_spec *spec_in
 	snprintf(ot->campaign_id, sizeof(ot->campaign_id), "%s", c->campaign_id);
 	snprintf(ot->id, sizeof(ot->id), "isobench-%s-%s", c->campaign_id, name);
 	snprintf(ot->bundle, sizeof(ot->bundle), "%s/bundle-%s", c->state_dir, name);
-	if (write_bundle(c, p, ot, name, argv, &l, err) < 0) {
+	if (isb_rdt_tenant_create(isb_rdt_root(), &p->cf.rdt, c->campaign_id, name, spec->label,
+				  &ot->rdt, err) < 0 ||
+	    write_bundle(c, p, ot, name, argv, &l, err) < 0) {
 		isb_remove_tree(ot->bundle);
+		isb_rdt_tenant_remove(&ot->rdt);
 		isb_tenant_net_remove(&ot->net);
 		free(ot);
 		return -EIO;
@@ -533,8 +553,12 @@ static int oci_spawn(struct isb_config *c, const struct isb_tenant_spec *spec_in
 	s2.pinned = true;
 	s2.cpus = cpus;
 	struct isb_spawn_hook h = {.argv = rargv, .child = p->hide_unified ? hide_unified : NULL};
-	if (isb_proc_spawn_ex(c, &s2, t, NULL, &h, err) < 0) {
+	/* the runtime's process joins the tenant's resctrl group before exec: what it forks
+	 * (the container) inherits the group */
+	const char *rdt_tasks[] = {ot->rdt.tasks[0] ? ot->rdt.tasks : NULL, NULL};
+	if (isb_proc_spawn_ex(c, &s2, t, rdt_tasks, &h, err) < 0) {
 		isb_remove_tree(ot->bundle);
+		isb_rdt_tenant_remove(&ot->rdt);
 		isb_tenant_net_remove(&ot->net);
 		free(ot);
 		return -EIO;
@@ -597,6 +621,8 @@ static int oci_stop(struct isb_tenant *t, uint64_t grace_ns)
 		t->oom_kills = isb_cg_dir_oom_kills(dir);
 		runtime_cmd(ot->p, "delete", ot->id, NULL);
 		isb_remove_tree(ot->bundle);
+		/* runc leaves a group named by closID to whoever made it: isobench */
+		isb_rdt_tenant_remove(&ot->rdt);
 		isb_tenant_net_remove(&ot->net);
 		free(ot);
 		t->priv = NULL;
@@ -609,6 +635,7 @@ static void oci_cleanup(struct isb_config *c)
 	free(c->priv);
 	c->priv = NULL;
 	isb_cgroup_campaign_remove(c->campaign_id);
+	isb_rdt_campaign_remove(c->campaign_id);
 }
 
 const struct isb_backend isb_backend_oci = {

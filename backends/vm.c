@@ -67,6 +67,7 @@ struct vm_priv {
 
 struct vm_tenant {
 	struct isb_cg_tenant cg;
+	struct isb_rdt_tenant rdt; /* QEMU's resctrl group: its vCPU threads inherit it */
 	struct isb_tenant_net net; /* its link into the test network: a tap bridged in a netns */
 	char mac[24];
 	char image[PATH_MAX], qmp[PATH_MAX], console[PATH_MAX], errlog[PATH_MAX];
@@ -531,7 +532,9 @@ static int prepare(struct isb_config *c, struct isb_err *err)
 		 "%s, %s, %s, %u vCPU, %lluM; guest image %s (%s), kernel %s, %s; cgroups %s",
 		 v->kvm ? "kvm" : "tcg", v->emulated ? "emulated" : "virtio", v->machine, v->vcpus,
 		 (unsigned long long)(v->mem >> 20), p->g.hash, p->g.built ? "built" : "cached",
-		 p->g.kver, p->g.boot_note, v->cgroup ? cgnote : "none (campaign ceiling only)");
+		 p->g.kver, p->g.boot_note,
+		 v->cgroup || v->cf.rdt.ways || v->cf.rdt.percent ? cgnote
+								  : "none (campaign ceiling only)");
 	return 0;
 }
 
@@ -568,6 +571,7 @@ static bool direct_io_works(const char *dir)
 static void vt_remove(struct vm_tenant *vt)
 {
 	isb_cg_tenant_remove(&vt->cg);
+	isb_rdt_tenant_remove(&vt->rdt);
 	isb_tenant_net_remove(&vt->net);
 	if (vt->image[0])
 		unlink(vt->image);
@@ -663,6 +667,16 @@ static int vm_spawn(struct isb_config *c, const struct isb_tenant_spec *spec, st
 		for (size_t i = 0; i < p->nprocs; i++)
 			procs[i] = p->procs[i];
 	}
+	/* QEMU joins its resctrl group before exec: the vCPU and I/O threads inherit it */
+	if (!e && isb_rdt_tenant_create(isb_rdt_root(), &p->v.cf.rdt, c->campaign_id, name,
+					spec->label, &vt->rdt, err) < 0)
+		e = -EIO;
+	if (!e && vt->rdt.tasks[0]) {
+		size_t k = 0;
+		while (procs[k])
+			k++;
+		procs[k] = vt->rdt.tasks;
+	}
 	if (e) {
 		free(b);
 		vt_remove(vt);
@@ -738,6 +752,7 @@ static void vm_cleanup(struct isb_config *c)
 	free(c->priv);
 	c->priv = NULL;
 	isb_cgroup_campaign_remove(c->campaign_id);
+	isb_rdt_campaign_remove(c->campaign_id);
 }
 
 static const char *vm_unsupported(const struct isb_config *c, const char *stressor)

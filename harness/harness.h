@@ -253,6 +253,8 @@ json_object *isb_link_delta(const struct isb_link *l, json_object *a, json_objec
 
 /* ---- host ---- */
 json_object *isb_host_json(struct isb_topology *t);
+/* {"available": bool, "reason": …, ways, granularity}: resctrl at root (host.c). */
+json_object *isb_rdt_host_json(const char *root);
 
 /* ---- running ---- */
 

@@ -33,6 +33,32 @@ static void tool_version(const char *cmd, char *out, size_t size)
 		snprintf(out, size, "unavailable: not found");
 }
 
+/* resctrl: whether cache ways and memory bandwidth can be allocated per tenant here (the
+ * report says so for memory-bandwidth and cache scenarios), and why not. */
+json_object *isb_rdt_host_json(const char *root)
+{
+	json_object *o = json_object_new_object();
+	struct isb_rdt_host r;
+	char why[300] = "";
+	bool ok = isb_rdt_probe(root, &r, why, sizeof(why)) == 0;
+	json_object_object_add(o, "available", json_object_new_boolean(ok));
+	if (!ok) {
+		add_str(o, "reason", why);
+		return o;
+	}
+	json_object_object_add(o, "l3", json_object_new_boolean(r.l3));
+	json_object_object_add(o, "mb", json_object_new_boolean(r.mb && !r.mba_mbps));
+	json_object_object_add(o, "l3_ways", json_object_new_int((int)r.cbm_bits));
+	json_object_object_add(o, "l3_domains", json_object_new_int((int)r.nl3));
+	json_object_object_add(o, "mb_granularity", json_object_new_int((int)r.mb_gran));
+	json_object_object_add(o, "mb_min", json_object_new_int((int)r.mb_min));
+	if (!r.mb)
+		add_str(o, "reason", "no memory bandwidth allocation (cache ways only)");
+	else if (r.mba_mbps)
+		add_str(o, "reason", "mounted with mba_MBps: no percentage allocation");
+	return o;
+}
+
 json_object *isb_host_json(struct isb_topology *t)
 {
 	json_object *h = json_object_new_object();
@@ -61,6 +87,7 @@ json_object *isb_host_json(struct isb_topology *t)
 	json_object_object_add(h, "online_cpus",
 			       json_object_new_int((int)sysconf(_SC_NPROCESSORS_ONLN)));
 	add_str(h, "cgroup", isb_cgroup_mode_name(isb_cgroup_mode()));
+	json_object_object_add(h, "resctrl", isb_rdt_host_json(isb_rdt_root()));
 	json_object_object_add(h, "topology", isb_topo_json(t));
 	json_object *v = json_object_new_object();
 	add_str(v, "isobench", PACKAGE_VERSION);

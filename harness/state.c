@@ -159,6 +159,7 @@ static int cleanup_one(const char *dir, const char *id, bool verbose)
 		}
 	}
 	removed += isb_cgroup_campaign_remove(id);
+	removed += isb_rdt_campaign_remove(id);
 	removed += isb_testnet_remove(id);
 	snprintf(path, sizeof(path), "%s/scratch", dir);
 	if (isb_read_file(path, buf, sizeof(buf)) > 0) {
@@ -239,5 +240,7 @@ int isb_cleanup_stale(bool verbose)
 	    sweep_orphans(root, "test network", isb_testnet_list, isb_testnet_remove, verbose);
 	removed += sweep_orphans(root, "cgroups", isb_cgroup_list_campaigns,
 				 isb_cgroup_campaign_remove, verbose);
+	removed += sweep_orphans(root, "resctrl groups", isb_rdt_list_campaigns,
+				 isb_rdt_campaign_remove, verbose);
 	return removed;
 }

@@ -68,7 +68,7 @@ static const struct {
     {"[config c]\nbackend = container\nruntime = runc\n" OKSC,
      "t.ini:3: [config c] unknown key 'runtime' (namespaces, ns.NAME, cgroups, cpu.weight, "
      "cpu.max, cpuset, memory.max, memory.swap, io.weight, io.rbps, io.wbps, io.riops, "
-     "io.wiops, pids.max, net.rate, capabilities, sandbox)"},
+     "io.wiops, pids.max, net.rate, llc.ways, mb.percent, capabilities, sandbox)"},
     /* the shaped link and a tenant's class on it */
     {"[global]\nlink_rate = fast\n" OKCFG OKSC,
      "t.ini:2: link_rate: 'fast' is not a rate in bits/s like 200M or 1G (k, M, G: powers of "
@@ -79,6 +79,15 @@ static const struct {
     {"[config c]\nbackend = container\nnet.rate = 100Q\n" OKSC,
      "t.ini:3: [config c] net.rate: '100Q' is not a rate in bits/s like 100M (k, M, G: powers "
      "of 1000; at least 8k)"},
+    /* resctrl's keys: ranges checked with the file and line, the host's limits at prepare */
+    {"[config c]\nbackend = container\nllc.ways = 0\n" OKSC,
+     "t.ini:3: [config c] llc.ways: '0' is not an integer in [1, 32] (L3 cache ways per side)"},
+    {"[config o]\nbackend = oci\nmb.percent = 150\n" OKSC,
+     "t.ini:3: [config o] mb.percent: '150' is not an integer in [1, 100] (percent of memory "
+     "bandwidth)"},
+    {"[config v]\nbackend = vm\nmb.percent = half\n" OKSC,
+     "t.ini:3: [config v] mb.percent: 'half' is not an integer in [1, 100] (percent of memory "
+     "bandwidth)"},
     {"[config s]\nbackend = sandbox\nsandbox = chroot\n" OKSC,
      "t.ini:3: [config s] sandbox: 'chroot' is not none, seccomp, seccomp-notify, ptrace or sud"},
     {"[config g]\nbackend = gvisor\nplatform = xen\n" OKSC,
@@ -96,7 +105,7 @@ static const struct {
      "t.ini:3: [config v] unknown key 'namespaces' (accel, devices, machine, vcpus, memory, "
      "disk, cpu, kernel, and the cgroup keys: cgroups, cpu.weight, cpu.max, cpuset, "
      "memory.max, memory.swap, io.weight, io.rbps, io.wbps, io.riops, io.wiops, pids.max, "
-     "net.rate)"},
+     "net.rate, llc.ways, mb.percent)"},
     {"[config v]\nbackend = vm\ntime_scale = 0.5\n" OKSC,
      "t.ini:3: time_scale: '0.5' is not a number in [1, 100]"},
     {OKCFG "[config native]\nbackend = null\n",
