@@ -349,6 +349,7 @@ static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char 
 	char vaddr[64] = "", aaddr[64] = "";
 	struct isb_counters ctr = {0};
 	struct isb_psi psi0;
+	struct isb_hostuse hu = {0}; /* each tenant's use seen from the host */
 	json_object *cg0 = NULL, *attj = NULL;
 	uint64_t go_ns = 0;
 	bool bpf_on = false;
@@ -424,6 +425,7 @@ static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char 
 		}
 		bpf_on = x->attrib && isb_attrib_begin(x->attrib, vp, nv, ap, na) == 0;
 		cg0 = isb_cgstat_read(&vic.t);
+		isb_hostuse_begin(&hu, &vic.t, agg.spawned ? &agg.t : NULL);
 		isb_psi_read(&psi0);
 		go_ns = isb_now_ns();
 	}
@@ -441,6 +443,7 @@ stop_vic:
 	if (vic.spawned && go_ns)
 		attj = attribution_end(x, bpf_on, (double)(isb_now_ns() - go_ns) / 1e9, &psi0, cg0,
 				       &vic.t, rc->c.backend->name);
+	isb_hostuse_end(&hu, attj, &vic.t, agg.spawned ? &agg.t : NULL, x->attrib_why);
 	if (vic.spawned) {
 		rc->c.backend->stop(&vic.t, 2000000000ull);
 		oom1 = isb_cgroup_oom_kills(x->campaign_id);
