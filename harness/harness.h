@@ -54,6 +54,7 @@ struct isb_suite {
 	unsigned bootstrap;
 	double memory_ceiling; /* fraction of MemAvailable for all tenants */
 	bool test_network;     /* build the campaign's own netns + veth network */
+	bool baseline_only;    /* contended = no: baseline trials only (a smoke run), ungraded */
 	uint64_t pids_ceiling;
 	size_t nconfigs, nscenarios;
 	struct isb_suite_config configs[ISB_MAX_CONFIGS];

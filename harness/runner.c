@@ -596,6 +596,7 @@ static char *settings_json(const struct isb_suite *s)
 	json_object_object_add(o, "bootstrap", json_object_new_int((int)s->bootstrap));
 	json_object_object_add(o, "memory_ceiling", json_object_new_double(s->memory_ceiling));
 	json_object_object_add(o, "pids_ceiling", json_object_new_int64((int64_t)s->pids_ceiling));
+	json_object_object_add(o, "contended", json_object_new_boolean(!s->baseline_only));
 	char *r = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 							       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
@@ -897,8 +898,11 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 				for (unsigned r = 0; r < s->reps; r++) {
 					trials[ntrials++] = (struct rtrial){
 					    .cell = x.ncells - 1, .contended = false, .rep = r};
-					trials[ntrials++] = (struct rtrial){
-					    .cell = x.ncells - 1, .contended = true, .rep = r};
+					if (!s->baseline_only)
+						trials[ntrials++] =
+						    (struct rtrial){.cell = x.ncells - 1,
+								    .contended = true,
+								    .rep = r};
 				}
 			}
 		}

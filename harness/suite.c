@@ -142,6 +142,11 @@ static int global_key(struct parser *p, struct isb_suite *s, const char *k, cons
 		if (strcmp(v, "yes") && strcmp(v, "no"))
 			return PERR(p, "test_network: '%s' is not yes or no", v);
 		s->test_network = !strcmp(v, "yes");
+	} else if (!strcmp(k, "contended")) {
+		/* no: only baseline trials, for a smoke run that asks whether each victim runs */
+		if (strcmp(v, "yes") && strcmp(v, "no"))
+			return PERR(p, "contended: '%s' is not yes or no", v);
+		s->baseline_only = !strcmp(v, "no");
 	} else if (!strcmp(k, "thresholds")) {
 		double t[4];
 		char buf[256], *save = NULL;
