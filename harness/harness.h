@@ -184,6 +184,8 @@ struct isb_hostuse_tenant {
 	bool cpu_cg_ok, blk_cg_ok, net_ok;
 	double cpu_cg_s, blk_cg[4]; /* its own cgroup: CPU s; read, write bytes; read, write ios */
 	pid_t net_pid;		    /* a process of its in a network namespace of its own */
+	bool has_netns;		    /* net_fd holds that namespace (until the window's end) */
+	int net_fd;
 	unsigned long long net_tx, net_rx; /* bytes on its link */
 	char net_why[200];
 };

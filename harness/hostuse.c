@@ -13,6 +13,10 @@
 #include "harness/harness.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -97,15 +101,46 @@ static unsigned long long ns_inode(pid_t pid)
 	return stat(path, &st) == 0 ? (unsigned long long)st.st_ino : 0;
 }
 
+struct hu_netread {
+	int fd;
+	char buf[8192];
+	int err;
+};
+
+/* In a thread of its own (setns moves only the calling thread): the namespace's
+ * /proc/thread-self/net/dev. A thread, not the tenant's process, because that may have
+ * exited by the window's end (an agent that gave its result) while its namespace lives on. */
+static void *hu_netread_thread(void *arg)
+{
+	struct hu_netread *r = arg;
+	if (setns(r->fd, CLONE_NEWNET) < 0)
+		r->err = errno ? errno : EINVAL;
+	else if (isb_read_file("/proc/thread-self/net/dev", r->buf, sizeof(r->buf)) <= 0)
+		r->err = errno ? errno : EIO;
+	return NULL;
+}
+
 /* The tenant's link in its own network namespace: bytes it sent and received. A tap (a
  * guest's NIC) counts from the host's side: what the guest sent arrives on the tap. Else
  * every link but loopback (a container's veth end, eth0). 0, or -1 with why. */
-static int hu_net(pid_t pid, unsigned long long *tx, unsigned long long *rx, char *why, size_t size)
+static int hu_net(int nsfd, unsigned long long *tx, unsigned long long *rx, char *why, size_t size)
 {
-	char path[64], buf[8192];
-	snprintf(path, sizeof(path), "/proc/%d/net/dev", (int)pid);
-	if (isb_read_file(path, buf, sizeof(buf)) <= 0)
-		return snprintf(why, size, "cannot read %s", path), -1;
+	static struct hu_netread rd;
+	pthread_t th;
+	memset(&rd, 0, sizeof(rd));
+	rd.fd = nsfd;
+	int e = pthread_create(&th, NULL, hu_netread_thread, &rd);
+	if (e)
+		return snprintf(why, size,
+				"cannot start a thread to read its namespace's links: %s",
+				strerror(e)),
+		       -1;
+	pthread_join(th, NULL);
+	if (rd.err)
+		return snprintf(why, size, "cannot read its namespace's /proc/net/dev: %s",
+				strerror(rd.err)),
+		       -1;
+	char *buf = rd.buf;
 	unsigned long long ttx = 0, trx = 0, otx = 0, orx = 0;
 	bool tap = false, other = false;
 	for (char *save, *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
@@ -217,8 +252,10 @@ static int cg_cpu(const struct isb_tenant *t, double *s)
 	return -1;
 }
 
+/* from: the same tenant's snapshot at the barrier (NULL: this is it); its namespace's fd. */
 static void hu_snap(struct isb_hostuse_tenant *h, const struct isb_tenant *t,
-		    const struct hu_proc *p, size_t n, unsigned char *mark)
+		    const struct hu_proc *p, size_t n, unsigned char *mark,
+		    const struct isb_hostuse_tenant *from)
 {
 	memset(h, 0, sizeof(*h));
 	if (!t || t->pid <= 0)
@@ -231,20 +268,45 @@ static void hu_snap(struct isb_hostuse_tenant *h, const struct isb_tenant *t,
 			continue;
 		h->ticks += p[i].ticks;
 		h->rss_pages += p[i].rss_pages > 0 ? p[i].rss_pages : 0;
-		unsigned long long ino = h->net_pid ? 0 : ns_inode(p[i].pid);
+		unsigned long long ino = h->net_pid || from ? 0 : ns_inode(p[i].pid);
 		if (ino && self_ns && ino != self_ns)
 			h->net_pid =
 			    p[i].pid; /* the first of its processes in a netns of its own */
 	}
 	h->cpu_cg_ok = cg_cpu(t, &h->cpu_cg_s) == 0;
 	h->blk_cg_ok = cg_blk(t, h->blk_cg) == 0;
-	if (h->net_pid)
+	if (!from && h->net_pid) { /* held until the end: the process may not be */
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)h->net_pid);
+		h->net_fd = open(path, O_RDONLY | O_CLOEXEC);
+		h->has_netns = h->net_fd >= 0;
+		if (!h->has_netns)
+			snprintf(h->net_why, sizeof(h->net_why), "cannot open %s: %s", path,
+				 strerror(errno));
+	}
+	if (from && from->has_netns) {
+		h->net_pid = from->net_pid;
+		h->net_ok = hu_net(from->net_fd, &h->net_tx, &h->net_rx, h->net_why,
+				   sizeof(h->net_why)) == 0;
+	} else if (!from && h->has_netns) {
 		h->net_ok =
-		    hu_net(h->net_pid, &h->net_tx, &h->net_rx, h->net_why, sizeof(h->net_why)) == 0;
-	else
-		snprintf(h->net_why, sizeof(h->net_why),
-			 "it shares the host's network namespace: its traffic (loopback) is not "
-			 "told apart from other processes'");
+		    hu_net(h->net_fd, &h->net_tx, &h->net_rx, h->net_why, sizeof(h->net_why)) == 0;
+	} else if (!h->net_why[0]) {
+		snprintf(h->net_why, sizeof(h->net_why), "%s",
+			 from && from->net_why[0]
+			     ? from->net_why
+			     : "it shares the host's network namespace: its traffic (loopback) is "
+			       "not told apart from other processes'");
+	}
+}
+
+static void hu_close(struct isb_hostuse *h)
+{
+	for (int i = 0; i < 2; i++)
+		if (h->t[i].has_netns) {
+			close(h->t[i].net_fd);
+			h->t[i].has_netns = false;
+		}
 }
 
 /* What every physical block device (one with a device behind it in /sys/block: not a
@@ -278,8 +340,8 @@ void isb_hostuse_begin(struct isb_hostuse *h, const struct isb_tenant *victim,
 	static struct hu_proc p[HU_MAXP];
 	static unsigned char mark[HU_MAXP];
 	size_t n = hu_scan(p, HU_MAXP);
-	hu_snap(&h->t[0], victim, p, n, mark);
-	hu_snap(&h->t[1], aggressor, p, n, mark);
+	hu_snap(&h->t[0], victim, p, n, mark, NULL);
+	hu_snap(&h->t[1], aggressor, p, n, mark, NULL);
 	h->dev_ok = hu_devices(h->dev) == 0;
 	h->begun = true;
 }
@@ -367,15 +429,13 @@ static json_object *hu_tenant(const struct isb_hostuse_tenant *a,
 			json_object_object_add(o, cgkeys[i],
 					       json_object_new_double(b->blk_cg[i] - a->blk_cg[i]));
 	/* network: the link of its own namespace */
-	if (a->net_ok && b->net_ok && a->net_pid == b->net_pid) {
+	if (a->net_ok && b->net_ok) {
 		json_object_object_add(o, "net_tx_bytes",
 				       json_object_new_double((double)(b->net_tx - a->net_tx)));
 		json_object_object_add(o, "net_rx_bytes",
 				       json_object_new_double((double)(b->net_rx - a->net_rx)));
 	} else {
-		const char *why = !a->net_ok   ? a->net_why
-				  : !b->net_ok ? b->net_why
-					       : "its network namespace changed in the window";
+		const char *why = !a->net_ok ? a->net_why : b->net_why;
 		put_unavail(o, "net_tx_bytes", why);
 		put_unavail(o, "net_rx_bytes", why);
 	}
@@ -385,14 +445,17 @@ static json_object *hu_tenant(const struct isb_hostuse_tenant *a,
 void isb_hostuse_end(struct isb_hostuse *h, json_object *att, const struct isb_tenant *victim,
 		     const struct isb_tenant *aggressor, const char *bpf_why)
 {
-	if (!h->begun || !att)
+	if (!h->begun || !att) {
+		hu_close(h);
 		return;
+	}
 	static struct hu_proc p[HU_MAXP];
 	static unsigned char mark[HU_MAXP];
 	size_t n = hu_scan(p, HU_MAXP);
 	struct isb_hostuse_tenant e[2];
-	hu_snap(&e[0], victim, p, n, mark);
-	hu_snap(&e[1], aggressor, p, n, mark);
+	hu_snap(&e[0], victim, p, n, mark, &h->t[0]);
+	hu_snap(&e[1], aggressor, p, n, mark, &h->t[1]);
+	hu_close(h);
 	json_object *o = json_object_new_object();
 	static const char *const names[2] = {"victim", "aggressor"};
 	const struct isb_tenant *ts[2] = {victim, aggressor};
