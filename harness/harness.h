@@ -58,6 +58,7 @@ struct isb_suite {
 	double memory_ceiling; /* fraction of MemAvailable for all tenants */
 	bool test_network;     /* build the campaign's own netns + veth network */
 	uint64_t link_rate;    /* bits/s of the test network's shaped link (link_rate); 0: none */
+	bool baseline_only;    /* contended = no: baseline trials only (a smoke run), ungraded */
 	uint64_t pids_ceiling;
 	size_t nconfigs, nscenarios;
 	struct isb_suite_config configs[ISB_MAX_CONFIGS];
@@ -181,6 +182,34 @@ json_object *isb_psi_delta(const struct isb_psi *a, const struct isb_psi *b, dou
 json_object *isb_cgstat_read(const struct isb_tenant *t);
 /* b - a for every number both hold. */
 json_object *isb_cgstat_delta(json_object *a, json_object *b);
+
+/* ---- host-side use of each tenant (harness/hostuse.c): CPU time, resident memory, block
+ * I/O that reached the block layer, bytes on its link, over the victim's window ---- */
+struct isb_hostuse_tenant {
+	bool present;
+	size_t ntree;		  /* processes in its tree */
+	unsigned long long ticks; /* their CPU time, clock ticks (children reaped included) */
+	long long rss_pages;	  /* their resident pages */
+	bool cpu_cg_ok, blk_cg_ok, net_ok;
+	double cpu_cg_s, blk_cg[4]; /* its own cgroup: CPU s; read, write bytes; read, write ios */
+	pid_t net_pid;		    /* a process of its in a network namespace of its own */
+	bool has_netns;		    /* net_fd holds that namespace (until the window's end) */
+	int net_fd;
+	unsigned long long net_tx, net_rx; /* bytes on its link */
+	char net_why[200];
+};
+struct isb_hostuse {
+	bool begun, dev_ok;
+	struct isb_hostuse_tenant t[2]; /* victim, aggressor */
+	double dev[4]; /* every physical block device: read, write bytes; read, write requests */
+};
+/* At the start barrier; aggressor NULL in a baseline trial. */
+void isb_hostuse_begin(struct isb_hostuse *h, const struct isb_tenant *victim,
+		       const struct isb_tenant *aggressor);
+/* After the victim's window: adds "host": {"victim": {...}, "aggressor": {...}} to the
+ * attribution att (its bpf.bio gives the block-layer counts; bpf_why where it is absent). */
+void isb_hostuse_end(struct isb_hostuse *h, json_object *att, const struct isb_tenant *victim,
+		     const struct isb_tenant *aggressor, const char *bpf_why);
 
 /* ---- results store ---- */
 

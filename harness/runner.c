@@ -514,6 +514,7 @@ static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char 
 	unsigned vclass = 0, aclass = 0; /* their classes on the shaped link, to delete */
 	struct isb_counters ctr = {0};
 	struct isb_psi psi0;
+	struct isb_hostuse hu = {0}; /* each tenant's use seen from the host */
 	json_object *cg0 = NULL, *attj = NULL, *link0 = NULL;
 	uint64_t go_ns = 0;
 	bool bpf_on = false;
@@ -590,6 +591,7 @@ static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char 
 		bpf_on = x->attrib && isb_attrib_begin(x->attrib, vp, nv, ap, na) == 0;
 		cg0 = isb_cgstat_read(&vic.t);
 		link0 = x->link.up ? isb_link_stats(&x->link) : NULL;
+		isb_hostuse_begin(&hu, &vic.t, agg.spawned ? &agg.t : NULL);
 		isb_psi_read(&psi0);
 		go_ns = isb_now_ns();
 	}
@@ -614,6 +616,7 @@ stop_vic:
 			json_object_object_add(attj, "link", lj);
 		json_object_put(link1);
 	}
+	isb_hostuse_end(&hu, attj, &vic.t, agg.spawned ? &agg.t : NULL, x->attrib_why);
 	if (vic.spawned) {
 		rc->c.backend->stop(&vic.t, 2000000000ull);
 		oom1 = isb_cgroup_oom_kills(x->campaign_id);
@@ -779,6 +782,7 @@ static char *settings_json(const struct isb_suite *s)
 	if (s->link_rate)
 		json_object_object_add(o, "link_rate",
 				       json_object_new_int64((int64_t)s->link_rate));
+	json_object_object_add(o, "contended", json_object_new_boolean(!s->baseline_only));
 	char *r = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 							       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
@@ -1184,6 +1188,10 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 				    .cell = ci, .contended = !base_first, .rep = c->pairs + r};
 				trials[npairs * 2 + 1] = (struct rtrial){
 				    .cell = ci, .contended = base_first, .rep = c->pairs + r};
+				/* contended = no (a smoke run): the baseline half only */
+				if (s->baseline_only)
+					trials[npairs * 2] = trials[npairs * 2 + 1] =
+					    (struct rtrial){.cell = ci, .rep = c->pairs + r};
 				npairs++;
 			}
 			c->pairs += add;
@@ -1193,6 +1201,11 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 		if (npairs > 1)
 			gsl_ran_shuffle(rng, trials, npairs, 2 * sizeof(*trials));
 		ntrials = npairs * 2;
+		if (s->baseline_only) /* one trial of each pair slot */
+			for (size_t i = 0; i < npairs; i++)
+				trials[i] = trials[2 * i];
+		if (s->baseline_only)
+			ntrials = npairs;
 		planned += (unsigned)ntrials;
 		if (round)
 			isb_log("harness",
@@ -1216,7 +1229,8 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 		for (size_t ci = 0; ci < x.ncells; ci++) {
 			struct rcell *c = &x.cells[ci];
 			if (!c->skipped && !c->settled)
-				c->settled = c->pairs >= x.max_reps || cell_settled(&x, c);
+				c->settled = c->pairs >= x.max_reps || s->baseline_only ||
+					     cell_settled(&x, c);
 		}
 	}
 	gsl_rng_free(rng);

@@ -169,6 +169,11 @@ static int global_key(struct parser *p, struct isb_suite *s, const char *k, cons
 				    "link_rate: '%s' is not a rate in bits/s like 200M or 1G "
 				    "(k, M, G: powers of 1000; at least 100k)",
 				    v);
+	} else if (!strcmp(k, "contended")) {
+		/* no: only baseline trials, for a smoke run that asks whether each victim runs */
+		if (strcmp(v, "yes") && strcmp(v, "no"))
+			return PERR(p, "contended: '%s' is not yes or no", v);
+		s->baseline_only = !strcmp(v, "no");
 	} else if (!strcmp(k, "thresholds")) {
 		double t[4];
 		char buf[256], *save = NULL;

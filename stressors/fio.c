@@ -153,6 +153,15 @@ int isb_fio_parse(const char *json, const char *dir, struct isb_report *r, struc
 				isb_report_set(r, p[i].name, json_object_get_double(v));
 		}
 	}
+	/* what it moved after its ramp, to set beside what the host saw reach the device */
+	char num[32], key[32];
+	snprintf(num, sizeof(num), "%.0f", jnum(d, "io_bytes", NULL, NULL));
+	snprintf(key, sizeof(key), "%s_bytes", dir);
+	if (jnum(d, "io_bytes", NULL, NULL) >= 0)
+		isb_report_info(r, key, num);
+	snprintf(num, sizeof(num), "%.0f", ios);
+	snprintf(key, sizeof(key), "%s_ios", dir);
+	isb_report_info(r, key, num);
 	json_object *v;
 	if (json_object_object_get_ex(o, "fio version", &v))
 		isb_report_info(r, "fio", json_object_get_string(v));

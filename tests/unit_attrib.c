@@ -178,6 +178,15 @@ static void variant(const char *name)
 		print_message("# (no block device under %s?)\n", dir);
 	else
 		assert_true(bios >= 32 && bios <= 256);
+	/* by direction: the 64 x 4 KiB written reached the block layer as writes */
+	double wb = num(o, "bio", "victim", "write_bytes"),
+	       rb = num(o, "bio", "victim", "read_bytes");
+	print_message("# %s: %.0f bytes written, %.0f read at the block layer\n", name, wb, rb);
+	if (bios > 0) {
+		assert_true(wb >= 64 * 4096);
+		assert_true(num(o, "bio", "victim", "write_count") >= 1);
+		assert_true(rb >= 0 && rb < wb);
+	}
 	json_object_put(o);
 	isb_attrib_close(a);
 }

@@ -477,6 +477,10 @@ json_object *isb_attrib_end(struct isb_attrib *a, double window_s)
 		json_object_object_add(x, "qd_mean",
 				       num(bs.count ? (double)bs.qd_sum / (double)bs.count : 0));
 		json_object_object_add(x, "qd_max", json_object_new_uint64(bs.qd_max));
+		json_object_object_add(x, "read_count", json_object_new_uint64(bs.rw_count[0]));
+		json_object_object_add(x, "write_count", json_object_new_uint64(bs.rw_count[1]));
+		json_object_object_add(x, "read_bytes", json_object_new_uint64(bs.rw_bytes[0]));
+		json_object_object_add(x, "write_bytes", json_object_new_uint64(bs.rw_bytes[1]));
 		json_object_object_add(b, t == ISB_BPF_VICTIM ? "victim" : "aggressor", x);
 	}
 	json_object_object_add(o, "bio", b);

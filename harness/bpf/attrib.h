@@ -29,6 +29,9 @@ struct isb_bio_stats {
 	unsigned long long hist[ISB_BPF_SLOTS]; /* issue -> complete, log2(ns) */
 	unsigned long long count, total_ns, bytes;
 	unsigned long long qd_sum, qd_max; /* requests in flight on the device at each issue */
+	/* by direction (0 read, 1 write; flushes and discards in neither): what reached the
+	 * block layer, for the host's view of each tenant's I/O */
+	unsigned long long rw_count[2], rw_bytes[2];
 };
 
 struct isb_reclaim_stats {

@@ -85,7 +85,8 @@ static __always_inline void issued(__u64 key, __u64 queue)
 		s->qd_max = depth; /* a racy maximum is still a maximum seen */
 }
 
-static __always_inline void completed(__u64 key, __u64 bytes)
+/* dir: 0 read, 1 write, else neither (flush, discard, …) */
+static __always_inline void completed(__u64 key, __u64 bytes, int dir)
 {
 	struct isb_req *r = bpf_map_lookup_elem(&reqs, &key);
 	if (!r)
@@ -112,6 +113,26 @@ static __always_inline void completed(__u64 key, __u64 bytes)
 	__sync_fetch_and_add(&s->count, 1);
 	__sync_fetch_and_add(&s->total_ns, delta);
 	__sync_fetch_and_add(&s->bytes, bytes);
+	if (dir == 0 || dir == 1) {
+		__sync_fetch_and_add(&s->rw_count[dir], 1);
+		__sync_fetch_and_add(&s->rw_bytes[dir], bytes);
+	}
+}
+
+/* REQ_OP_READ 0, REQ_OP_WRITE 1 in the op bits of cmd_flags (Linux 4.10 on) */
+static __always_inline int rq_dir(struct request *rq)
+{
+	unsigned int op = BPF_CORE_READ(rq, cmd_flags) & 0xff;
+	return op <= 1 ? (int)op : -1;
+}
+
+/* blk_fill_rwbs: an optional 'F' (preflush), then 'R', 'W', 'D', 'F', 'N' for the op. The
+ * two characters are read by the caller at fixed offsets of the context: the verifier refuses
+ * a load through a moved context pointer. */
+static __always_inline int rwbs_dir(char c0, char c1)
+{
+	char c = c0 == 'F' ? c1 : c0;
+	return c == 'R' ? 0 : c == 'W' ? 1 : -1;
 }
 
 /* Back to the queue (the device was busy): no longer in flight; issued again later. */
@@ -152,7 +173,7 @@ int BPF_PROG(btf_requeue, struct request *rq)
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(btf_complete, struct request *rq, int error, unsigned int nr_bytes)
 {
-	completed((__u64)rq, nr_bytes);
+	completed((__u64)rq, nr_bytes, rq_dir(rq));
 	return 0;
 }
 
@@ -187,7 +208,8 @@ int tp_requeue(struct trace_event_raw_block_rq_requeue *ctx)
 SEC("tracepoint/block/block_rq_complete")
 int tp_complete(struct trace_event_raw_block_rq_completion *ctx)
 {
-	completed(devkey(ctx->dev, ctx->sector), (__u64)ctx->nr_sector * 512);
+	completed(devkey(ctx->dev, ctx->sector), (__u64)ctx->nr_sector * 512,
+		  rwbs_dir(ctx->rwbs[0], ctx->rwbs[1]));
 	return 0;
 }
 

@@ -61,6 +61,7 @@ struct request_queue {
 
 struct request {
 	struct request_queue *q;
+	unsigned int cmd_flags; /* the low 8 bits: REQ_OP_* (0 read, 1 write) */
 };
 
 struct trace_entry {
