@@ -674,8 +674,12 @@ static double device_share(sqlite3 *db, const struct cell *c, bool aggressor)
 		json_object *a = json_tokener_parse(col(s, 0));
 		json_object *m = json_tokener_parse(col(s, aggressor ? 2 : 1));
 		double win = jpath(a, "window_s");
-		double dev =
-		    jpath(a, aggressor ? "bpf/bio/aggressor/bytes" : "bpf/bio/victim/bytes");
+		/* the host's count of its block requests (the probe's, else its cgroup's) */
+		double dev = jpath(a, aggressor ? "host/aggressor/blk_write_bytes"
+						: "host/victim/blk_read_bytes");
+		if (!isfinite(dev)) /* a campaign before the host-side counts */
+			dev = jpath(a,
+				    aggressor ? "bpf/bio/aggressor/bytes" : "bpf/bio/victim/bytes");
 		double rate = jpath(m, aggressor ? "metrics/bytes_per_s" : "bytes_per_s");
 		if (isfinite(win) && isfinite(dev) && isfinite(rate) && rate * win > 0)
 			vpush(&v, dev / (rate * win));
