@@ -178,7 +178,7 @@ static int prepare_kind(struct isb_config *c, enum isb_ct_kind kind, struct isb_
 			c->declared_leaves |=
 			    ISB_LEAF(HV_TYPE1) | ISB_LEAF(HV_PARA) | ISB_LEAF(HV_HWA);
 		if (gvisor_smoke(c, p, err) < 0 ||
-		    isb_cgroup_campaign_create(c->campaign_id, c->mem_ceiling_bytes,
+		    isb_cgroup_campaign_create(c->campaign_id, isb_config_mem_limit(c),
 					       c->pids_ceiling, procs, &nprocs, err) < 0)
 			goto fail;
 	}
