@@ -71,9 +71,10 @@ static const struct isb_option bomb_options[] = {
 };
 
 #define MAX_CHUNKS 65536
-/* A pool restarts a killed worker after a pause that doubles with each kill of that worker
- * (a supervisor's back-off, as systemd's or a CrashLoopBackOff): the pressure on a node
- * stays, and a worker held by its own limit stops being restarted every instant. */
+/* A pool restarts a killed worker after a pause that doubles with each kill in the pool (a
+ * supervisor's back-off, as systemd's or a CrashLoopBackOff): on a shared node the workers
+ * that live keep the pressure, and a pool held by its own limit stops being restarted
+ * every instant. */
 #define RESPAWN_NS     250000000ull
 #define RESPAWN_MAX_NS 8000000000ull
 
@@ -112,9 +113,7 @@ static int bomb_pool(const struct isb_stressor_args *a, struct isb_report *r, do
 		     size_t chunk, unsigned nw, struct isb_err *err)
 {
 	pid_t pids[256] = {0};
-	uint64_t respawn_at[256] = {0}, pause_ns[256];
-	for (unsigned i = 0; i < 256; i++)
-		pause_ns[i] = RESPAWN_NS;
+	uint64_t respawn_at[256] = {0}, pause_ns = RESPAWN_NS;
 	volatile uint64_t *held = mmap(NULL, sizeof(uint64_t) * 256, PROT_READ | PROT_WRITE,
 				       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (held == MAP_FAILED)
@@ -144,9 +143,9 @@ static int bomb_pool(const struct isb_stressor_args *a, struct isb_report *r, do
 				if (pids[i] == p) {
 					pids[i] = 0;
 					held[i] = 0;
-					respawn_at[i] = isb_now_ns() + pause_ns[i];
-					if (pause_ns[i] < RESPAWN_MAX_NS)
-						pause_ns[i] *= 2;
+					respawn_at[i] = isb_now_ns() + pause_ns;
+					if (pause_ns < RESPAWN_MAX_NS)
+						pause_ns *= 2;
 					killed += WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
 				}
 		uint64_t total = 0;
