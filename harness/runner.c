@@ -196,7 +196,8 @@ static void exit_cause(const struct isb_tenant *t, long oom_before, long oom_aft
 	if (t->term_signal == SIGKILL && t->oom_kills > 0)
 		snprintf(buf, size, "OOM-killed (its own cgroup's OOM killer, %ld kill%s)",
 			 t->oom_kills, t->oom_kills == 1 ? "" : "s");
-	else if (t->term_signal == SIGKILL && oom_before >= 0 && oom_after > oom_before)
+	else if (t->term_signal == SIGKILL && t->exited && oom_before >= 0 &&
+		 oom_after > oom_before) /* not isobench's own kill at a deadline */
 		snprintf(buf, size, "OOM-killed (the campaign cgroup's OOM killer, %ld kill%s)",
 			 oom_after - oom_before, oom_after - oom_before == 1 ? "" : "s");
 	else if (t->term_signal)
