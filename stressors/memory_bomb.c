@@ -67,6 +67,12 @@ static const struct isb_option bomb_options[] = {
      .min = 1,
      .max = 256,
      .help = "processes that share the set; one the OOM killer takes is started again"},
+    {.name = "rest_ms",
+     .def = 1000,
+     .min = 0,
+     .max = 60000,
+     .help = "workers > 1: pause between passes over a worker's pages (its memory in use, "
+	     "not a bandwidth hog); 0: no pause"},
     {0},
 };
 
@@ -76,12 +82,12 @@ static const struct isb_option bomb_options[] = {
  * that live keep the pressure, and a pool held by its own limit stops being restarted
  * every instant. */
 #define RESPAWN_NS     250000000ull
-#define RESPAWN_MAX_NS 8000000000ull
+#define RESPAWN_MAX_NS 30000000000ull
 
 /* One worker: grows to bytes in chunks, publishing what it holds, then keeps it dirty until
  * it is killed (by the pool at the end, or by the OOM killer). */
 static void __attribute__((noreturn))
-bomb_worker(size_t bytes, size_t chunk, volatile uint64_t *held)
+bomb_worker(size_t bytes, size_t chunk, volatile uint64_t *held, uint64_t rest_ns)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	size_t nmax = bytes / chunk, n = 0;
@@ -100,12 +106,16 @@ bomb_worker(size_t bytes, size_t chunk, volatile uint64_t *held)
 		chunks[n++] = c;
 		*held = (uint64_t)n * chunk;
 	}
+	/* What the pool contends for is room, not bandwidth: a pass over its pages, then a
+	 * rest, as a service's heap is used (a scenario of its own hammers bandwidth). */
 	for (;;) {
 		for (size_t i = 0; i < n; i++)
 			for (size_t o = 0; o < chunk; o += 4096)
 				((volatile char *)chunks[i])[o]++;
 		if (!n)
 			pause();
+		if (rest_ns)
+			isb_sleep_ns(rest_ns);
 	}
 }
 
@@ -132,7 +142,7 @@ static int bomb_pool(const struct isb_stressor_args *a, struct isb_report *r, do
 			held[i] = 0;
 			pid_t p = fork();
 			if (p == 0)
-				bomb_worker(share, chunk, &held[i]);
+				bomb_worker(share, chunk, &held[i], (uint64_t)(a->opt[6] * 1e6));
 			if (p > 0)
 				pids[i] = p;
 		}
