@@ -60,7 +60,7 @@ json_object *isb_budget_trial_json(const struct isb_config *c, uint64_t budget, 
 	}
 	json_object_object_add(o, "oom_kills",
 			       campaign_kills >= 0 ? json_object_new_int64(campaign_kills) : NULL);
-	long total = campaign_kills > 0 ? campaign_kills : 0;
+	long total = campaign_kills > 0 ? campaign_kills : 0, own = 0;
 	if (oom_took(bt->victim, bt->victim_spawned, campaign_kills))
 		json_object_array_add(who, json_object_new_string("victim"));
 	if (oom_took(bt->aggressor, bt->aggressor_spawned, campaign_kills) ||
@@ -72,7 +72,11 @@ json_object *isb_budget_trial_json(const struct isb_config *c, uint64_t budget, 
 	const struct isb_tenant *all[] = {bt->victim, bt->aggressor, bt->peers[0], bt->peers[1]};
 	for (size_t i = 0; i < ISB_ARRAY_SIZE(all); i++)
 		if (all[i] && all[i]->oom_kills > 0)
-			total += all[i]->oom_kills;
+			own += all[i]->oom_kills;
+	/* v1 counts a kill in the killed task's group only; v2's memory.events also in every
+	 * ancestor: the tenants' own groups' kills are given apart */
+	json_object_object_add(o, "oom_kills_tenant_groups", json_object_new_int64(own));
+	total += own;
 	if (!json_object_array_length(who) && total > 0)
 		json_object_array_add(who, json_object_new_string("unknown"));
 	json_object_object_add(
