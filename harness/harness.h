@@ -44,6 +44,7 @@ struct isb_suite_scenario {
 	char vopts[ISB_MAX_SOPTS][128], aopts[ISB_MAX_SOPTS][128]; /* NAME=VALUE */
 	uint64_t memory_budget; /* bytes; with budget_set, over [global]'s (0: none) */
 	bool budget_set;
+	double aggressor_warmup; /* seconds; < 0: [global]'s (a bomb that needs time to grow) */
 };
 
 struct isb_suite {

@@ -342,7 +342,10 @@ static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char 
 	/* this configuration's windows (time_scale: a slow backend such as TCG) */
 	const double ts = rc->c.time_scale > 0 ? rc->c.time_scale : 1;
 	const double duration = s->duration * ts, warmup = s->warmup * ts,
-		     agg_warmup = s->aggressor_warmup * ts, grace = s->grace * ts;
+		     agg_warmup =
+			 (sc->aggressor_warmup >= 0 ? sc->aggressor_warmup : s->aggressor_warmup) *
+			 ts,
+		     grace = s->grace * ts;
 	struct isb_err err = {0};
 	const char *vopt[ISB_MAX_SOPTS], *aopt[ISB_MAX_SOPTS];
 	struct isb_tenant_spec vs, as;

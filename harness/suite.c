@@ -254,6 +254,8 @@ static int scenario_key(struct parser *p, struct isb_suite_scenario *sc, const c
 		return stressor_key(p, sc, k, v, ISB_ROLE_AGGRESSOR, sc->aggressor);
 	if (!strcmp(k, "intensity"))
 		return parse_num(p, k, v, 0, 100, false, &sc->intensity);
+	if (!strcmp(k, "aggressor_warmup"))
+		return parse_num(p, k, v, 0, 600, false, &sc->aggressor_warmup);
 	if (!strcmp(k, "memory_budget")) {
 		sc->budget_set = true;
 		return parse_budget(p, v, &sc->memory_budget);
@@ -424,6 +426,7 @@ static int parse_header(struct parser *p, struct isb_suite *s, char *line)
 			return PERR(p, "more than %d [scenario] sections", ISB_MAX_SCENARIOS);
 		struct isb_suite_scenario *sc = &s->scenarios[s->nscenarios++];
 		memset(sc, 0, sizeof(*sc));
+		sc->aggressor_warmup = -1;
 		snprintf(sc->name, sizeof(sc->name), "%s", arg);
 		sc->line = p->line;
 		sc->resource = ISB_RES_NONE;

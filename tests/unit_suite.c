@@ -186,12 +186,16 @@ static void test_memory_budget(void **state)
 			    "[global]\nmemory_budget = 1G\n" OKCFG OKSC
 			    "[scenario t]\nresource = cpu\nvictim = cpu.compute\naggressor = "
 			    "cpu.hog\nmemory_budget = 512M\n[scenario u]\nresource = cpu\nvictim "
-			    "= cpu.compute\naggressor = cpu.hog\nmemory_budget = none\n",
+			    "= cpu.compute\naggressor = cpu.hog\nmemory_budget = none\n"
+			    "aggressor_warmup = 3\n",
 			    &err),
 	    0);
 	assert_int_equal(isb_suite_budget(s, &s->scenarios[0]), 1ull << 30);
 	assert_int_equal(isb_suite_budget(s, &s->scenarios[1]), 512ull << 20);
 	assert_int_equal(isb_suite_budget(s, &s->scenarios[2]), 0);
+	/* a scenario's own aggressor warm-up (a bomb that needs time to fill the budget) */
+	assert_true(s->scenarios[0].aggressor_warmup < 0);
+	assert_true(s->scenarios[2].aggressor_warmup == 3);
 	free(s);
 }
 
