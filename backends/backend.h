@@ -72,6 +72,9 @@ struct isb_config {
 	 * it cannot give a tenant a class of its own ("" when it can: HTB). */
 	uint64_t link_rate_bps;
 	char link_no_class[200];
+	/* The scenario's node memory budget (memory_budget) during its trials, 0: none. The
+	 * `fair` policy splits min(ceiling, budget) between the sides. */
+	uint64_t mem_budget_bytes;
 	/* Filled by prepare. */
 	unsigned declared_leaves;
 	char cgroup_note[512]; /* what prepare did about the safety cgroup */
@@ -82,6 +85,15 @@ struct isb_config {
 };
 
 const char *isb_config_opt(const struct isb_config *c, const char *key);
+/* What the campaign group's memory limit is now: the ceiling, or the scenario's budget
+ * below it. */
+static inline uint64_t isb_config_mem_limit(const struct isb_config *c)
+{
+	return c->mem_budget_bytes &&
+		       (!c->mem_ceiling_bytes || c->mem_budget_bytes < c->mem_ceiling_bytes)
+		   ? c->mem_budget_bytes
+		   : c->mem_ceiling_bytes;
+}
 
 struct isb_tenant_spec {
 	const char *label; /* "victim" or "aggressor" */
@@ -181,6 +193,9 @@ int isb_cgroup_campaign_create(const char *campaign_id, uint64_t mem_max, uint64
 int isb_cgroup_campaign_remove(const char *campaign_id);
 /* OOM kills so far in the campaign's cgroup, or -1 where it has none. */
 long isb_cgroup_oom_kills(const char *campaign_id);
+/* The campaign group's memory limit (v2 memory.max, v1 memory.limit_in_bytes): the node
+ * budget around every tenant during a scenario's trials, the ceiling between them. */
+int isb_cgroup_campaign_set_memory(const char *campaign_id, uint64_t bytes, struct isb_err *err);
 /* Lists campaign ids that have cgroups. */
 int isb_cgroup_list_campaigns(char ids[][40], size_t max);
 
@@ -200,6 +215,7 @@ struct isb_limits {
 	uint64_t io_rbps, io_wbps, io_riops, io_wiops; /* 0 unset */
 	unsigned io_major, io_minor;		       /* the disk io limits apply to */
 	uint64_t pids_max;			       /* 0 unset */
+	uint64_t mem_low; /* bytes protected from reclaim (v2 memory.low); 0 unset */
 };
 
 struct isb_cg_tenant {

@@ -105,6 +105,17 @@ static int v1_create(const char *root, const char *campaign_id, const char *name
 		if (!strcmp(ctrls[i], "memory")) {
 			if (l->mem_max)
 				r = putu(dir, "memory.limit_in_bytes", l->mem_max, err);
+			/* v1 has no memory.low: its soft limit is the nearest, and weaker (it is
+			 * only reclaimed toward under host-wide pressure, not under a parent
+			 * group's limit such as the node budget) */
+			if (!r && l->mem_low) {
+				r = putu(dir, "memory.soft_limit_in_bytes", l->mem_low, err);
+				if (!r)
+					note_add(note, nsize,
+						 "memory.low: cgroup v1 soft limit (weaker: acts "
+						 "under host-wide pressure only, not under the "
+						 "budget)");
+			}
 			if (!r && l->mem_max && l->swap_set) {
 				if (exists(dir, "memory.memsw.limit_in_bytes"))
 					r = putu(dir, "memory.memsw.limit_in_bytes",
@@ -239,7 +250,7 @@ static int v2_create(const char *root, const char *campaign_id, const char *name
 	} needs[] = {
 	    {l->cpu_weight || l->cpu_max > 0, "cpu"},
 	    {l->cpuset[0] != 0, "cpuset"},
-	    {l->mem_max != 0, "memory"},
+	    {l->mem_max != 0 || l->mem_low != 0, "memory"},
 	    {l->pids_max != 0, "pids"},
 	    {l->io_weight || l->io_rbps || l->io_wbps || l->io_riops || l->io_wiops, "io"},
 	};
@@ -260,6 +271,8 @@ static int v2_create(const char *root, const char *campaign_id, const char *name
 	if (l->cpuset[0] && put(dir, "cpuset.cpus", l->cpuset, err) < 0)
 		return -EIO;
 	if (l->mem_max && putu(dir, "memory.max", l->mem_max, err) < 0)
+		return -EIO;
+	if (l->mem_low && putu(dir, "memory.low", l->mem_low, err) < 0)
 		return -EIO;
 	if (l->mem_max && l->swap_set) {
 		if (exists(dir, "memory.swap.max")) {

@@ -258,3 +258,21 @@ long isb_cgroup_oom_kills(const char *campaign_id)
 	char *p = strstr(buf, "oom_kill ");
 	return p ? strtol(p + 9, NULL, 10) : -1;
 }
+
+int isb_cgroup_campaign_set_memory(const char *campaign_id, uint64_t bytes, struct isb_err *err)
+{
+	char dir[512];
+	enum isb_cgroup_mode m = isb_cgroup_mode();
+	if (m == ISB_CG_NONE)
+		return isb_errf(err, 0, "no cgroup file system at " CG_ROOT);
+	if (m == ISB_CG_V2)
+		snprintf(dir, sizeof(dir), CG_ROOT "/isobench-%s", campaign_id);
+	else
+		snprintf(dir, sizeof(dir), CG_ROOT "/memory/isobench-%s", campaign_id);
+	struct stat st;
+	if (stat(dir, &st) < 0)
+		return isb_errf(err, errno, "no campaign memory group %s", dir);
+	/* Lowering the limit reclaims what is above it first; between trials that is only page
+	 * cache the tenants left, and the kernel says EBUSY if it cannot get below. */
+	return cg_write(dir, m == ISB_CG_V2 ? "memory.max" : "memory.limit_in_bytes", bytes, err);
+}

@@ -313,7 +313,7 @@ static int ct_spawn(struct isb_config *c, const struct isb_tenant_spec *spec_in,
 		 */
 		struct isb_err cerr = {0};
 		if (p->nprocs && access(p->procs[0], F_OK) < 0 &&
-		    isb_cgroup_campaign_create(c->campaign_id, c->mem_ceiling_bytes,
+		    isb_cgroup_campaign_create(c->campaign_id, isb_config_mem_limit(c),
 					       c->pids_ceiling, p->procs, &p->nprocs, &cerr) < 0) {
 			isb_tenant_net_remove(&ct->net);
 			free(ct);

@@ -6,7 +6,7 @@
  *   namespaces   = all | none | docker | LIST       (cgroup,ipc,mount,net,pid,time,user,uts)
  *   ns.NAME      = yes | no                         (one namespace, over `namespaces`)
  *   cgroups      = none | fair | partitioned | capped
- *   cpu.weight, cpu.max, cpuset, memory.max, memory.swap, io.weight,
+ *   cpu.weight, cpu.max, cpuset, memory.max, memory.swap, memory.low, io.weight,
  *   io.rbps, io.wbps, io.riops, io.wiops, pids.max  (explicit limits, over the policy)
  *   llc.ways     = N                               (L3 ways per side, resctrl.c)
  *   mb.percent   = P                               (memory bandwidth per tenant, resctrl.c)
@@ -16,7 +16,8 @@
  *   runtime      = runc | crun                      (oci only)
  *
  * Policies, per tenant (the victim side and the aggressor side each):
- *   fair         equal cpu and io weights; half of the campaign's memory and pids ceiling;
+ *   fair         equal cpu and io weights; half of the campaign's memory and pids ceiling
+ *                (half of the scenario's memory_budget where it has one and it is smaller);
  *   partitioned  fair, plus disjoint cpusets: the online CPUs split in two halves;
  *   capped       a cpu quota of half the CPUs the tenant is placed on; memory and pids
  *                as fair.
@@ -118,12 +119,13 @@ static int parse_yesno(const char *v, bool *out)
 /* One key into cf (or only its validity when cf is NULL). */
 static int vm_unknown(const char *k, struct isb_err *err)
 {
-	return isb_errf(err, 0,
-			"unknown key '%s' (accel, devices, machine, vcpus, memory, disk, cpu, "
-			"kernel, and the cgroup keys: cgroups, cpu.weight, cpu.max, cpuset, "
-			"memory.max, memory.swap, io.weight, io.rbps, io.wbps, io.riops, io.wiops, "
-			"pids.max, net.rate, llc.ways, mb.percent)",
-			k);
+	return isb_errf(
+	    err, 0,
+	    "unknown key '%s' (accel, devices, machine, vcpus, memory, disk, cpu, "
+	    "kernel, and the cgroup keys: cgroups, cpu.weight, cpu.max, cpuset, "
+	    "memory.max, memory.swap, memory.low, io.weight, io.rbps, io.wbps, io.riops, "
+	    "io.wiops, pids.max, net.rate, llc.ways, mb.percent)",
+	    k);
 }
 
 static int apply_key(struct isb_ctconf *cf, const char *k, const char *v, enum isb_ct_kind kind,
@@ -217,6 +219,14 @@ static int apply_key(struct isb_ctconf *cf, const char *k, const char *v, enum i
 		if (!*v || strlen(v) >= sizeof(l->cpuset))
 			return isb_errf(err, 0, "cpuset: '%s' is not a CPU list like 0-3,6", v);
 		snprintf(l->cpuset, sizeof(l->cpuset), "%s", v);
+		return 0;
+	}
+	if (!strcmp(k, "memory.low")) {
+		/* protection of the tenant's pages from reclaim (not from the OOM killer) */
+		if (isb_parse_size(v, &u) < 0 || !u)
+			return isb_errf(err, 0, "memory.low: '%s' is not a size like 512M or 2G",
+					v);
+		l->mem_low = u;
 		return 0;
 	}
 	if (!strcmp(k, "memory.max") || !strcmp(k, "memory.swap")) {
@@ -327,14 +337,15 @@ static int apply_key(struct isb_ctconf *cf, const char *k, const char *v, enum i
 	}
 	if (kind == ISB_CT_VM)
 		return vm_unknown(k, err);
-	return isb_errf(err, 0,
-			"unknown key '%s' (namespaces, ns.NAME, cgroups, cpu.weight, cpu.max, "
-			"cpuset, memory.max, memory.swap, io.weight, io.rbps, io.wbps, io.riops, "
-			"io.wiops, pids.max, net.rate, llc.ways, mb.percent, capabilities%s)",
-			k,
-			kind == ISB_CT_OCI	? ", runtime"
-			: kind == ISB_CT_GVISOR ? ", platform, network"
-						: ", sandbox");
+	return isb_errf(
+	    err, 0,
+	    "unknown key '%s' (namespaces, ns.NAME, cgroups, cpu.weight, cpu.max, "
+	    "cpuset, memory.max, memory.swap, memory.low, io.weight, io.rbps, io.wbps, "
+	    "io.riops, io.wiops, pids.max, net.rate, llc.ways, mb.percent, capabilities%s)",
+	    k,
+	    kind == ISB_CT_OCI	    ? ", runtime"
+	    : kind == ISB_CT_GVISOR ? ", platform, network"
+				    : ", sandbox");
 }
 
 int isb_ctconf_check(const char *key, const char *value, enum isb_ct_kind kind, struct isb_err *err)
@@ -384,8 +395,8 @@ bool isb_ctconf_wants_cgroup(const struct isb_ctconf *cf)
 {
 	const struct isb_limits *l = &cf->set;
 	return cf->policy != ISB_POLICY_NONE || l->cpu_weight || l->cpu_max > 0 || l->cpuset[0] ||
-	       l->mem_max || l->io_weight || l->io_rbps || l->io_wbps || l->io_riops ||
-	       l->io_wiops || l->pids_max;
+	       l->mem_max || l->mem_low || l->io_weight || l->io_rbps || l->io_wbps ||
+	       l->io_riops || l->io_wiops || l->pids_max;
 }
 
 unsigned isb_ctconf_leaves(const struct isb_ctconf *cf)
@@ -425,13 +436,13 @@ void isb_ctconf_describe(const struct isb_ctconf *cf, char *buf, size_t size)
 	const struct {
 		bool set;
 		const char *key;
-	} keys[] = {{l->cpu_weight != 0, "cpu.weight"},	 {l->cpu_max > 0, "cpu.max"},
-		    {l->cpuset[0] != 0, "cpuset"},	 {l->mem_max != 0, "memory.max"},
-		    {l->swap_set, "memory.swap"},	 {l->io_weight != 0, "io.weight"},
-		    {l->io_rbps != 0, "io.rbps"},	 {l->io_wbps != 0, "io.wbps"},
-		    {l->io_riops != 0, "io.riops"},	 {l->io_wiops != 0, "io.wiops"},
-		    {l->pids_max != 0, "pids.max"},	 {cf->rdt.ways != 0, "llc.ways"},
-		    {cf->rdt.percent != 0, "mb.percent"}};
+	} keys[] = {{l->cpu_weight != 0, "cpu.weight"}, {l->cpu_max > 0, "cpu.max"},
+		    {l->cpuset[0] != 0, "cpuset"},	{l->mem_max != 0, "memory.max"},
+		    {l->swap_set, "memory.swap"},	{l->mem_low != 0, "memory.low"},
+		    {l->io_weight != 0, "io.weight"},	{l->io_rbps != 0, "io.rbps"},
+		    {l->io_wbps != 0, "io.wbps"},	{l->io_riops != 0, "io.riops"},
+		    {l->io_wiops != 0, "io.wiops"},	{l->pids_max != 0, "pids.max"},
+		    {cf->rdt.ways != 0, "llc.ways"},	{cf->rdt.percent != 0, "mb.percent"}};
 	for (size_t i = 0; i < ISB_ARRAY_SIZE(keys) && o < size; i++)
 		if (keys[i].set)
 			o += (size_t)snprintf(buf + o, size - o, "+%s", keys[i].key);
@@ -483,8 +494,9 @@ int isb_ctconf_limits(const struct isb_ctconf *cf, const struct isb_config *c,
 	if (cf->policy != ISB_POLICY_NONE) {
 		l->cpu_weight = 100;
 		l->io_weight = 100;
-		if (c->mem_ceiling_bytes)
-			l->mem_max = c->mem_ceiling_bytes / 2;
+		/* under a node budget each side gets half of what the node has */
+		if (isb_config_mem_limit(c))
+			l->mem_max = isb_config_mem_limit(c) / 2;
 		if (c->pids_ceiling)
 			l->pids_max = c->pids_ceiling / 2 < 8 ? 8 : c->pids_ceiling / 2;
 	}
@@ -521,6 +533,7 @@ int isb_ctconf_limits(const struct isb_ctconf *cf, const struct isb_config *c,
 	}
 	if (s->mem_max)
 		l->mem_max = s->mem_max;
+	l->mem_low = s->mem_low;
 	if (s->swap_set)
 		l->swap_max = s->swap_max, l->swap_set = true;
 	else if (l->mem_max)

@@ -53,7 +53,7 @@ static int native_spawn(struct isb_config *c, const struct isb_tenant_spec *spec
 	struct isb_err cerr = {0};
 	/* a runtime that tidies up empty groups may have taken the leaf away: re-create it */
 	if (p && p->nprocs && access(p->procs[0], F_OK) < 0 &&
-	    isb_cgroup_campaign_create(c->campaign_id, c->mem_ceiling_bytes, c->pids_ceiling,
+	    isb_cgroup_campaign_create(c->campaign_id, isb_config_mem_limit(c), c->pids_ceiling,
 				       p->procs, &p->nprocs, &cerr) < 0)
 		return isb_errf(err, 0, "campaign cgroup: %s", cerr.msg);
 	for (size_t i = 0; p && i < p->nprocs; i++)

@@ -211,7 +211,7 @@ static int prepare_kind(struct isb_config *c, enum isb_ct_kind kind, struct isb_
 			c->declared_leaves |=
 			    ISB_LEAF(HV_TYPE1) | ISB_LEAF(HV_PARA) | ISB_LEAF(HV_HWA);
 		if (gvisor_smoke(c, p, err) < 0 ||
-		    isb_cgroup_campaign_create(c->campaign_id, c->mem_ceiling_bytes,
+		    isb_cgroup_campaign_create(c->campaign_id, isb_config_mem_limit(c),
 					       c->pids_ceiling, procs, &nprocs, err) < 0 ||
 		    (mode != ISB_CG_V2 && cpuset_parent(c->campaign_id, err) < 0))
 			goto fail;
@@ -328,10 +328,16 @@ static json_object *resources_json(const struct isb_ctconf *cf, const struct isb
 	if (l->cpuset[0])
 		json_object_object_add(cpu, "cpus", json_object_new_string(l->cpuset));
 	json_object_object_add(r, "cpu", cpu);
-	if (l->mem_max) {
+	if (l->mem_max || l->mem_low) {
 		json_object *m = json_object_new_object();
-		json_object_object_add(m, "limit", json_object_new_int64((int64_t)l->mem_max));
-		if (l->swap_set &&
+		if (l->mem_max)
+			json_object_object_add(m, "limit",
+					       json_object_new_int64((int64_t)l->mem_max));
+		/* memory.low: the runtime's "reservation" (v2 memory.low, v1 soft limit) */
+		if (l->mem_low)
+			json_object_object_add(m, "reservation",
+					       json_object_new_int64((int64_t)l->mem_low));
+		if (l->mem_max && l->swap_set &&
 		    access("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", F_OK) == 0)
 			json_object_object_add(
 			    m, "swap", json_object_new_int64((int64_t)(l->mem_max + l->swap_max)));

@@ -661,7 +661,7 @@ static int vm_spawn(struct isb_config *c, const struct isb_tenant_spec *spec, st
 	} else if (!e) {
 		struct isb_err cerr = {0};
 		if (p->nprocs && access(p->procs[0], F_OK) < 0 &&
-		    isb_cgroup_campaign_create(c->campaign_id, c->mem_ceiling_bytes,
+		    isb_cgroup_campaign_create(c->campaign_id, isb_config_mem_limit(c),
 					       c->pids_ceiling, p->procs, &p->nprocs, &cerr) < 0)
 			e = isb_errf(err, 0, "campaign cgroup: %s", cerr.msg);
 		for (size_t i = 0; i < p->nprocs; i++)

@@ -42,6 +42,9 @@ struct isb_suite_scenario {
 	char grade[256]; /* metrics that grade the cell; empty: the stressor's defaults */
 	size_t nvopts, naopts;
 	char vopts[ISB_MAX_SOPTS][128], aopts[ISB_MAX_SOPTS][128]; /* NAME=VALUE */
+	uint64_t memory_budget; /* bytes; with budget_set, over [global]'s (0: none) */
+	bool budget_set;
+	double aggressor_warmup; /* seconds; < 0: [global]'s (a bomb that needs time to grow) */
 };
 
 struct isb_suite {
@@ -60,6 +63,7 @@ struct isb_suite {
 	uint64_t link_rate;    /* bits/s of the test network's shaped link (link_rate); 0: none */
 	bool baseline_only;    /* contended = no: baseline trials only (a smoke run), ungraded */
 	uint64_t pids_ceiling;
+	uint64_t memory_budget; /* node memory budget around both tenants, bytes; 0: none */
 	size_t nconfigs, nscenarios;
 	struct isb_suite_config configs[ISB_MAX_CONFIGS];
 	struct isb_suite_scenario scenarios[ISB_MAX_SCENARIOS];
@@ -74,6 +78,9 @@ unsigned isb_suite_max_reps(const struct isb_suite *s);
 int isb_suite_parse(struct isb_suite *s, const char *path, const char *text, struct isb_err *err);
 int isb_suite_load(struct isb_suite *s, const char *path, struct isb_err *err);
 void isb_suite_free(struct isb_suite *s);
+/* The node memory budget of a scenario's trials: its own memory_budget, else [global]'s;
+ * 0: none. */
+uint64_t isb_suite_budget(const struct isb_suite *s, const struct isb_suite_scenario *sc);
 
 struct isb_overrides {
 	const char *backends, *resources, *placements;
@@ -210,6 +217,23 @@ void isb_hostuse_begin(struct isb_hostuse *h, const struct isb_tenant *victim,
  * attribution att (its bpf.bio gives the block-layer counts; bpf_why where it is absent). */
 void isb_hostuse_end(struct isb_hostuse *h, json_object *att, const struct isb_tenant *victim,
 		     const struct isb_tenant *aggressor, const char *bpf_why);
+/* ---- node memory budget (membudget.c) ---- */
+
+/* Limits the campaign's group to min(ceiling, budget) for one trial (budget 0: nothing);
+ * -1 and why ("memory_budget: unavailable: ...") where it cannot. */
+int isb_budget_begin(struct isb_config *c, uint64_t budget, char *why, size_t size);
+/* The ceiling back, after every tenant of the trial stopped. */
+void isb_budget_end(struct isb_config *c);
+struct isb_budget_tenants {
+	const struct isb_tenant *victim, *aggressor, *peers[2];
+	bool victim_spawned, aggressor_spawned, peers_spawned[2];
+	double aggressor_workers_killed; /* memory.bomb's own count of OOM-killed workers */
+	double victim_major_faults;	 /* in the window; <0 unknown */
+};
+/* The trial's "memory" record: budget_bytes, limit_bytes, oom_kills, oom_chose (victim,
+ * aggressor, peer, unknown or none), oom_killed, victim_major_faults. */
+json_object *isb_budget_trial_json(const struct isb_config *c, uint64_t budget, long campaign_kills,
+				   const struct isb_budget_tenants *bt);
 
 /* ---- results store ---- */
 

@@ -209,7 +209,8 @@ static void exit_cause(const struct isb_tenant *t, long oom_before, long oom_aft
 	if (t->term_signal == SIGKILL && t->oom_kills > 0)
 		snprintf(buf, size, "OOM-killed (its own cgroup's OOM killer, %ld kill%s)",
 			 t->oom_kills, t->oom_kills == 1 ? "" : "s");
-	else if (t->term_signal == SIGKILL && oom_before >= 0 && oom_after > oom_before)
+	else if (t->term_signal == SIGKILL && t->exited && oom_before >= 0 &&
+		 oom_after > oom_before) /* not isobench's own kill at a deadline */
 		snprintf(buf, size, "OOM-killed (the campaign cgroup's OOM killer, %ld kill%s)",
 			 oom_after - oom_before, oom_after - oom_before == 1 ? "" : "s");
 	else if (t->term_signal)
@@ -505,7 +506,10 @@ static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char 
 	/* this configuration's windows (time_scale: a slow backend such as TCG) */
 	const double ts = rc->c.time_scale > 0 ? rc->c.time_scale : 1;
 	const double duration = s->duration * ts, warmup = s->warmup * ts,
-		     agg_warmup = s->aggressor_warmup * ts, grace = s->grace * ts;
+		     agg_warmup =
+			 (sc->aggressor_warmup >= 0 ? sc->aggressor_warmup : s->aggressor_warmup) *
+			 ts,
+		     grace = s->grace * ts;
 	struct isb_err err = {0};
 	const char *vopt[ISB_MAX_SOPTS], *aopt[ISB_MAX_SOPTS];
 	struct isb_tenant_spec vs, as;
@@ -541,6 +545,27 @@ static int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char 
 	memset(&vic, 0, sizeof(vic));
 	memset(&vpeer, 0, sizeof(vpeer));
 	memset(&apeer, 0, sizeof(apeer));
+
+	/* The node memory budget around every tenant of this trial, and memory.bomb told it. */
+	const uint64_t budget = isb_suite_budget(s, sc);
+	char budget_opt[48];
+	if (isb_budget_begin(&rc->c, budget, cause, sizeof(cause)) < 0) {
+		snprintf(status, sizeof(status), "error");
+		goto stop_agg;
+	}
+	if (budget && as.nopts < ISB_MAX_SOPTS) {
+		const struct isb_stressor *ast = isb_stressor_find(sc->aggressor);
+		bool has = false, given = false;
+		for (size_t k = 0; ast && ast->options && ast->options[k].name; k++)
+			has |= !strcmp(ast->options[k].name, "budget_mb");
+		for (size_t k = 0; k < as.nopts; k++)
+			given |= !strncmp(as.opts[k], "budget_mb=", 10);
+		if (has && !given) {
+			snprintf(budget_opt, sizeof(budget_opt), "budget_mb=%llu",
+				 (unsigned long long)(isb_config_mem_limit(&rc->c) >> 20));
+			aopt[as.nopts++] = budget_opt;
+		}
+	}
 
 	if (tr->contended) {
 		if (peer_start(x, rc, sc->aggressor, "aggressor-peer", &cell->pl.aggressor, &apeer,
@@ -662,6 +687,30 @@ stop_agg:
 	peer_stop(rc, &vpeer); /* when the victim never started */
 	isb_link_class_del(&x->link, vclass);
 	isb_link_class_del(&x->link, aclass);
+	{
+		/* which tenant the OOM killer chose, and the budget the trial ran under */
+		long oom2 = isb_cgroup_oom_kills(x->campaign_id);
+		json_object *v;
+		struct isb_budget_tenants bt = {
+		    .victim = &vic.t,
+		    .aggressor = &agg.t,
+		    .peers = {&vpeer.t, &apeer.t},
+		    .victim_spawned = vic.spawned,
+		    .aggressor_spawned = agg.spawned,
+		    .peers_spawned = {vpeer.spawned, apeer.spawned},
+		    .victim_major_faults = -1,
+		};
+		if (vic.result && json_object_object_get_ex(vic.result, "major_faults", &v))
+			bt.victim_major_faults = json_object_get_double(v);
+		if (agg.result && json_object_object_get_ex(agg.result, "workers_oom_killed", &v))
+			bt.aggressor_workers_killed = json_object_get_double(v);
+		json_object *mem = isb_budget_trial_json(
+		    &rc->c, budget, oom0 >= 0 && oom2 >= 0 ? oom2 - oom0 : -1, &bt);
+		isb_budget_end(&rc->c);
+		if (!attj)
+			attj = json_object_new_object();
+		json_object_object_add(attj, "memory", mem);
+	}
 	if (isb_interrupted) {
 		rc_ret = -EINTR;
 		goto out;

@@ -120,6 +120,27 @@ static int split_list(char *v, char items[][16], size_t max, const char **bad)
 	return (int)n;
 }
 
+/* memory_budget = SIZE | none: the node's RAM around both tenants (at least 64M: the agents
+ * and a working set must fit). */
+static int parse_budget(struct parser *p, const char *v, uint64_t *out)
+{
+	uint64_t u = 0;
+	if (!strcmp(v, "none") || !strcmp(v, "0"))
+		return *out = 0, 0;
+	if (isb_parse_size(v, &u) < 0 || u < (64ull << 20))
+		return PERR(p,
+			    "memory_budget: '%s' is not a size like 1G or 512M (at least 64M), "
+			    "or none",
+			    v);
+	*out = u;
+	return 0;
+}
+
+uint64_t isb_suite_budget(const struct isb_suite *s, const struct isb_suite_scenario *sc)
+{
+	return sc && sc->budget_set ? sc->memory_budget : s->memory_budget;
+}
+
 static int global_key(struct parser *p, struct isb_suite *s, const char *k, const char *v)
 {
 	uint64_t u = 0;
@@ -156,6 +177,8 @@ static int global_key(struct parser *p, struct isb_suite *s, const char *k, cons
 		s->bootstrap = (unsigned)u;
 	} else if (!strcmp(k, "memory_ceiling")) {
 		return parse_num(p, k, v, 0, 0.9, true, &s->memory_ceiling);
+	} else if (!strcmp(k, "memory_budget")) {
+		return parse_budget(p, v, &s->memory_budget);
 	} else if (!strcmp(k, "pids_ceiling")) {
 		return parse_uint(p, k, v, 16, 1000000, &s->pids_ceiling);
 	} else if (!strcmp(k, "test_network")) {
@@ -263,6 +286,12 @@ static int scenario_key(struct parser *p, struct isb_suite_scenario *sc, const c
 		return stressor_key(p, sc, k, v, ISB_ROLE_AGGRESSOR, sc->aggressor);
 	if (!strcmp(k, "intensity"))
 		return parse_num(p, k, v, 0, 100, false, &sc->intensity);
+	if (!strcmp(k, "aggressor_warmup"))
+		return parse_num(p, k, v, 0, 600, false, &sc->aggressor_warmup);
+	if (!strcmp(k, "memory_budget")) {
+		sc->budget_set = true;
+		return parse_budget(p, v, &sc->memory_budget);
+	}
 	if (!strcmp(k, "placements") || !strcmp(k, "placement")) {
 		char buf[256];
 		const char *bad = NULL;
@@ -429,6 +458,7 @@ static int parse_header(struct parser *p, struct isb_suite *s, char *line)
 			return PERR(p, "more than %d [scenario] sections", ISB_MAX_SCENARIOS);
 		struct isb_suite_scenario *sc = &s->scenarios[s->nscenarios++];
 		memset(sc, 0, sizeof(*sc));
+		sc->aggressor_warmup = -1;
 		snprintf(sc->name, sizeof(sc->name), "%s", arg);
 		sc->line = p->line;
 		sc->resource = ISB_RES_NONE;

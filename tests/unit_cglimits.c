@@ -304,6 +304,59 @@ static void test_ctconf_policy_limits(void **state)
 	assert_int_equal(CPU_COUNT(&vc) + CPU_COUNT(&ac), (int)sysconf(_SC_NPROCESSORS_ONLN));
 }
 
+/* Under a node budget `fair` halves the budget, not the ceiling; memory.low is written as
+ * v2 memory.low and, weaker, as v1's soft limit, and the note says so. */
+static void test_budget_and_memory_low(void **state)
+{
+	struct isb_ctconf cf;
+	struct isb_err err = {0};
+	struct isb_limits l;
+	cpu_set_t cpus;
+	const char *const fair[][2] = {{"cgroups", "fair"}, {"memory.low", "300M"}};
+	struct isb_config c = cfg(fair, 2);
+	struct isb_tenant_spec victim = {.label = "victim", .pinned = true};
+	CPU_ZERO(&victim.cpus);
+	CPU_SET(0, &victim.cpus);
+	assert_int_equal(isb_ctconf_parse(&c, &cf, ISB_CT_CONTAINER, &err), 0);
+	c.mem_budget_bytes = 256ull << 20; /* below the 1 GiB ceiling */
+	assert_int_equal(isb_ctconf_limits(&cf, &c, &victim, &l, &cpus, &err), 0);
+	assert_int_equal(l.mem_max, 128ull << 20);
+	assert_int_equal(l.mem_low, 300ull << 20);
+	c.mem_budget_bytes = 4ull << 30; /* above it: the ceiling stands */
+	assert_int_equal(isb_ctconf_limits(&cf, &c, &victim, &l, &cpus, &err), 0);
+	assert_int_equal(l.mem_max, 512ull << 20);
+	const char *const bad[][2] = {{"memory.low", "lots"}};
+	c = cfg(bad, 1);
+	assert_int_equal(isb_ctconf_parse(&c, &cf, ISB_CT_CONTAINER, &err) < 0, 1);
+	assert_string_equal(err.msg, "memory.low: 'lots' is not a size like 512M or 2G");
+
+	struct isb_limits low = {.mem_low = 64ull << 20};
+	struct isb_cg_tenant t;
+	char camp[512], dir[600], note[256] = "";
+	snprintf(camp, sizeof(camp), "%s/isobench-L", tmp);
+	snprintf(dir, sizeof(dir), "%s/victim-1", camp);
+	v2_group(camp, "memory");
+	v2_group(dir, "memory");
+	mkfile(dir, "memory.low", "");
+	assert_int_equal(isb_cg_tenant_create(ISB_CG_V2, tmp, "L", "victim-1", &low, &t, note,
+					      sizeof(note), &err),
+			 0);
+	assert_string_equal(slurp(dir, "memory.low"), "67108864");
+
+	char v1root[600];
+	snprintf(v1root, sizeof(v1root), "%s/v1", tmp);
+	snprintf(dir, sizeof(dir), "%s/memory/isobench-L/victim-1", v1root);
+	mkdirs(dir);
+	mkfile(dir, "cgroup.procs", "");
+	mkfile(dir, "memory.soft_limit_in_bytes", "");
+	note[0] = 0;
+	assert_int_equal(isb_cg_tenant_create(ISB_CG_V1, v1root, "L", "victim-1", &low, &t, note,
+					      sizeof(note), &err),
+			 0);
+	assert_string_equal(slurp(dir, "memory.soft_limit_in_bytes"), "67108864");
+	assert_non_null(strstr(note, "memory.low: cgroup v1 soft limit (weaker"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +366,7 @@ int main(void)
 	    cmocka_unit_test(test_v1_missing_hierarchy_is_noted),
 	    cmocka_unit_test(test_ctconf_defaults_and_ablation),
 	    cmocka_unit_test(test_ctconf_policy_limits),
+	    cmocka_unit_test(test_budget_and_memory_low),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, setup, teardown);

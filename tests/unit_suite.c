@@ -67,8 +67,8 @@ static const struct {
      "CAP_ names)"},
     {"[config c]\nbackend = container\nruntime = runc\n" OKSC,
      "t.ini:3: [config c] unknown key 'runtime' (namespaces, ns.NAME, cgroups, cpu.weight, "
-     "cpu.max, cpuset, memory.max, memory.swap, io.weight, io.rbps, io.wbps, io.riops, "
-     "io.wiops, pids.max, net.rate, llc.ways, mb.percent, capabilities, sandbox)"},
+     "cpu.max, cpuset, memory.max, memory.swap, memory.low, io.weight, io.rbps, io.wbps, "
+     "io.riops, io.wiops, pids.max, net.rate, llc.ways, mb.percent, capabilities, sandbox)"},
     /* the shaped link and a tenant's class on it */
     {"[global]\nlink_rate = fast\n" OKCFG OKSC,
      "t.ini:2: link_rate: 'fast' is not a rate in bits/s like 200M or 1G (k, M, G: powers of "
@@ -104,8 +104,8 @@ static const struct {
     {"[config v]\nbackend = vm\nnamespaces = all\n" OKSC,
      "t.ini:3: [config v] unknown key 'namespaces' (accel, devices, machine, vcpus, memory, "
      "disk, cpu, kernel, and the cgroup keys: cgroups, cpu.weight, cpu.max, cpuset, "
-     "memory.max, memory.swap, io.weight, io.rbps, io.wbps, io.riops, io.wiops, pids.max, "
-     "net.rate, llc.ways, mb.percent)"},
+     "memory.max, memory.swap, memory.low, io.weight, io.rbps, io.wbps, io.riops, io.wiops, "
+     "pids.max, net.rate, llc.ways, mb.percent)"},
     {"[config v]\nbackend = vm\ntime_scale = 0.5\n" OKSC,
      "t.ini:3: time_scale: '0.5' is not a number in [1, 100]"},
     {OKCFG "[config native]\nbackend = null\n",
@@ -136,6 +136,10 @@ static const struct {
      "t.ini:3: [scenario s] needs 'aggressor'"},
     {OKCFG "[scenario s]\nresource = memory\nvictim = cpu.compute\naggressor = null\n",
      "t.ini:3: [scenario s]: cpu.compute is a cpu stressor, not memory"},
+    {"[global]\nmemory_budget = 12\n" OKCFG OKSC,
+     "t.ini:2: memory_budget: '12' is not a size like 1G or 512M (at least 64M), or none"},
+    {OKCFG OKSC "memory_budget = lots\n",
+     "t.ini:7: memory_budget: 'lots' is not a size like 1G or 512M (at least 64M), or none"},
     {OKCFG, "t.ini: no [scenario NAME] section: nothing to run"},
     {OKSC, "t.ini: no [config NAME] section: nothing to run"},
     {"", "t.ini: no [config NAME] section: nothing to run"},
@@ -192,6 +196,30 @@ static void test_good_file(void **state)
 	assert_string_equal(s->configs[0].name, "nul");
 	assert_int_equal(s->scenarios[0].nplacements, 2);
 	assert_string_equal(s->scenarios[0].placements[0], "split");
+	free(s);
+}
+
+/* memory_budget: [global]'s for every scenario, a scenario's own over it, none to drop it. */
+static void test_memory_budget(void **state)
+{
+	struct isb_suite *s = malloc(sizeof(*s));
+	struct isb_err err = {0};
+	isb_suite_defaults(s);
+	assert_int_equal(
+	    isb_suite_parse(s, "t.ini",
+			    "[global]\nmemory_budget = 1G\n" OKCFG OKSC
+			    "[scenario t]\nresource = cpu\nvictim = cpu.compute\naggressor = "
+			    "cpu.hog\nmemory_budget = 512M\n[scenario u]\nresource = cpu\nvictim "
+			    "= cpu.compute\naggressor = cpu.hog\nmemory_budget = none\n"
+			    "aggressor_warmup = 3\n",
+			    &err),
+	    0);
+	assert_int_equal(isb_suite_budget(s, &s->scenarios[0]), 1ull << 30);
+	assert_int_equal(isb_suite_budget(s, &s->scenarios[1]), 512ull << 20);
+	assert_int_equal(isb_suite_budget(s, &s->scenarios[2]), 0);
+	/* a scenario's own aggressor warm-up (a bomb that needs time to fill the budget) */
+	assert_true(s->scenarios[0].aggressor_warmup < 0);
+	assert_true(s->scenarios[2].aggressor_warmup == 3);
 	free(s);
 }
 
@@ -273,6 +301,7 @@ int main(void)
 	    cmocka_unit_test(test_malformed_table),
 	    cmocka_unit_test(test_good_file),
 	    cmocka_unit_test(test_override_errors),
+	    cmocka_unit_test(test_memory_budget),
 	    cmocka_unit_test(test_backend_added_by_override),
 	    cmocka_unit_test(test_shipped_suites_parse),
 	    cmocka_unit_test(test_missing_file),

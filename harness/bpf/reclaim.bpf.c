@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Direct-reclaim and compaction stalls of each tenant's threads: the time
- * between the begin and end tracepoints, summed per tenant.
+ * between the begin and end tracepoints, summed per tenant. Reclaim at a
+ * cgroup's limit (the node budget's, a tenant's memory.max) has tracepoints
+ * of its own (memcg_reclaim) and counts as reclaim too.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -78,6 +80,20 @@ int BPF_PROG(btf_reclaim_end)
 	return 0;
 }
 
+SEC("tp_btf/mm_vmscan_memcg_reclaim_begin")
+int BPF_PROG(btf_memcg_reclaim_begin)
+{
+	begin(&reclaim_start);
+	return 0;
+}
+
+SEC("tp_btf/mm_vmscan_memcg_reclaim_end")
+int BPF_PROG(btf_memcg_reclaim_end)
+{
+	end(&reclaim_start, false);
+	return 0;
+}
+
 SEC("tp_btf/mm_compaction_begin")
 int BPF_PROG(btf_compact_begin)
 {
@@ -101,6 +117,20 @@ int tp_reclaim_begin(void *ctx)
 
 SEC("tracepoint/vmscan/mm_vmscan_direct_reclaim_end")
 int tp_reclaim_end(void *ctx)
+{
+	end(&reclaim_start, false);
+	return 0;
+}
+
+SEC("tracepoint/vmscan/mm_vmscan_memcg_reclaim_begin")
+int tp_memcg_reclaim_begin(void *ctx)
+{
+	begin(&reclaim_start);
+	return 0;
+}
+
+SEC("tracepoint/vmscan/mm_vmscan_memcg_reclaim_end")
+int tp_memcg_reclaim_end(void *ctx)
 {
 	end(&reclaim_start, false);
 	return 0;
