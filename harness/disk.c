@@ -96,9 +96,14 @@ static int unmount(const char *dir)
 		return 0;
 	/* a tenant's file still open (a killed tenant not yet reaped): detach it, the loop
 	 * device clears itself when the last user goes */
-	if (umount2(dir, 0) < 0 && umount2(dir, MNT_DETACH) < 0)
-		return 0;
-	return 1;
+	for (int i = 0; i < 100; i++) { /* a tenant's fio still exiting: 2 s at most */
+		if (umount2(dir, 0) == 0)
+			return 1;
+		if (errno != EBUSY)
+			break;
+		isb_sleep_ns(20000000);
+	}
+	return umount2(dir, MNT_DETACH) == 0;
 }
 
 static const char *mkfs_path(void)
@@ -130,8 +135,8 @@ static void sched_restore(const char *dev, const char *orig)
 	char back[1200], path[128], cur[32];
 	if (!dev[0] || !orig[0])
 		return;
-	/* autoclear may still be running down the device: wait for it (1 s at most) */
-	for (int i = 0; i < 50; i++) {
+	/* autoclear may still be running down the device: wait for it (2 s at most) */
+	for (int i = 0; i < 100; i++) {
 		loop_backing(dev, back, sizeof(back));
 		if (!back[0])
 			break;
