@@ -88,7 +88,14 @@ static int io_prepare(struct isb_config *c, struct isb_ctconf *cf, char *note, s
 	char why[300];
 	bool derive = (cf->policy == ISB_POLICY_CAPPED || cf->policy == ISB_POLICY_PARTITIONED) &&
 		      c->disk_read_iops > 0 && c->disk_write_bps > 0;
+	const struct isb_limits *s = &cf->set;
+	bool v1 = isb_cgroup_mode() == ISB_CG_V1 || isb_cgroup_mode() == ISB_CG_HYBRID;
 	unsigned maj = 0, min = 0;
+	if ((s->io_rbps || s->io_wbps || s->io_riops || s->io_wiops) && !derive && v1)
+		snprintf(note + strlen(note), nsize - strlen(note),
+			 "%sv1 blkio throttles hold direct I/O only: buffered writeback is not "
+			 "throttled",
+			 note[0] ? "; " : "");
 	if (!cf->set.io_weight && !derive)
 		return 0;
 	if (isb_cg_disk_of(c->scratch_dir, &maj, &min, why, sizeof(why)) < 0) {
@@ -112,9 +119,9 @@ static int io_prepare(struct isb_config *c, struct isb_ctconf *cf, char *note, s
 			 note[0] ? "; " : "", maj, min, c->disk_read_iops, c->disk_write_bps / 1e6,
 			 l.io_rbps / 1e6, (unsigned long long)l.io_riops, l.io_wbps / 1e6,
 			 (unsigned long long)l.io_wiops,
-			 isb_cgroup_mode() == ISB_CG_V1 || isb_cgroup_mode() == ISB_CG_HYBRID
-			     ? " (v1 blkio: direct I/O only, buffered writeback is not throttled)"
-			     : "");
+			 v1 ? "; v1 blkio throttles hold direct I/O only: buffered writeback is "
+			      "not throttled"
+			    : "");
 	}
 	return 0;
 }

@@ -89,9 +89,12 @@ wait_trials i1 1
 state=$(ls "$ISOBENCH_STATE_DIR")
 image=$(cat "$ISOBENCH_STATE_DIR/$state/disk_image" 2>/dev/null)
 mnt=$(cat "$ISOBENCH_STATE_DIR/$state/disk_mnt" 2>/dev/null)
+dev=$(cat "$ISOBENCH_STATE_DIR/$state/disk_loop" 2>/dev/null)
+orig=$(cat "$ISOBENCH_STATE_DIR/$state/disk_sched" 2>/dev/null)
 kill -INT "$pid"
 wait "$pid"; rc=$?
 check "SIGINT exits 130 ($rc)" [ "$rc" = 130 ]
 check "after SIGINT its loop device is detached and unmounted" sh -c "[ -z \"\$(grep -l '$image' /sys/block/loop*/loop/backing_file 2>/dev/null)\" ] && ! grep -q ' $mnt ' /proc/self/mountinfo"
+[ -n "$orig" ] && check "after SIGINT the loop device's scheduler is back to $orig" [ "$(sched_of "$dev")" = "$orig" ]
 check "nothing left behind after SIGINT" no_leftovers "$state"
 done_testing
