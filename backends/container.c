@@ -82,12 +82,13 @@ static pid_t clone_ns(unsigned long flags)
 /* The disk side of prepare: an io.weight that cannot act makes the configuration
  * unavailable; the throttles capped and partitioned derive from the calibration need the
  * device (else they are dropped, and the note says why). */
-static int io_prepare(struct isb_config *c, struct isb_ctconf *cf, char *note, size_t nsize,
-		      struct isb_err *err)
+static int io_prepare(struct isb_config *c, struct isb_ctconf *cf, enum isb_ct_kind kind,
+		      char *note, size_t nsize, struct isb_err *err)
 {
 	char why[300];
+	/* a VM's throttles are QEMU's (backends/vm.c), not its process's cgroup's */
 	bool derive = (cf->policy == ISB_POLICY_CAPPED || cf->policy == ISB_POLICY_PARTITIONED) &&
-		      c->disk_read_iops > 0 && c->disk_write_bps > 0;
+		      c->disk_read_iops > 0 && c->disk_write_bps > 0 && kind != ISB_CT_VM;
 	const struct isb_limits *s = &cf->set;
 	bool v1 = isb_cgroup_mode() == ISB_CG_V1 || isb_cgroup_mode() == ISB_CG_HYBRID;
 	unsigned maj = 0, min = 0;
@@ -149,7 +150,7 @@ int isb_ct_prepare_common(struct isb_config *c, struct isb_ctconf *cf, enum isb_
 				   sizeof(why)) < 0)
 			return isb_errf(err, 0, "io limits: %s", why);
 	}
-	if (io_prepare(c, cf, note, sizeof(note), err) < 0)
+	if (io_prepare(c, cf, kind, note, sizeof(note), err) < 0)
 		return -EINVAL;
 	if (isb_cgroup_campaign_create(c->campaign_id, c->mem_ceiling_bytes, c->pids_ceiling, procs,
 				       nprocs, &cerr) < 0)

@@ -118,9 +118,9 @@ static int vm_unknown(const char *k, struct isb_err *err)
 {
 	return isb_errf(err, 0,
 			"unknown key '%s' (accel, devices, machine, vcpus, memory, disk, cpu, "
-			"kernel, and the cgroup keys: cgroups, cpu.weight, cpu.max, cpuset, "
-			"memory.max, memory.swap, io.weight, io.rbps, io.wbps, io.riops, io.wiops, "
-			"pids.max)",
+			"kernel, iothread, io.rbps, io.wbps, io.riops, io.wiops, and the cgroup "
+			"keys: cgroups, cpu.weight, cpu.max, cpuset, memory.max, memory.swap, "
+			"io.weight, pids.max)",
 			k);
 }
 
