@@ -321,7 +321,7 @@ static void test_ctconf_io_derived(void **state)
 	c.disk_read_iops = 10000;
 	c.disk_write_bps = 1e9;
 	assert_int_equal(isb_ctconf_limits(&cf, &c, &agg, &l, &cpus, &err), 0);
-	assert_int_equal(l.io_wbps, 50000000);	/* W/20 */
+	assert_int_equal(l.io_wbps, 20000000);	/* W/50 */
 	assert_int_equal(l.io_wiops, 2500);	/* R/4 */
 	assert_int_equal(l.io_riops, 40000);	/* a QD1 reader never meets it */
 	assert_int_equal(l.io_rbps, 500000000); /* W/2 */
