@@ -232,8 +232,8 @@ static void test_backend_added_by_override(void **state)
 
 static void test_shipped_suites_parse(void **state)
 {
-	static const char *const names[] = {"quick",	 "standard", "aa",
-					    "container", "sandbox",  "vm"};
+	static const char *const names[] = {"quick",   "standard", "aa",      "container",
+					    "sandbox", "vm",	   "disk-bfq"};
 	const char *dir = getenv("ISOBENCH_SUITES");
 	if (!dir)
 		skip();
