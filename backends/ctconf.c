@@ -521,7 +521,9 @@ int isb_ctconf_limits(const struct isb_ctconf *cf, const struct isb_config *c,
 	}
 	if (cf->policy == ISB_POLICY_CAPPED)
 		l->cpu_max = CPU_COUNT(cpus) / 2.0;
-	isb_ctconf_io_derive(cf->policy, c, l);
+	/* derived throttles only where prepare found the device they name (a VM's go to QEMU) */
+	if (cf->set.io_major || cf->set.io_minor)
+		isb_ctconf_io_derive(cf->policy, c, l);
 	const struct isb_limits *s = &cf->set;
 	if (s->cpu_weight)
 		l->cpu_weight = s->cpu_weight;

@@ -321,6 +321,11 @@ static void test_ctconf_io_derived(void **state)
 	c.disk_read_iops = 10000;
 	c.disk_write_bps = 1e9;
 	assert_int_equal(isb_ctconf_limits(&cf, &c, &agg, &l, &cpus, &err), 0);
+	assert_int_equal(l.io_wbps, 0); /* no device found by prepare: nothing derived */
+	cf.set.io_major = 7;		/* as prepare sets it: the loop device */
+	cf.set.io_minor = 1;
+	assert_int_equal(isb_ctconf_limits(&cf, &c, &agg, &l, &cpus, &err), 0);
+	assert_int_equal(l.io_major, 7);
 	assert_int_equal(l.io_wbps, 20000000);	/* W/50 */
 	assert_int_equal(l.io_wiops, 2500);	/* R/4 */
 	assert_int_equal(l.io_riops, 40000);	/* a QD1 reader never meets it */
@@ -331,6 +336,7 @@ static void test_ctconf_io_derived(void **state)
 	c.disk_read_iops = 10000;
 	c.disk_write_bps = 1e9;
 	assert_int_equal(isb_ctconf_parse(&c, &cf, ISB_CT_CONTAINER, &err), 0);
+	cf.set.io_major = 7;
 	assert_int_equal(isb_ctconf_limits(&cf, &c, &agg, &l, &cpus, &err), 0);
 	assert_int_equal(l.io_wbps, 20ull << 20); /* the explicit key wins */
 	assert_int_equal(l.io_rbps, 500000000);	  /* half the device each */
@@ -341,6 +347,7 @@ static void test_ctconf_io_derived(void **state)
 	c.disk_read_iops = 10000;
 	c.disk_write_bps = 1e9;
 	assert_int_equal(isb_ctconf_parse(&c, &cf, ISB_CT_CONTAINER, &err), 0);
+	cf.set.io_major = 7;
 	assert_int_equal(isb_ctconf_limits(&cf, &c, &agg, &l, &cpus, &err), 0);
 	assert_int_equal(l.io_wbps + l.io_rbps + l.io_riops + l.io_wiops, 0);
 }
