@@ -328,7 +328,7 @@ static void test_ctconf_io_derived(void **state)
 	assert_int_equal(l.io_major, 7);
 	assert_int_equal(l.io_wbps, 20000000);	/* W/50 */
 	assert_int_equal(l.io_wiops, 2500);	/* R/4 */
-	assert_int_equal(l.io_riops, 40000);	/* a QD1 reader never meets it */
+	assert_int_equal(l.io_riops, 80000);	/* a QD1 reader never meets it */
 	assert_int_equal(l.io_rbps, 500000000); /* W/2 */
 
 	const char *const part[][2] = {{"cgroups", "partitioned"}, {"io.wbps", "20M"}};
@@ -340,7 +340,7 @@ static void test_ctconf_io_derived(void **state)
 	assert_int_equal(isb_ctconf_limits(&cf, &c, &agg, &l, &cpus, &err), 0);
 	assert_int_equal(l.io_wbps, 20ull << 20); /* the explicit key wins */
 	assert_int_equal(l.io_rbps, 500000000);	  /* half the device each */
-	assert_int_equal(l.io_wiops, 40000);
+	assert_int_equal(l.io_wiops, 20000);
 
 	const char *const fair[][2] = {{"cgroups", "fair"}};
 	c = cfg(fair, 1);
