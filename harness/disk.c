@@ -75,19 +75,33 @@ static int loop_detach(const char *dev, const char *image)
 	return r;
 }
 
+/* The mount point of the first mount (in our mount namespace) whose mount point is dir, or
+ * (dir NULL) whose device is majmin ("7:1"), into mp; whether there is one. Read line by
+ * line: a host's mount table can be longer than any fixed buffer. */
+static bool find_mount(const char *dir, const char *majmin, char *mp, size_t size)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char *line = NULL, dev[32], point[1200];
+	size_t cap = 0;
+	bool found = false;
+	if (!f)
+		return false;
+	while (!found && getline(&line, &cap, f) > 0)
+		if (sscanf(line, "%*s %*s %31s %*s %1199s", dev, point) == 2 &&
+		    (dir ? !strcmp(point, dir) : !strcmp(dev, majmin))) {
+			snprintf(mp, size, "%s", point);
+			found = true;
+		}
+	free(line);
+	fclose(f);
+	return found;
+}
+
 /* Is dir a mount point now (in our mount namespace)? */
 static bool mounted_at(const char *dir)
 {
-	char buf[65536];
-	if (isb_read_file("/proc/self/mountinfo", buf, sizeof(buf)) <= 0)
-		return false;
-	for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l;
-	     l = strtok_r(NULL, "\n", &save)) {
-		char mp[1200];
-		if (sscanf(l, "%*s %*s %*s %*s %1199s", mp) == 1 && !strcmp(mp, dir))
-			return true;
-	}
-	return false;
+	char mp[1200];
+	return find_mount(dir, NULL, mp, sizeof(mp));
 }
 
 static int unmount(const char *dir)
@@ -369,7 +383,7 @@ int isb_disk_remove_id(const char *id)
 	char want[80];
 	snprintf(want, sizeof(want), "/" IMAGE_PREFIX "%s.img", id);
 	for (int i = 0; i < 1024; i++) {
-		char dev[32], back[1200], mm[32], buf[65536];
+		char dev[32], back[1200], mm[32], mp[1200];
 		snprintf(dev, sizeof(dev), "/dev/loop%d", i);
 		loop_backing(dev, back, sizeof(back));
 		size_t bl = strlen(back), wl = strlen(want);
@@ -380,14 +394,8 @@ int isb_disk_remove_id(const char *id)
 			continue;
 		snprintf(mm, sizeof(mm), "%u:%u", major(st.st_rdev), minor(st.st_rdev));
 		/* its mounts: mountinfo's third field is the device's major:minor */
-		if (isb_read_file("/proc/self/mountinfo", buf, sizeof(buf)) > 0)
-			for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l;
-			     l = strtok_r(NULL, "\n", &save)) {
-				char dn[32], mp[1200];
-				if (sscanf(l, "%*s %*s %31s %*s %1199s", dn, mp) == 2 &&
-				    !strcmp(dn, mm))
-					removed += unmount(mp);
-			}
+		for (int k = 0; k < 16 && find_mount(NULL, mm, mp, sizeof(mp)); k++)
+			removed += unmount(mp);
 		removed += loop_detach(dev, back);
 		unlink(back);
 	}
