@@ -32,9 +32,12 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #define IMAGE_PREFIX "isobench-disk-"
+/* the scheduler the loop device had, on the image too: found without the state directory */
+#define SCHED_XATTR "user.isobench.scheduler"
 
 static bool fault(const char *name)
 {
@@ -172,6 +175,7 @@ static void set_scheduler(struct isb_disk *d, const char *want, const char *stat
 	if (strcmp(want, "keep") && strcmp(want, d->sched_orig)) {
 		/* noted first: a killed campaign's successor puts it back */
 		isb_state_note(state_dir, "disk_sched", d->sched_orig);
+		setxattr(d->image, SCHED_XATTR, d->sched_orig, strlen(d->sched_orig), 0);
 		bool have = isb_read_file(path, cur, sizeof(cur)) > 0 && strstr(cur, want);
 		/* ISOBENCH_FAULT=no-bfq: a kernel without bfq, for the tests of that path */
 		if (!strcmp(want, "bfq") && fault("no-bfq"))
@@ -396,7 +400,11 @@ int isb_disk_remove_id(const char *id)
 		/* its mounts: mountinfo's third field is the device's major:minor */
 		for (int k = 0; k < 16 && find_mount(NULL, mm, mp, sizeof(mp)); k++)
 			removed += unmount(mp);
+		char orig[32] = "";
+		ssize_t n = getxattr(back, SCHED_XATTR, orig, sizeof(orig) - 1);
+		orig[n > 0 ? n : 0] = 0;
 		removed += loop_detach(dev, back);
+		sched_restore(dev, orig);
 		unlink(back);
 	}
 	return removed;

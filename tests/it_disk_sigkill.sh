@@ -2,8 +2,9 @@
 # Safety of the campaign's own disk (disk_device = loop): SIGKILL of `isobench
 # run` while its disk tenants run, then a new start: the loop device is
 # detached, its mount and image are gone, and the scheduler the campaign set
-# on it is back to what it was. A complete run and a SIGINT leave nothing
-# either.
+# on it is back to what it was. Without the state directory, `isobench
+# cleanup` still finds it by its image's name. A complete run and a SIGINT
+# leave nothing either.
 . "$TESTS_SRCDIR/lib.sh"
 need_root
 command -v losetup >/dev/null || [ -x /usr/sbin/losetup ] || [ -x /sbin/losetup ] ||
@@ -75,6 +76,26 @@ check "its mount is gone" sh -c "! grep -q ' $mnt ' /proc/self/mountinfo"
 check "its image is gone" [ ! -e "$image" ]
 [ -n "$orig" ] && check "the loop device's scheduler is back to $orig" [ "$(sched_of "$dev")" = "$orig" ]
 check "nothing else of the killed run remains" no_leftovers "$state"
+
+# Without its state directory (removed by hand), the loop device is still found by its
+# image's name, whose campaign's harness is gone, and removed with its mount.
+"$ISOBENCH" run long.ini --out o1 >/dev/null 2>o1.err &
+pid=$!
+wait_trials o1 1
+state=$(ls "$ISOBENCH_STATE_DIR")
+image=$(cat "$ISOBENCH_STATE_DIR/$state/disk_image" 2>/dev/null)
+mnt=$(cat "$ISOBENCH_STATE_DIR/$state/disk_mnt" 2>/dev/null)
+dev=$(cat "$ISOBENCH_STATE_DIR/$state/disk_loop" 2>/dev/null)
+orig=$(cat "$ISOBENCH_STATE_DIR/$state/disk_sched" 2>/dev/null)
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+sleep 0.5
+rm -rf "${ISOBENCH_STATE_DIR:?}/$state"
+check "an orphan loop device is there before the cleanup" [ -n "$(loop_of "$image")" ]
+"$ISOBENCH" -v cleanup >/dev/null 2>o2.err
+check "cleanup says it removed the loop device" grep -q "removed the loop device of campaign $state" o2.err
+check "the orphan loop device is detached and unmounted" sh -c "[ -z \"\$(grep -l '$image' /sys/block/loop*/loop/backing_file 2>/dev/null)\" ] && ! grep -q ' $mnt ' /proc/self/mountinfo"
+[ -n "$orig" ] && check "its scheduler is back to $orig (kept on the image)" [ "$(sched_of "$dev")" = "$orig" ]
 
 # A run to its end, and a SIGINT: each removes its own disk.
 sed -e 's/^reps = 20/reps = 1/' long.ini >one.ini
