@@ -427,6 +427,7 @@ static double fio_figure(const char *file, const char *rw, const char *bs, const
 			(char *)engine,
 			"--direct=1",
 			"--time_based",
+			"--ramp_time=300ms",
 			"--runtime=1",
 			"--output-format=json",
 			NULL};
@@ -453,8 +454,15 @@ int isb_disk_calibrate(const char *dir, struct isb_disk *d, struct isb_err *err)
 	char file[1200], why[300] = "";
 	if (isb_fio_unavailable())
 		return isb_errf(err, 0, "%s", isb_fio_unavailable());
-	snprintf(file, sizeof(file), "%s/.isobench-calibrate.dat", dir);
 	uint64_t t0 = isb_now_ns();
+	/* the file laid out and on the device before the reads: fio's own layout would leave
+	 * dirty pages whose writeback the reads then queue behind (a several times too low
+	 * figure was seen here that way) */
+	struct isb_stressor_args a = {.scratch = dir};
+	if (isb_fio_layout(&a, "isobench-calibrate", 128, err) < 0)
+		return -EIO;
+	if (isb_fio_path(&a, "isobench-calibrate", file, sizeof(file), err) < 0)
+		return -EIO;
 	/* what the disk victim does (its IOPS), and what the writer aggressors do (bytes/s);
 	 * the writes go to the file the reads laid out, so it holds real data */
 	d->read_iops = fio_figure(file, "--rw=randread", "--bs=4k", "--iodepth=1",
