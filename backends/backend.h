@@ -75,6 +75,10 @@ struct isb_config {
 	/* The scenario's node memory budget (memory_budget) during its trials, 0: none. The
 	 * `fair` policy splits min(ceiling, budget) between the sides. */
 	uint64_t mem_budget_bytes;
+	/* The calibration of the device under scratch_dir (harness/disk.c), 0 where none ran:
+	 * 4 KiB random reads per second at QD1, 1 MiB sequential write bytes per second. The
+	 * capped and partitioned policies derive their io throttles from it. */
+	double disk_read_iops, disk_write_bps;
 	/* Filled by prepare. */
 	unsigned declared_leaves;
 	char cgroup_note[512]; /* what prepare did about the safety cgroup */
@@ -237,6 +241,9 @@ void isb_tenant_set_cgroups(struct isb_tenant *t, const struct isb_cg_tenant *cg
 long isb_cg_dir_oom_kills(const char *dir);
 /* The whole disk under a directory (for io limits): 0 with major/minor, or -1 and why. */
 int isb_cg_disk_of(const char *path, unsigned *major, unsigned *minor, char *why, size_t size);
+/* Why io.weight cannot act on disk major:minor (no bfq in the kernel, or the device runs
+ * another scheduler; ISOBENCH_FAULT=no-bfq pretends the former), or NULL. */
+const char *isb_cg_bfq_unavailable(unsigned major, unsigned minor, char *why, size_t size);
 
 /* ---- cache ways and memory bandwidth per tenant: Linux resctrl (Intel RDT, AMD PQoS) ---- */
 
@@ -360,7 +367,8 @@ int isb_ctconf_net_class(struct isb_config *c, const struct isb_ctconf *cf, enum
 			 char *note, size_t size, struct isb_err *err);
 bool isb_ctconf_wants_cgroup(const struct isb_ctconf *cf);
 /* The limits a tenant gets: the policy for its side, then the explicit keys. Online CPUs
- * are split in halves for partitioned; cpus receives the set it runs on. */
+ * are split in halves for partitioned; cpus receives the set it runs on. capped and
+ * partitioned also get io throttles derived from the disk calibration, where one ran. */
 int isb_ctconf_limits(const struct isb_ctconf *cf, const struct isb_config *c,
 		      const struct isb_tenant_spec *spec, struct isb_limits *l, cpu_set_t *cpus,
 		      struct isb_err *err);
@@ -370,6 +378,9 @@ int isb_ct_prepare_common(struct isb_config *c, struct isb_ctconf *cf, enum isb_
 			  char procs[][512], size_t *nprocs, struct isb_err *err);
 /* A human summary: "ns=cgroup,ipc,...; cgroups=partitioned; caps=docker". */
 void isb_ctconf_describe(const struct isb_ctconf *cf, char *buf, size_t size);
+/* The io throttles the policy derives from c's disk calibration into l (0: none). */
+void isb_ctconf_io_derive(enum isb_cg_policy policy, const struct isb_config *c,
+			  struct isb_limits *l);
 /* Drops to the kept capability set (bounding, effective, permitted, inheritable). */
 int isb_caps_apply(const struct isb_ctconf *cf);
 

@@ -378,6 +378,36 @@ int isb_cg_disk_of(const char *path, unsigned *major, unsigned *minor, char *why
 	return 0;
 }
 
+const char *isb_cg_bfq_unavailable(unsigned major, unsigned minor, char *why, size_t size)
+{
+	char path[128], sched[256];
+	const char *fault = getenv("ISOBENCH_FAULT");
+	if (fault && !strcmp(fault, "no-bfq"))
+		return snprintf(why, size, "the kernel has no bfq (ISOBENCH_FAULT=no-bfq)"), why;
+	/* bfq's group weights: blkio.bfq.weight (v1) or io.bfq.weight (v2) in every group */
+	enum isb_cgroup_mode m = isb_cgroup_mode();
+	if ((m == ISB_CG_V1 || m == ISB_CG_HYBRID) &&
+	    access("/sys/fs/cgroup/blkio/blkio.bfq.io_service_bytes", F_OK) < 0)
+		return snprintf(why, size,
+				"the kernel has no bfq group scheduling (no blkio.bfq.* files)"),
+		       why;
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/queue/scheduler", major, minor);
+	if (isb_read_file(path, sched, sizeof(sched)) <= 0)
+		return snprintf(why, size, "cannot read %s", path), why;
+	isb_trim(sched);
+	if (!strstr(sched, "bfq"))
+		return snprintf(why, size, "the kernel has no bfq (device %u:%u offers %s)", major,
+				minor, sched),
+		       why;
+	if (!strstr(sched, "[bfq]"))
+		return snprintf(why, size,
+				"device %u:%u runs another scheduler (%s); a host disk's is never "
+				"changed: use disk_device = loop and disk_scheduler = bfq",
+				major, minor, sched),
+		       why;
+	return NULL;
+}
+
 void isb_tenant_set_cgroups(struct isb_tenant *t, const struct isb_cg_tenant *cg)
 {
 	t->ncgroups = 0;

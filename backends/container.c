@@ -80,10 +80,58 @@ static pid_t clone_ns(unsigned long flags)
 	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
+/* The disk side of prepare: an io.weight that cannot act makes the configuration
+ * unavailable; the throttles capped and partitioned derive from the calibration need the
+ * device (else they are dropped, and the note says why). */
+static int io_prepare(struct isb_config *c, struct isb_ctconf *cf, enum isb_ct_kind kind,
+		      char *note, size_t nsize, struct isb_err *err)
+{
+	char why[300];
+	/* a VM's throttles are QEMU's (backends/vm.c), not its process's cgroup's */
+	bool derive = (cf->policy == ISB_POLICY_CAPPED || cf->policy == ISB_POLICY_PARTITIONED) &&
+		      c->disk_read_iops > 0 && c->disk_write_bps > 0 && kind != ISB_CT_VM;
+	const struct isb_limits *s = &cf->set;
+	bool v1 = isb_cgroup_mode() == ISB_CG_V1 || isb_cgroup_mode() == ISB_CG_HYBRID;
+	unsigned maj = 0, min = 0;
+	if ((s->io_rbps || s->io_wbps || s->io_riops || s->io_wiops) && !derive && v1)
+		snprintf(note + strlen(note), nsize - strlen(note),
+			 "%sv1 blkio throttles hold direct I/O only: buffered writeback is not "
+			 "throttled",
+			 note[0] ? "; " : "");
+	if (!cf->set.io_weight && !derive)
+		return 0;
+	if (isb_cg_disk_of(c->scratch_dir, &maj, &min, why, sizeof(why)) < 0) {
+		if (cf->set.io_weight)
+			return isb_errf(err, 0, "io.weight: %s", why);
+		snprintf(note + strlen(note), nsize - strlen(note),
+			 "%sio throttles: not derived (%s)", note[0] ? "; " : "", why);
+		c->disk_read_iops = c->disk_write_bps = 0;
+		return 0;
+	}
+	if (cf->set.io_weight && isb_cg_bfq_unavailable(maj, min, why, sizeof(why)))
+		return isb_errf(err, 0, "io.weight: no bfq: %s", why);
+	if (derive) {
+		struct isb_limits l = {0};
+		isb_ctconf_io_derive(cf->policy, c, &l);
+		cf->set.io_major = maj;
+		cf->set.io_minor = min;
+		snprintf(note + strlen(note), nsize - strlen(note),
+			 "%sio throttles per tenant on %u:%u from the calibration (%.0f IOPS, "
+			 "%.0f MB/s): read %.0f MB/s %llu IOPS, write %.0f MB/s %llu IOPS%s",
+			 note[0] ? "; " : "", maj, min, c->disk_read_iops, c->disk_write_bps / 1e6,
+			 l.io_rbps / 1e6, (unsigned long long)l.io_riops, l.io_wbps / 1e6,
+			 (unsigned long long)l.io_wiops,
+			 v1 ? "; v1 blkio throttles hold direct I/O only: buffered writeback is "
+			      "not throttled"
+			    : "");
+	}
+	return 0;
+}
+
 int isb_ct_prepare_common(struct isb_config *c, struct isb_ctconf *cf, enum isb_ct_kind kind,
 			  char procs[][512], size_t *nprocs, struct isb_err *err)
 {
-	char desc[256], note[256] = "", why[200];
+	char desc[256], note[512] = "", why[200];
 	struct isb_err cerr = {0};
 	if (isb_ctconf_parse(c, cf, kind, err) < 0)
 		return -EINVAL;
@@ -106,6 +154,8 @@ int isb_ct_prepare_common(struct isb_config *c, struct isb_ctconf *cf, enum isb_
 				   sizeof(why)) < 0)
 			return isb_errf(err, 0, "io limits: %s", why);
 	}
+	if (io_prepare(c, cf, kind, note, sizeof(note), err) < 0)
+		return -EINVAL;
 	/* llc.ways, mb.percent: what this host's resctrl can give each side, or unavailable */
 	if (isb_rdt_plan_make(isb_rdt_root(), cf->rdt.ways, cf->rdt.percent, &cf->rdt, note,
 			      sizeof(note), err) < 0)

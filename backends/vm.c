@@ -5,6 +5,10 @@
  *   accel   = tcg | kvm          tcg: HV_TYPE2 + HV_FULL; kvm: HV_TYPE1 + HV_HWA
  *   devices = virtio | emulated  virtio-serial/blk: HV_PARA; 16550 UART + IDE/AHCI: HV_FULL
  *   machine = pc | q35, vcpus = N, memory = 512M, disk = 512M, cpu = MODEL, kernel = PATH
+ *   iothread = yes | no          the disk's I/O in a QEMU I/O thread of its own (virtio)
+ *   io.rbps, io.wbps, io.riops, io.wiops: QEMU's own drive throttling (throttling.* on
+ *   -drive), which holds the guest's disk where its I/O leaves the VM; the throttles the
+ *   capped and partitioned policies derive from the disk calibration go there too
  *   and the container class's cgroup keys (cgroups, cpu.weight, memory.max, ...), which
  *   put each QEMU process in a cgroup of its own: the taxonomy's "KVM with cgroups".
  *
@@ -45,8 +49,13 @@
 
 #define KVM_BOOT_TIMEOUT_S 25
 
+/* QEMU's drive throttling, in the order of isb_limits: rbps, wbps, riops, wiops */
+static const char *const thr_keys[4] = {"io.rbps", "io.wbps", "io.riops", "io.wiops"};
+static const char *const thr_qemu[4] = {"bps-read", "bps-write", "iops-read", "iops-write"};
+
 struct vm_conf {
-	bool kvm, emulated;
+	bool kvm, emulated, iothread;
+	uint64_t thr[4]; /* explicit io.* keys; 0 unset */
 	char machine[16], cpu[64], kernel[256];
 	unsigned vcpus;
 	uint64_t mem, disk;
@@ -71,6 +80,7 @@ struct vm_tenant {
 	struct isb_tenant_net net; /* its link into the test network: a tap bridged in a netns */
 	char mac[24];
 	char image[PATH_MAX], qmp[PATH_MAX], console[PATH_MAX], errlog[PATH_MAX];
+	uint64_t thr[4]; /* the drive's throttling; 0 none */
 };
 
 static int vm_key(struct vm_conf *v, const char *k, const char *val, struct isb_err *err)
@@ -109,6 +119,21 @@ static int vm_key(struct vm_conf *v, const char *k, const char *val, struct isb_
 				*p))
 				return isb_errf(err, 0, "cpu: '%s' is not a QEMU CPU model", val);
 		snprintf(v->cpu, sizeof(v->cpu), "%s", val);
+	} else if (!strcmp(k, "iothread")) {
+		if (strcmp(val, "yes") && strcmp(val, "no"))
+			return isb_errf(err, 0, "iothread: '%s' is not yes or no", val);
+		v->iothread = !strcmp(val, "yes");
+	} else if (!strncmp(k, "io.", 3) && strcmp(k, "io.weight")) {
+		size_t i = 0;
+		while (i < 4 && strcmp(k, thr_keys[i]))
+			i++;
+		if (i == 4)
+			return -ENOENT;
+		bool bps = strstr(k, "bps") != NULL;
+		if ((bps ? isb_parse_size(val, &u) : isb_parse_u64(val, &u)) < 0 || !u)
+			return isb_errf(err, 0, "%s: '%s' is not a positive %s", k, val,
+					bps ? "size per second (e.g. 50M)" : "integer");
+		v->thr[i] = u;
 	} else if (!strcmp(k, "kernel")) {
 		if (val[0] != '/' || strlen(val) >= sizeof(v->kernel))
 			return isb_errf(err, 0, "kernel: '%s' is not an absolute path", val);
@@ -259,11 +284,22 @@ static void qemu_argv(struct argvb *b, const struct vm_priv *p, const char *name
 		A(b, "virtserialport,bus=vser.0,chardev=agent,name=isobench.agent");
 	}
 	if (vt->image[0]) {
+		char thr[200] = "";
+		for (size_t i = 0, o = 0; i < 4; i++)
+			if (vt->thr[i])
+				o += (size_t)snprintf(thr + o, sizeof(thr) - o,
+						      ",throttling.%s=%llu", thr_qemu[i],
+						      (unsigned long long)vt->thr[i]);
 		A(b, "-drive");
-		A(b, "file=%s,format=raw,if=none,id=disk0,cache=%s,aio=threads", vt->image,
-		  direct ? "none" : "writeback");
+		A(b, "file=%s,format=raw,if=none,id=disk0,cache=%s,aio=threads%s", vt->image,
+		  direct ? "none" : "writeback", thr);
+		if (v->iothread && !v->emulated) {
+			A(b, "-object");
+			A(b, "iothread,id=iot0");
+		}
 		A(b, "-device");
-		A(b, "%s,drive=disk0", v->emulated ? "ide-hd" : "virtio-blk-pci");
+		A(b, "%s,drive=disk0%s", v->emulated ? "ide-hd" : "virtio-blk-pci",
+		  v->iothread && !v->emulated ? ",iothread=iot0" : "");
 	}
 	if (vt->net.made) {
 		A(b, "-netdev");
@@ -474,6 +510,37 @@ static int kvm_smoke(struct isb_config *c, struct vm_priv *p, struct isb_err *er
 	return 0;
 }
 
+/* The drive's throttling for a tenant: the explicit io.* keys, else what the policy derives
+ * from the disk calibration. */
+static void vm_throttles(const struct vm_conf *v, const struct isb_config *c, uint64_t thr[4])
+{
+	struct isb_limits l = {0};
+	isb_ctconf_io_derive(v->cf.policy, c, &l);
+	const uint64_t derived[4] = {l.io_rbps, l.io_wbps, l.io_riops, l.io_wiops};
+	for (size_t i = 0; i < 4; i++)
+		thr[i] = v->thr[i] ? v->thr[i] : derived[i];
+}
+
+static void vm_disk_note(const struct vm_conf *v, const struct isb_config *c, char *buf,
+			 size_t size)
+{
+	uint64_t thr[4];
+	size_t o = 0;
+	buf[0] = 0;
+	vm_throttles(v, c, thr);
+	for (size_t i = 0; i < 4 && o < size; i++)
+		if (thr[i])
+			o += (size_t)snprintf(buf + o, size - o, " %s%s=%llu",
+					      v->thr[i] ? "" : "derived ", thr_qemu[i],
+					      (unsigned long long)thr[i]);
+	if (o && o < size)
+		o += (size_t)snprintf(buf + o, size - o, " (QEMU drive throttling)");
+	if (o < size)
+		snprintf(buf + o, size - o, "%s", v->iothread ? " iothread" : "");
+	if (!buf[0])
+		snprintf(buf, size, " unthrottled");
+}
+
 static int prepare(struct isb_config *c, struct isb_err *err)
 {
 	struct vm_priv *p = calloc(1, sizeof(*p));
@@ -499,6 +566,12 @@ static int prepare(struct isb_config *c, struct isb_err *err)
 			free(cg);
 			return -EINVAL;
 		}
+	}
+	if (v->iothread && v->emulated) {
+		free(cg);
+		return isb_errf(err, 0,
+				"iothread = yes needs devices = virtio (an emulated IDE "
+				"disk has no I/O thread)");
 	}
 	int r = isb_ct_prepare_common(cg, &v->cf, ISB_CT_VM, p->procs, &p->nprocs, err);
 	char cgnote[512];
@@ -528,11 +601,14 @@ static int prepare(struct isb_config *c, struct isb_err *err)
 	if (v->cgroup)
 		leaves |= ISB_LEAF(CT_CGROUPS);
 	c->declared_leaves = leaves;
+	char dnote[200] = "";
+	vm_disk_note(v, c, dnote, sizeof(dnote));
 	snprintf(c->cgroup_note, sizeof(c->cgroup_note),
-		 "%s, %s, %s, %u vCPU, %lluM; guest image %s (%s), kernel %s, %s; cgroups %s",
+		 "%s, %s, %s, %u vCPU, %lluM; guest image %s (%s), kernel %s, %s; disk%s; cgroups "
+		 "%s",
 		 v->kvm ? "kvm" : "tcg", v->emulated ? "emulated" : "virtio", v->machine, v->vcpus,
 		 (unsigned long long)(v->mem >> 20), p->g.hash, p->g.built ? "built" : "cached",
-		 p->g.kver, p->g.boot_note,
+		 p->g.kver, p->g.boot_note, dnote,
 		 v->cgroup || v->cf.rdt.ways || v->cf.rdt.percent ? cgnote
 								  : "none (campaign ceiling only)");
 	return 0;
@@ -652,6 +728,9 @@ static int vm_spawn(struct isb_config *c, const struct isb_tenant_spec *spec, st
 	char note[256] = "";
 	if (!e && isb_ctconf_limits(&p->v.cf, c, spec, &l, &cpus, err) < 0)
 		e = -EINVAL;
+	/* the VM's disk is throttled by QEMU, where its I/O leaves the guest; not twice */
+	vm_throttles(&p->v, c, vt->thr);
+	l.io_rbps = l.io_wbps = l.io_riops = l.io_wiops = 0;
 	if (!e && p->v.cgroup) {
 		if (isb_cg_tenant_create(isb_cgroup_mode(), "/sys/fs/cgroup", c->campaign_id, name,
 					 &l, &vt->cg, note, sizeof(note), err) < 0)

@@ -64,6 +64,11 @@ struct isb_suite {
 	bool baseline_only;    /* contended = no: baseline trials only (a smoke run), ungraded */
 	uint64_t pids_ceiling;
 	uint64_t memory_budget; /* node memory budget around both tenants, bytes; 0: none */
+	/* The disk the disk stressors use (harness/disk.c): the host's file system under the
+	 * scratch directory, or a loop device the campaign makes over a sparse file there. */
+	enum isb_disk_device { ISB_DISK_HOST, ISB_DISK_LOOP } disk_device;
+	uint64_t disk_size;	 /* the loop device's size */
+	char disk_scheduler[16]; /* keep | bfq | mq-deadline | none: the loop device's only */
 	size_t nconfigs, nscenarios;
 	struct isb_suite_config configs[ISB_MAX_CONFIGS];
 	struct isb_suite_scenario scenarios[ISB_MAX_SCENARIOS];
@@ -303,6 +308,35 @@ void isb_link_rate_str(uint64_t bps, char *buf, size_t size); /* "200M" */
 json_object *isb_link_stats(const struct isb_link *l);
 json_object *isb_link_delta(const struct isb_link *l, json_object *a, json_object *b,
 			    unsigned victim_class, unsigned aggressor_class, double win);
+/* ---- the campaign's own disk (harness/disk.c) ---- */
+struct isb_disk {
+	bool up;	  /* attached and mounted: the disk stressors' files live on it */
+	char image[1100]; /* the sparse file under the scratch directory */
+	char dev[32];	  /* /dev/loopN */
+	char mnt[1100];	  /* its file system's mount point, under the scratch directory */
+	unsigned major, minor;
+	bool dio;	      /* direct I/O between the loop device and its file */
+	char scheduler[32];   /* the scheduler it runs */
+	char sched_orig[32];  /* the one it had, put back when the campaign ends */
+	char sched_note[200]; /* why not the one disk_scheduler asked for */
+	/* calibration of the device under the tenants' files; 0 where it did not run */
+	double read_iops, write_bps, calib_s;
+	char calib_note[300];
+};
+/* Makes the loop device (noted in state_dir first), its file system and its mount under
+ * scratch; what it could not do in err. */
+int isb_disk_create(const struct isb_suite *s, const char *id, const char *state_dir,
+		    const char *scratch, struct isb_disk *d, struct isb_err *err);
+void isb_disk_remove(struct isb_disk *d);
+/* What a campaign's state directory says it made: unmounted, detached; items removed. */
+int isb_disk_cleanup_state(const char *state_dir, bool verbose);
+/* Campaign ids with a loop device over their image; and their removal (for the sweep). */
+int isb_disk_list(char ids[][40], size_t max);
+int isb_disk_remove_id(const char *id);
+/* ~2 s of fio on dir: d->read_iops (4 KiB random, QD1) and d->write_bps (1 MiB sequential,
+ * QD32), direct I/O. */
+int isb_disk_calibrate(const char *dir, struct isb_disk *d, struct isb_err *err);
+json_object *isb_disk_json(const struct isb_suite *s, const struct isb_disk *d);
 
 /* ---- host ---- */
 json_object *isb_host_json(struct isb_topology *t);

@@ -806,7 +806,7 @@ out:
 	return rc_ret;
 }
 
-static char *settings_json(const struct isb_suite *s)
+static char *settings_json(const struct isb_suite *s, json_object *disk)
 {
 	json_object *o = json_object_new_object(), *t = json_object_new_array();
 	json_object_object_add(o, "schema_version", json_object_new_int(ISB_SCHEMA_VERSION));
@@ -832,6 +832,8 @@ static char *settings_json(const struct isb_suite *s)
 		json_object_object_add(o, "link_rate",
 				       json_object_new_int64((int64_t)s->link_rate));
 	json_object_object_add(o, "contended", json_object_new_boolean(!s->baseline_only));
+	if (disk)
+		json_object_object_add(o, "disk", disk); /* the campaign's disk, its calibration */
 	char *r = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 							       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
@@ -930,10 +932,56 @@ static void progress(const struct isb_run_opts *o, unsigned k, unsigned total,
 			contended ? "contended" : "baseline", summary, etas);
 }
 
+/* A campaign with a disk scenario: its own loop device when disk_device = loop, and the
+ * calibration the capped and partitioned policies derive io throttles from when a
+ * configuration asks for one of them. Returns whether there is something to record. */
+static bool plan_disk(const struct isb_suite *s, const char *id, const char *state,
+		      const char *scratch, struct isb_disk *d, char *why, size_t wsize)
+{
+	struct isb_err err = {0};
+	bool any = false, calibrate = false;
+	for (size_t i = 0; i < s->nscenarios; i++)
+		any |= s->scenarios[i].resource == ISB_RES_DISK;
+	if (!any || !scratch[0])
+		return false;
+	if (s->disk_device == ISB_DISK_LOOP) {
+		if (isb_disk_create(s, id, state, scratch, d, &err) < 0) {
+			snprintf(why, wsize, "disk_device = loop: unavailable: %s", err.msg);
+			isb_log("harness", "%s", why);
+			return true;
+		}
+		isb_log("harness", "disk: %s (%s, direct I/O %s, scheduler %s) mounted on %s",
+			d->dev, d->image, d->dio ? "on" : "off", d->scheduler, d->mnt);
+		if (d->sched_note[0])
+			isb_log("harness", "disk: %s", d->sched_note);
+	}
+	for (size_t i = 0; i < s->nconfigs; i++)
+		for (size_t k = 0; k < s->configs[i].nopts; k++)
+			calibrate |= !strcmp(s->configs[i].opts[k].key, "cgroups") &&
+				     (!strcmp(s->configs[i].opts[k].value, "capped") ||
+				      !strcmp(s->configs[i].opts[k].value, "partitioned"));
+	if (calibrate) {
+		if (isb_disk_calibrate(d->up ? d->mnt : scratch, d, &err) < 0) {
+			snprintf(d->calib_note, sizeof(d->calib_note), "%s", err.msg);
+			isb_log("harness",
+				"disk calibration unavailable: %s (no derived io throttles)",
+				err.msg);
+		} else {
+			isb_log("harness",
+				"disk calibration: %.0f IOPS (4 KiB random reads, QD1), %.0f MB/s "
+				"(1 MiB sequential writes) in %.1f s",
+				d->read_iops, d->write_bps / 1e6, d->calib_s);
+		}
+	}
+	return true;
+}
+
 int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 {
 	struct ctx x = {.s = s};
 	struct isb_testnet net = {0};
+	struct isb_disk disk = {0};
+	char disk_why[400] = ""; /* why the disk cells cannot run */
 	struct isb_err err = {0};
 	struct isb_topology *topo = NULL;
 	char out[1024], state[700], dbpath[1100], scratch[1100] = "";
@@ -1022,9 +1070,12 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 	}
 	if (need_link)
 		link_setup(&x, &net);
+	bool disk_json = false;
+	if (plan_disk(s, x.campaign_id, state, scratch, &disk, disk_why, sizeof(disk_why)))
+		disk_json = true;
 	{
 		json_object *host = isb_host_json(topo);
-		char *settings = settings_json(s);
+		char *settings = settings_json(s, disk_json ? isb_disk_json(s, &disk) : NULL);
 		int r = isb_store_run(
 		    x.st, &err, "INSERT INTO campaign VALUES(?,?,NULL,'running',?,?,?,?,?,?)",
 		    "tiittttt", x.campaign_id, (long long)isb_wall_ns(), (long long)s->seed,
@@ -1072,7 +1123,11 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 		}
 		snprintf(rc->c.campaign_id, sizeof(rc->c.campaign_id), "%s", x.campaign_id);
 		snprintf(rc->c.state_dir, sizeof(rc->c.state_dir), "%s", state);
-		snprintf(rc->c.scratch_dir, sizeof(rc->c.scratch_dir), "%s", scratch);
+		/* the disk stressors' files on the campaign's own device when it has one */
+		snprintf(rc->c.scratch_dir, sizeof(rc->c.scratch_dir), "%s",
+			 disk.up ? disk.mnt : scratch);
+		rc->c.disk_read_iops = disk.read_iops;
+		rc->c.disk_write_bps = disk.write_bps;
 		rc->c.agent_path = agent_env ? agent_env : self;
 		rc->c.agent_is_isobench = !agent_env;
 		rc->c.mem_ceiling_bytes = memmax;
@@ -1144,6 +1199,8 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 				if (!x.cfgs[ci].prepared)
 					snprintf(reason, sizeof(reason), "config %s %s",
 						 x.cfgs[ci].c.name, x.cfgs[ci].unavailable);
+				else if (sc->resource == ISB_RES_DISK && disk_why[0])
+					snprintf(reason, sizeof(reason), "%s", disk_why);
 				else if (isb_topo_place(topo, c->placement, &c->pl, &why) < 0)
 					snprintf(reason, sizeof(reason), "placement %s: %s",
 						 c->placement, why.reason);
@@ -1311,6 +1368,7 @@ out:
 	x.st = NULL;
 	if (net.up)
 		isb_testnet_remove(x.campaign_id);
+	isb_disk_remove(&disk); /* before the scratch directory its mount is in */
 	if (state_made) {
 		if (scratch[0])
 			isb_remove_tree(scratch);

@@ -161,6 +161,8 @@ static int cleanup_one(const char *dir, const char *id, bool verbose)
 	removed += isb_cgroup_campaign_remove(id);
 	removed += isb_rdt_campaign_remove(id);
 	removed += isb_testnet_remove(id);
+	/* its loop device's mount is in the scratch directory: unmounted before that goes */
+	removed += isb_disk_cleanup_state(dir, verbose);
 	snprintf(path, sizeof(path), "%s/scratch", dir);
 	if (isb_read_file(path, buf, sizeof(buf)) > 0) {
 		/* Only a directory this campaign made: <out>/scratch or <DIR>/isobench-<id>. */
@@ -242,5 +244,6 @@ int isb_cleanup_stale(bool verbose)
 				 isb_cgroup_campaign_remove, verbose);
 	removed += sweep_orphans(root, "resctrl groups", isb_rdt_list_campaigns,
 				 isb_rdt_campaign_remove, verbose);
+	removed += sweep_orphans(root, "loop device", isb_disk_list, isb_disk_remove_id, verbose);
 	return removed;
 }

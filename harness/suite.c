@@ -42,6 +42,9 @@ void isb_suite_defaults(struct isb_suite *s)
 	s->target_halfwidth = 0.05;
 	s->memory_ceiling = 0.5;
 	s->pids_ceiling = 4096;
+	s->disk_device = ISB_DISK_HOST;
+	s->disk_size = 2ull << 30;
+	snprintf(s->disk_scheduler, sizeof(s->disk_scheduler), "keep");
 }
 
 enum section { SEC_NONE, SEC_GLOBAL, SEC_CONFIG, SEC_SCENARIO };
@@ -53,6 +56,7 @@ struct parser {
 	char secname[80];
 	int secline;
 	struct isb_err *err;
+	int disk_scheduler_line; /* checked against disk_device once the file is read */
 	/* keys seen in the current section, for duplicate detection */
 	size_t nseen;
 	struct {
@@ -197,6 +201,22 @@ static int global_key(struct parser *p, struct isb_suite *s, const char *k, cons
 		if (strcmp(v, "yes") && strcmp(v, "no"))
 			return PERR(p, "contended: '%s' is not yes or no", v);
 		s->baseline_only = !strcmp(v, "no");
+	} else if (!strcmp(k, "disk_device")) {
+		if (strcmp(v, "host") && strcmp(v, "loop"))
+			return PERR(p, "disk_device: '%s' is not host or loop", v);
+		s->disk_device = !strcmp(v, "loop") ? ISB_DISK_LOOP : ISB_DISK_HOST;
+	} else if (!strcmp(k, "disk_size")) {
+		/* room for both tenants' files (and a VM's image) on a file system of its own */
+		if (isb_parse_size(v, &u) < 0 || u < (256ull << 20) || u > (1ull << 40))
+			return PERR(p, "disk_size: '%s' is not a size in [256M, 1T] like 2G", v);
+		s->disk_size = u;
+	} else if (!strcmp(k, "disk_scheduler")) {
+		if (strcmp(v, "keep") && strcmp(v, "bfq") && strcmp(v, "mq-deadline") &&
+		    strcmp(v, "none"))
+			return PERR(p, "disk_scheduler: '%s' is not keep, bfq, mq-deadline or none",
+				    v);
+		snprintf(s->disk_scheduler, sizeof(s->disk_scheduler), "%s", v);
+		p->disk_scheduler_line = p->line;
 	} else if (!strcmp(k, "thresholds")) {
 		double t[4];
 		char buf[256], *save = NULL;
@@ -541,6 +561,15 @@ int isb_suite_parse(struct isb_suite *s, const char *path, const char *text, str
 	}
 	if (!r)
 		r = end_section(&p, s);
+	if (!r && p.disk_scheduler_line && s->disk_device != ISB_DISK_LOOP &&
+	    strcmp(s->disk_scheduler, "keep")) {
+		/* a host disk's scheduler is never changed: only the campaign's own device's */
+		p.line = p.disk_scheduler_line;
+		r = PERR(&p,
+			 "disk_scheduler: '%s' needs disk_device = loop (a host disk's "
+			 "scheduler is never changed)",
+			 s->disk_scheduler);
+	}
 	if (!r && !s->nconfigs)
 		r = isb_errf(err, 0, "%s: no [config NAME] section: nothing to run", path);
 	if (!r && !s->nscenarios)

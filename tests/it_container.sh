@@ -10,7 +10,8 @@ need_root
 cd "$WORK" || exit 1
 sed -e 's/^duration = .*/duration = 0.5/' \
 	-e 's/^warmup = .*/warmup = 0.2/' -e 's/^aggressor_warmup = .*/aggressor_warmup = 0.3/' \
-	-e '/^\[config caps-only\]/,/^$/d' "$ISOBENCH_SUITES/container.ini" >ct.ini
+	-e '/^\[config caps-only\]/,/^$/d' -e '/^\[config io-capped\]/,/^$/d' \
+	-e '/^\[config io-limited\]/,/^$/d' "$ISOBENCH_SUITES/container.ini" >ct.ini
 # cpu with 5 repetitions for the grades; memory and disk with 2 to see every cell grade
 "$ISOBENCH" run ct.ini --resources cpu --reps 5 --duration 1 --out camp >out.txt 2>err.txt; rc=$?
 check "the cpu campaign finishes (exit $rc)" [ "$rc" = 0 ]

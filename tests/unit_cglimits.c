@@ -357,6 +357,54 @@ static void test_budget_and_memory_low(void **state)
 	assert_non_null(strstr(note, "memory.low: cgroup v1 soft limit (weaker"));
 }
 
+/* capped and partitioned derive io throttles from the disk calibration; explicit keys win;
+ * fair derives none, and nothing is derived without a calibration. */
+static void test_ctconf_io_derived(void **state)
+{
+	struct isb_ctconf cf;
+	struct isb_err err = {0};
+	struct isb_limits l;
+	cpu_set_t cpus;
+	struct isb_tenant_spec agg = {.label = "aggressor"};
+	const char *const capped[][2] = {{"cgroups", "capped"}};
+	struct isb_config c = cfg(capped, 1);
+	assert_int_equal(isb_ctconf_parse(&c, &cf, ISB_CT_CONTAINER, &err), 0);
+	assert_int_equal(isb_ctconf_limits(&cf, &c, &agg, &l, &cpus, &err), 0);
+	assert_int_equal(l.io_wbps, 0); /* no calibration: nothing derived */
+	c.disk_read_iops = 10000;
+	c.disk_write_bps = 1e9;
+	assert_int_equal(isb_ctconf_limits(&cf, &c, &agg, &l, &cpus, &err), 0);
+	assert_int_equal(l.io_wbps, 0); /* no device found by prepare: nothing derived */
+	cf.set.io_major = 7;		/* as prepare sets it: the loop device */
+	cf.set.io_minor = 1;
+	assert_int_equal(isb_ctconf_limits(&cf, &c, &agg, &l, &cpus, &err), 0);
+	assert_int_equal(l.io_major, 7);
+	assert_int_equal(l.io_wbps, 20000000);	/* W/50 */
+	assert_int_equal(l.io_wiops, 2500);	/* R/4 */
+	assert_int_equal(l.io_riops, 80000);	/* a QD1 reader never meets it */
+	assert_int_equal(l.io_rbps, 500000000); /* W/2 */
+
+	const char *const part[][2] = {{"cgroups", "partitioned"}, {"io.wbps", "20M"}};
+	c = cfg(part, 2);
+	c.disk_read_iops = 10000;
+	c.disk_write_bps = 1e9;
+	assert_int_equal(isb_ctconf_parse(&c, &cf, ISB_CT_CONTAINER, &err), 0);
+	cf.set.io_major = 7;
+	assert_int_equal(isb_ctconf_limits(&cf, &c, &agg, &l, &cpus, &err), 0);
+	assert_int_equal(l.io_wbps, 20ull << 20); /* the explicit key wins */
+	assert_int_equal(l.io_rbps, 500000000);	  /* half the device each */
+	assert_int_equal(l.io_wiops, 20000);
+
+	const char *const fair[][2] = {{"cgroups", "fair"}};
+	c = cfg(fair, 1);
+	c.disk_read_iops = 10000;
+	c.disk_write_bps = 1e9;
+	assert_int_equal(isb_ctconf_parse(&c, &cf, ISB_CT_CONTAINER, &err), 0);
+	cf.set.io_major = 7;
+	assert_int_equal(isb_ctconf_limits(&cf, &c, &agg, &l, &cpus, &err), 0);
+	assert_int_equal(l.io_wbps + l.io_rbps + l.io_riops + l.io_wiops, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,6 +415,7 @@ int main(void)
 	    cmocka_unit_test(test_ctconf_defaults_and_ablation),
 	    cmocka_unit_test(test_ctconf_policy_limits),
 	    cmocka_unit_test(test_budget_and_memory_low),
+	    cmocka_unit_test(test_ctconf_io_derived),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, setup, teardown);

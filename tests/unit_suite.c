@@ -103,9 +103,22 @@ static const struct {
      "t.ini:4: [config v] cpu.max: '0' is not a number of CPUs in [0.01, 4096]"},
     {"[config v]\nbackend = vm\nnamespaces = all\n" OKSC,
      "t.ini:3: [config v] unknown key 'namespaces' (accel, devices, machine, vcpus, memory, "
-     "disk, cpu, kernel, and the cgroup keys: cgroups, cpu.weight, cpu.max, cpuset, "
-     "memory.max, memory.swap, memory.low, io.weight, io.rbps, io.wbps, io.riops, io.wiops, "
-     "pids.max, net.rate, llc.ways, mb.percent)"},
+     "disk, cpu, kernel, iothread, io.rbps, io.wbps, io.riops, io.wiops, and the cgroup "
+     "keys: cgroups, cpu.weight, cpu.max, cpuset, memory.max, memory.swap, memory.low, "
+     "io.weight, pids.max, net.rate, llc.ways, mb.percent)"},
+    {"[config v]\nbackend = vm\niothread = maybe\n" OKSC,
+     "t.ini:3: [config v] iothread: 'maybe' is not yes or no"},
+    {"[config v]\nbackend = vm\nio.wbps = fast\n" OKSC,
+     "t.ini:3: [config v] io.wbps: 'fast' is not a positive size per second (e.g. 50M)"},
+    {"[config v]\nbackend = vm\nio.riops = 0\n" OKSC,
+     "t.ini:3: [config v] io.riops: '0' is not a positive integer"},
+    {"[global]\ndisk_device = ssd\n", "t.ini:2: disk_device: 'ssd' is not host or loop"},
+    {"[global]\ndisk_size = 1M\n", "t.ini:2: disk_size: '1M' is not a size in [256M, 1T] like 2G"},
+    {"[global]\ndisk_scheduler = cfq\n",
+     "t.ini:2: disk_scheduler: 'cfq' is not keep, bfq, mq-deadline or none"},
+    {"[global]\nreps = 1\ndisk_scheduler = bfq\n" OKCFG OKSC,
+     "t.ini:3: disk_scheduler: 'bfq' needs disk_device = loop (a host disk's scheduler is "
+     "never changed)"},
     {"[config v]\nbackend = vm\ntime_scale = 0.5\n" OKSC,
      "t.ini:3: time_scale: '0.5' is not a number in [1, 100]"},
     {OKCFG "[config native]\nbackend = null\n",
@@ -163,17 +176,20 @@ static void test_good_file(void **state)
 {
 	struct isb_suite *s = malloc(sizeof(*s));
 	struct isb_err err = {0};
-	const char *text =
-	    "; comment\n# another\n[global]\nreps = 3\nduration = 1.5\nseed = 99\n"
-	    "thresholds = 0.1, 0.2, 0.3, 0.9\n\n" OKCFG "[config nul]\nbackend = null\n" OKSC
-	    "intensity = 50\nplacements = shared\n"
-	    "aggressor.threads = 2\ngrade = ops_per_s,lat_p99_ns\n";
+	const char *text = "; comment\n# another\n[global]\nreps = 3\nduration = 1.5\nseed = 99\n"
+			   "thresholds = 0.1, 0.2, 0.3, 0.9\ndisk_device = loop\ndisk_size = 1G\n"
+			   "disk_scheduler = bfq\n\n" OKCFG "[config nul]\nbackend = null\n" OKSC
+			   "intensity = 50\nplacements = shared\n"
+			   "aggressor.threads = 2\ngrade = ops_per_s,lat_p99_ns\n";
 	isb_suite_defaults(s);
 	assert_int_equal(isb_suite_parse(s, "g.ini", text, &err), 0);
 	assert_int_equal(s->reps, 3);
 	assert_close(s->duration, 1.5, 0);
 	assert_int_equal(s->seed, 99);
 	assert_close(s->thresholds[3], 0.9, 0);
+	assert_int_equal(s->disk_device, ISB_DISK_LOOP);
+	assert_int_equal(s->disk_size, 1ull << 30);
+	assert_string_equal(s->disk_scheduler, "bfq");
 	assert_int_equal(s->nconfigs, 2);
 	assert_string_equal(s->configs[1].backend, "null");
 	assert_int_equal(s->nscenarios, 1);
@@ -267,8 +283,8 @@ static void test_backend_added_by_override(void **state)
 
 static void test_shipped_suites_parse(void **state)
 {
-	static const char *const names[] = {"quick",   "standard", "aa",  "container",
-					    "sandbox", "vm",	   "link"};
+	static const char *const names[] = {"quick",   "standard", "aa",   "container",
+					    "sandbox", "vm",	   "link", "disk-bfq"};
 	const char *dir = getenv("ISOBENCH_SUITES");
 	if (!dir)
 		skip();
