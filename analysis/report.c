@@ -674,9 +674,14 @@ static double device_share(sqlite3 *db, const struct cell *c, bool aggressor)
 		json_object *a = json_tokener_parse(col(s, 0));
 		json_object *m = json_tokener_parse(col(s, aggressor ? 2 : 1));
 		double win = jpath(a, "window_s");
-		/* the host's count of its block requests (the probe's, else its cgroup's) */
-		double dev = jpath(a, aggressor ? "host/aggressor/blk_write_bytes"
-						: "host/victim/blk_read_bytes");
+		/* the host's count of its block requests: its cgroup's where it has one (a
+		 * throttled bio is dispatched by a kernel worker, not the tenant's thread the
+		 * probe follows), else the probe's */
+		double dev = jpath(a, aggressor ? "host/aggressor/cg_blk_write_bytes"
+						: "host/victim/cg_blk_read_bytes");
+		if (!isfinite(dev))
+			dev = jpath(a, aggressor ? "host/aggressor/blk_write_bytes"
+						 : "host/victim/blk_read_bytes");
 		if (!isfinite(dev)) /* a campaign before the host-side counts */
 			dev = jpath(a,
 				    aggressor ? "bpf/bio/aggressor/bytes" : "bpf/bio/victim/bytes");
