@@ -55,7 +55,8 @@ if command -v fio >/dev/null; then
 	victim disk.randread --opt size_mb=16
 	check "disk.randread: iops $(m iops) in [10, 1e7]" between "$(m iops)" 10 1e7
 	check "disk.randread: completion latency p50 <= p99" awk -v a="$(m lat_p50_ns)" -v b="$(m lat_p99_ns)" 'BEGIN { exit !(a > 0 && a <= b) }'
-	check "disk.randread: the fio version and job are in the result" sh -c "echo '$res' | grep -q '\"info\":{\"fio\":\"fio-.*\"fio_job\":\".*--rw=randread --bs=4k --iodepth=1'"
+	check "disk.randread: the fio version and job are in the result" sh -c "echo '$res' | grep -q '\"fio\":\"fio-' && echo '$res' | grep -q '\"fio_job\":\"[^\"]*--rw=randread --bs=4k --iodepth=1'"
+	check "disk.randread: and the bytes it read after its ramp" sh -c "echo '$res' | grep -q '\"read_bytes\":\"[1-9]'"
 	aggressor disk.seqwrite --opt size_mb=32
 	check "disk.seqwrite: bytes_per_s $(m bytes_per_s) in [1e6, 1e11]" between "$(m bytes_per_s)" 1e6 1e11
 	check "disk stressors leave no file behind" [ -z "$(ls scratch)" ]
