@@ -89,10 +89,11 @@ else
 	check "a KVM-only campaign exits 1 here ($rc)" [ "$rc" = 1 ]
 	check "... naming why KVM cannot run" grep -q 'config kvm: unavailable: accel = kvm' kvm.err
 fi
-# A TCG guest's disk victim reads a fraction of native's IOPS (CPU-bound in the emulator):
-# such a cell is set apart as "not demonstrated: weak victim", never ranked as isolation.
-graded=$(awk -F, 'NR > 1 && ($12 != "" || $22 ~ /^not demonstrated: weak victim/) { print $1 "/" $4 }' camp/cells.csv | sort -u | grep -c -v '^native/')
-check "every VM cell grades or is set apart as a weak victim ($graded of $n)" [ "$graded" = "$n" ]
+# Under TCG a guest's disk victim reads a fraction of native's IOPS and its STREAM aggressor
+# moves a few % of native's bytes (CPU-bound in the emulator): such a cell is set apart as
+# "not demonstrated: weak victim / weak aggressor", never ranked as isolation.
+graded=$(awk -F, 'NR > 1 && ($12 != "" || $22 ~ /^not demonstrated: weak (victim|aggressor)/) { print $1 "/" $4 }' camp/cells.csv | sort -u | grep -c -v '^native/')
+check "every VM cell grades or is set apart as not demonstrated ($graded of $n)" [ "$graded" = "$n" ]
 awk -F, 'NR > 1 && $22 != "" { print "# " $1 "/" $4 ": " $22 }' camp/cells.csv | sort -u
 check "every native cell grades" [ "$(awk -F, 'NR > 1 && $1 == "native" && $12 != "" { print $4 }' camp/cells.csv | sort -u | wc -l)" = 3 ]
 leaves() { q camp "select group_concat(distinct coalesce(t.probed_leaves, '?')) from trial t join cell c on c.id = t.cell_id where c.config = '$1' and t.status = 'ok'"; }
