@@ -753,7 +753,7 @@ static void parity_check(sqlite3 *db, struct cell *cells, size_t n)
 					 c->press1_key, limit);
 			else
 				snprintf(c->verdict, sizeof(c->verdict),
-					 "not demonstrated: weak aggressor (%.2f of native's %s, "
+					 "not demonstrated: weak aggressor (%.2f of native's %s; "
 					 "no limit declared)",
 					 q, c->press1_key);
 		}

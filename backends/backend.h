@@ -178,6 +178,9 @@ void isb_child_fail(const char *what) __attribute__((noreturn));
 int isb_kvm_usable(char *why, size_t size);
 /* Runs argv to completion with output to /dev/null (stderr to errbuf); exit status. */
 int isb_run_cmd(char *const argv[], char *errbuf, size_t errsize);
+/* PROG ARGS... (NULL-terminated) to completion: 0, or negative with err (may be NULL) naming
+ * the command line and what it printed. */
+int isb_run_prog(struct isb_err *err, const char *prog, ...);
 /* The same with its standard output into out (stderr to /dev/null). */
 int isb_run_output(char *const argv[], char *out, size_t size);
 int isb_proc_stop(struct isb_tenant *t, uint64_t grace_ns);

@@ -19,19 +19,6 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-static void note_add(char *note, size_t size, const char *fmt, ...)
-{
-	size_t o = strlen(note);
-	if (o + 3 >= size)
-		return;
-	if (o)
-		o += (size_t)snprintf(note + o, size - o, "; ");
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(note + o, size - o, fmt, ap);
-	va_end(ap);
-}
-
 static int put(const char *dir, const char *file, const char *val, struct isb_err *err)
 {
 	char path[700];
@@ -91,7 +78,7 @@ static int v1_create(const char *root, const char *campaign_id, const char *name
 		struct stat st;
 		snprintf(base, sizeof(base), "%s/%s", root, ctrls[i]);
 		if (stat(base, &st) < 0) {
-			note_add(note, nsize, "%s: unavailable (no v1 hierarchy)", ctrls[i]);
+			isb_note_add(note, nsize, "%s: unavailable (no v1 hierarchy)", ctrls[i]);
 			continue;
 		}
 		snprintf(camp, sizeof(camp), "%s/isobench-%s", base, campaign_id);
@@ -111,18 +98,20 @@ static int v1_create(const char *root, const char *campaign_id, const char *name
 			if (!r && l->mem_low) {
 				r = putu(dir, "memory.soft_limit_in_bytes", l->mem_low, err);
 				if (!r)
-					note_add(note, nsize,
-						 "memory.low: cgroup v1 soft limit (weaker: acts "
-						 "under host-wide pressure only, not under the "
-						 "budget)");
+					isb_note_add(
+					    note, nsize,
+					    "memory.low: cgroup v1 soft limit (weaker: acts "
+					    "under host-wide pressure only, not under the "
+					    "budget)");
 			}
 			if (!r && l->mem_max && l->swap_set) {
 				if (exists(dir, "memory.memsw.limit_in_bytes"))
 					r = putu(dir, "memory.memsw.limit_in_bytes",
 						 l->mem_max + l->swap_max, err);
 				else
-					note_add(note, nsize,
-						 "memory.swap: unavailable (no swap accounting)");
+					isb_note_add(
+					    note, nsize,
+					    "memory.swap: unavailable (no swap accounting)");
 			}
 		} else if (!strcmp(ctrls[i], "pids")) {
 			if (l->pids_max)
@@ -153,8 +142,9 @@ static int v1_create(const char *root, const char *campaign_id, const char *name
 					r = putu(dir, "blkio.bfq.weight",
 						 l->io_weight > 1000 ? 1000 : l->io_weight, err);
 				else
-					note_add(note, nsize,
-						 "io.weight: unavailable (no bfq in this kernel)");
+					isb_note_add(
+					    note, nsize,
+					    "io.weight: unavailable (no bfq in this kernel)");
 			}
 			static const struct {
 				const char *file;
@@ -279,7 +269,7 @@ static int v2_create(const char *root, const char *campaign_id, const char *name
 			if (putu(dir, "memory.swap.max", l->swap_max, err) < 0)
 				return -EIO;
 		} else {
-			note_add(note, nsize, "memory.swap: unavailable (no swap accounting)");
+			isb_note_add(note, nsize, "memory.swap: unavailable (no swap accounting)");
 		}
 	}
 	if (l->pids_max && putu(dir, "pids.max", l->pids_max, err) < 0)
@@ -288,7 +278,7 @@ static int v2_create(const char *root, const char *campaign_id, const char *name
 		/* bfq's own weight where the device runs bfq; io.weight is io.cost's */
 		const char *f = exists(dir, "io.bfq.weight") ? "io.bfq.weight" : "io.weight";
 		if (!exists(dir, f))
-			note_add(note, nsize, "io.weight: unavailable (no bfq or io.cost)");
+			isb_note_add(note, nsize, "io.weight: unavailable (no bfq or io.cost)");
 		else if (putu(dir, f,
 			      l->io_weight > 1000 && !strcmp(f, "io.bfq.weight") ? 1000
 										 : l->io_weight,

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -310,4 +311,28 @@ int isb_run_cmd(char *const argv[], char *errbuf, size_t errsize)
 int isb_run_output(char *const argv[], char *out, size_t size)
 {
 	return run_capture(argv, STDOUT_FILENO, out, size, false);
+}
+
+int isb_run_prog(struct isb_err *err, const char *prog, ...)
+{
+	const char *argv[24] = {prog};
+	size_t n = 1;
+	va_list ap;
+	va_start(ap, prog);
+	while (n + 1 < ISB_ARRAY_SIZE(argv) && (argv[n] = va_arg(ap, const char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	char msg[256];
+	int r = isb_run_cmd((char *const *)argv, msg, sizeof(msg));
+	if (r == 0)
+		return 0;
+	if (!err)
+		return -EIO;
+	char line[400];
+	size_t o = 0;
+	for (size_t i = 0; argv[i] && o < sizeof(line); i++)
+		o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s", i ? " " : "", argv[i]);
+	return isb_errf(err, 0, "'%s' failed (exit %d): %s", line, r,
+			r == 127 ? "not installed (iproute2 has ip and tc)" : msg);
 }

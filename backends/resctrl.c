@@ -39,19 +39,6 @@ const char *isb_rdt_root(void)
 	return e && *e ? e : ISB_RESCTRL_ROOT;
 }
 
-static void note_add(char *note, size_t size, const char *fmt, ...)
-{
-	size_t o = strlen(note);
-	if (o + 3 >= size)
-		return;
-	if (o)
-		o += (size_t)snprintf(note + o, size - o, "; ");
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(note + o, size - o, fmt, ap);
-	va_end(ap);
-}
-
 static bool read_at(const char *root, const char *file, char *buf, size_t size)
 {
 	char path[800];
@@ -325,12 +312,14 @@ int isb_rdt_plan_make(const char *root, unsigned ways, unsigned percent, struct 
 		}
 	}
 	if (ways)
-		note_add(note, note_size, "resctrl L3 %u of %u ways: victim %llx, aggressor %llx",
-			 ways, h.cbm_bits, (unsigned long long)isb_rdt_mask(&h, ways, 0),
-			 (unsigned long long)isb_rdt_mask(&h, ways, 1));
+		isb_note_add(note, note_size,
+			     "resctrl L3 %u of %u ways: victim %llx, aggressor %llx", ways,
+			     h.cbm_bits, (unsigned long long)isb_rdt_mask(&h, ways, 0),
+			     (unsigned long long)isb_rdt_mask(&h, ways, 1));
 	if (percent)
-		note_add(note, note_size, "resctrl MB %u%s (asked %u %%, granularity %u, min %u)",
-			 mb, h.mb_percent ? " %" : "", percent, h.mb_gran, h.mb_min);
+		isb_note_add(note, note_size,
+			     "resctrl MB %u%s (asked %u %%, granularity %u, min %u)", mb,
+			     h.mb_percent ? " %" : "", percent, h.mb_gran, h.mb_min);
 	return 0;
 }
 

@@ -15,29 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* ip ARGS... (NULL-terminated); an error names the command and what ip said. */
-static int ip(struct isb_err *err, ...)
-{
-	const char *argv[16] = {"ip"};
-	size_t n = 1;
-	va_list ap;
-	va_start(ap, err);
-	while (n + 1 < ISB_ARRAY_SIZE(argv) && (argv[n] = va_arg(ap, const char *)))
-		n++;
-	va_end(ap);
-	argv[n] = NULL;
-	char msg[256];
-	int r = isb_run_cmd((char *const *)argv, msg, sizeof(msg));
-	if (r == 0)
-		return 0;
-	char cmd[400];
-	size_t o = 0;
-	for (size_t i = 0; argv[i] && o < sizeof(cmd); i++)
-		o += (size_t)snprintf(cmd + o, sizeof(cmd) - o, "%s%s", i ? " " : "", argv[i]);
-	return isb_errf(err, 0, "'%s' failed (exit %d): %s", cmd, r,
-			r == 127 ? "no ip (install iproute2)" : msg);
-}
-
 int isb_tenant_net_create(const struct isb_config *c, struct isb_tenant_net *n, struct isb_err *err)
 {
 	static unsigned next; /* unique across the campaign's configurations */
@@ -58,13 +35,14 @@ int isb_tenant_net_create(const struct isb_config *c, struct isb_tenant_net *n, 
 	snprintf(cidr, sizeof(cidr), "%s/24", n->addr);
 	const char *hub = c->testnet_hub;
 	n->made = true;
-	if (ip(err, "netns", "add", n->netns, NULL) < 0 ||
-	    ip(err, "link", "add", n->outer, "netns", hub, "type", "veth", "peer", "name", "eth0",
-	       "netns", n->netns, NULL) < 0 ||
-	    ip(err, "-n", hub, "link", "set", n->outer, "master", "isbbr", "up", NULL) < 0 ||
-	    ip(err, "-n", n->netns, "addr", "add", cidr, "dev", "eth0", NULL) < 0 ||
-	    ip(err, "-n", n->netns, "link", "set", "eth0", "up", NULL) < 0 ||
-	    ip(err, "-n", n->netns, "link", "set", "lo", "up", NULL) < 0) {
+	if (isb_run_prog(err, "ip", "netns", "add", n->netns, NULL) < 0 ||
+	    isb_run_prog(err, "ip", "link", "add", n->outer, "netns", hub, "type", "veth", "peer",
+			 "name", "eth0", "netns", n->netns, NULL) < 0 ||
+	    isb_run_prog(err, "ip", "-n", hub, "link", "set", n->outer, "master", "isbbr", "up",
+			 NULL) < 0 ||
+	    isb_run_prog(err, "ip", "-n", n->netns, "addr", "add", cidr, "dev", "eth0", NULL) < 0 ||
+	    isb_run_prog(err, "ip", "-n", n->netns, "link", "set", "eth0", "up", NULL) < 0 ||
+	    isb_run_prog(err, "ip", "-n", n->netns, "link", "set", "lo", "up", NULL) < 0) {
 		isb_tenant_net_remove(n);
 		return -EIO;
 	}
@@ -77,12 +55,16 @@ int isb_tenant_net_tap(struct isb_tenant_net *n, const char *tap, struct isb_err
 	char cidr[40];
 	snprintf(cidr, sizeof(cidr), "%s/24", n->addr);
 	/* the address moves into the guest; eth0 and the tap become ports of one bridge */
-	if (ip(err, "-n", n->netns, "addr", "del", cidr, "dev", "eth0", NULL) < 0 ||
-	    ip(err, "-n", n->netns, "link", "add", "br0", "type", "bridge", NULL) < 0 ||
-	    ip(err, "-n", n->netns, "link", "set", "eth0", "master", "br0", NULL) < 0 ||
-	    ip(err, "-n", n->netns, "tuntap", "add", "dev", tap, "mode", "tap", NULL) < 0 ||
-	    ip(err, "-n", n->netns, "link", "set", tap, "master", "br0", "up", NULL) < 0 ||
-	    ip(err, "-n", n->netns, "link", "set", "br0", "up", NULL) < 0)
+	if (isb_run_prog(err, "ip", "-n", n->netns, "addr", "del", cidr, "dev", "eth0", NULL) < 0 ||
+	    isb_run_prog(err, "ip", "-n", n->netns, "link", "add", "br0", "type", "bridge", NULL) <
+		0 ||
+	    isb_run_prog(err, "ip", "-n", n->netns, "link", "set", "eth0", "master", "br0", NULL) <
+		0 ||
+	    isb_run_prog(err, "ip", "-n", n->netns, "tuntap", "add", "dev", tap, "mode", "tap",
+			 NULL) < 0 ||
+	    isb_run_prog(err, "ip", "-n", n->netns, "link", "set", tap, "master", "br0", "up",
+			 NULL) < 0 ||
+	    isb_run_prog(err, "ip", "-n", n->netns, "link", "set", "br0", "up", NULL) < 0)
 		return -EIO;
 	return 0;
 }
@@ -93,7 +75,7 @@ void isb_tenant_net_remove(struct isb_tenant_net *n)
 	if (!n->made)
 		return;
 	/* the namespace takes its end of the veth, and so the pair, with it */
-	if (ip(&err, "netns", "del", n->netns, NULL) < 0)
+	if (isb_run_prog(&err, "ip", "netns", "del", n->netns, NULL) < 0)
 		isb_log("backend", "%s", err.msg);
 	n->made = false;
 }

@@ -25,6 +25,9 @@ struct isb_err {
 
 int isb_errf(struct isb_err *err, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Appends "; " and a formatted item to a note (a configuration's setup note), within size. */
+void isb_note_add(char *note, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 enum isb_resource {
 	ISB_RES_CPU,

@@ -408,3 +408,16 @@ int isb_parse_rate(const char *v, uint64_t *out)
 	*out = (uint64_t)(x * m);
 	return 0;
 }
+
+void isb_note_add(char *note, size_t size, const char *fmt, ...)
+{
+	size_t o = strlen(note);
+	if (o + 3 >= size)
+		return;
+	if (o)
+		o += (size_t)snprintf(note + o, size - o, "; ");
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(note + o, size - o, fmt, ap);
+	va_end(ap);
+}

@@ -26,31 +26,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* PROG ARGS... (NULL-terminated); an error names the command and what it said. */
-static int cmd(struct isb_err *err, const char *prog, ...)
-{
-	const char *argv[24] = {prog};
-	size_t n = 1;
-	va_list ap;
-	va_start(ap, prog);
-	while (n + 1 < ISB_ARRAY_SIZE(argv) && (argv[n] = va_arg(ap, const char *)))
-		n++;
-	va_end(ap);
-	argv[n] = NULL;
-	char msg[256];
-	int r = isb_run_cmd((char *const *)argv, msg, sizeof(msg));
-	if (r == 0)
-		return 0;
-	if (!err)
-		return -EIO;
-	char line[400];
-	size_t o = 0;
-	for (size_t i = 0; argv[i] && o < sizeof(line); i++)
-		o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s", i ? " " : "", argv[i]);
-	return isb_errf(err, 0, "'%s' failed (exit %d): %s", line, r,
-			r == 127 ? "not installed (iproute2)" : msg);
-}
-
 static void rate_arg(uint64_t bps, char *buf, size_t size)
 {
 	snprintf(buf, size, "%llubit", (unsigned long long)bps);
@@ -67,8 +42,8 @@ static int leaf_fifo(struct isb_link *l, const char *dev, unsigned k, uint64_t r
 	snprintf(parent, sizeof(parent), "1:%x", k);
 	snprintf(handle, sizeof(handle), "%x:", k);
 	snprintf(limit, sizeof(limit), "%llu", (unsigned long long)(b > 32768 ? b : 32768));
-	return cmd(err, "tc", "-n", l->ns[0], "qdisc", "add", "dev", dev, "parent", parent,
-		   "handle", handle, "bfifo", "limit", limit, NULL);
+	return isb_run_prog(err, "tc", "-n", l->ns[0], "qdisc", "add", "dev", dev, "parent", parent,
+			    "handle", handle, "bfifo", "limit", limit, NULL);
 }
 
 int isb_link_create(const struct isb_testnet *n, uint64_t rate, struct isb_link *l,
@@ -85,13 +60,16 @@ int isb_link_create(const struct isb_testnet *n, uint64_t rate, struct isb_link 
 	l->rate = rate;
 	l->next_class = 0x100;
 	/* the pair's own /30 goes: its ends become bridge ports, one wire in one subnet */
-	if (cmd(err, "ip", "-n", near, "addr", "flush", "dev", n->link[0], NULL) < 0 ||
-	    cmd(err, "ip", "-n", far, "addr", "flush", "dev", n->link[1], NULL) < 0 ||
-	    cmd(err, "ip", "-n", far, "link", "add", "isbbr", "type", "bridge", NULL) < 0 ||
-	    cmd(err, "ip", "-n", far, "addr", "add", far_cidr, "dev", "isbbr", NULL) < 0 ||
-	    cmd(err, "ip", "-n", far, "link", "set", "isbbr", "up", NULL) < 0 ||
-	    cmd(err, "ip", "-n", near, "link", "set", n->link[0], "master", "isbbr", NULL) < 0 ||
-	    cmd(err, "ip", "-n", far, "link", "set", n->link[1], "master", "isbbr", NULL) < 0)
+	if (isb_run_prog(err, "ip", "-n", near, "addr", "flush", "dev", n->link[0], NULL) < 0 ||
+	    isb_run_prog(err, "ip", "-n", far, "addr", "flush", "dev", n->link[1], NULL) < 0 ||
+	    isb_run_prog(err, "ip", "-n", far, "link", "add", "isbbr", "type", "bridge", NULL) <
+		0 ||
+	    isb_run_prog(err, "ip", "-n", far, "addr", "add", far_cidr, "dev", "isbbr", NULL) < 0 ||
+	    isb_run_prog(err, "ip", "-n", far, "link", "set", "isbbr", "up", NULL) < 0 ||
+	    isb_run_prog(err, "ip", "-n", near, "link", "set", n->link[0], "master", "isbbr",
+			 NULL) < 0 ||
+	    isb_run_prog(err, "ip", "-n", far, "link", "set", n->link[1], "master", "isbbr", NULL) <
+		0)
 		return -EIO;
 	rate_arg(rate, r, sizeof(r));
 	/* the default class: a small guarantee, the whole link when nobody else wants it */
@@ -101,13 +79,14 @@ int isb_link_create(const struct isb_testnet *n, uint64_t rate, struct isb_link 
 	if (fault && strstr(fault, "no-htb")) {
 		snprintf(l->no_class, sizeof(l->no_class),
 			 "no htb qdisc (ISOBENCH_FAULT=no-htb: a host without it, simulated)");
-	} else if (cmd(&herr, "tc", "-n", near, "qdisc", "add", "dev", n->link[0], "root", "handle",
-		       "1:", "htb", "default", "10", NULL) < 0) {
+	} else if (isb_run_prog(&herr, "tc", "-n", near, "qdisc", "add", "dev", n->link[0], "root",
+				"handle", "1:", "htb", "default", "10", NULL) < 0) {
 		snprintf(l->no_class, sizeof(l->no_class), "no htb qdisc: %s", herr.msg);
-	} else if (cmd(err, "tc", "-n", near, "class", "add", "dev", n->link[0], "parent",
-		       "1:", "classid", "1:1", "htb", "rate", r, "ceil", r, NULL) < 0 ||
-		   cmd(err, "tc", "-n", near, "class", "add", "dev", n->link[0], "parent", "1:1",
-		       "classid", "1:10", "htb", "rate", low, "ceil", r, NULL) < 0) {
+	} else if (isb_run_prog(err, "tc", "-n", near, "class", "add", "dev", n->link[0], "parent",
+				"1:", "classid", "1:1", "htb", "rate", r, "ceil", r, NULL) < 0 ||
+		   isb_run_prog(err, "tc", "-n", near, "class", "add", "dev", n->link[0], "parent",
+				"1:1", "classid", "1:10", "htb", "rate", low, "ceil", r,
+				NULL) < 0) {
 		return -EIO;
 	} else if (leaf_fifo(l, n->link[0], 0x10, rate, err) < 0) {
 		return -EIO;
@@ -118,8 +97,9 @@ int isb_link_create(const struct isb_testnet *n, uint64_t rate, struct isb_link 
 		/* one token bucket: still a bottleneck, but no tenant can have a class */
 		uint64_t b = rate / 8 / 100; /* 10 ms of the link */
 		snprintf(burst, sizeof(burst), "%llu", (unsigned long long)(b > 16384 ? b : 16384));
-		if (cmd(err, "tc", "-n", near, "qdisc", "add", "dev", n->link[0], "root", "handle",
-			"1:", "tbf", "rate", r, "burst", burst, "latency", "50ms", NULL) < 0) {
+		if (isb_run_prog(err, "tc", "-n", near, "qdisc", "add", "dev", n->link[0], "root",
+				 "handle", "1:", "tbf", "rate", r, "burst", burst, "latency",
+				 "50ms", NULL) < 0) {
 			size_t o = strlen(err->msg);
 			snprintf(err->msg + o, sizeof(err->msg) - o, " (after %s)", l->no_class);
 			return -EIO;
@@ -146,20 +126,20 @@ int isb_link_class_add(struct isb_link *l, const char *src, uint64_t rate, uint6
 	snprintf(match, sizeof(match), "%s/32", src);
 	rate_arg(rate, r, sizeof(r));
 	rate_arg(ceil, c, sizeof(c));
-	if (cmd(err, "tc", "-n", l->ns[0], "class", "add", "dev", l->dev, "parent", "1:1",
-		"classid", classid, "htb", "rate", r, "ceil", c, NULL) < 0)
+	if (isb_run_prog(err, "tc", "-n", l->ns[0], "class", "add", "dev", l->dev, "parent", "1:1",
+			 "classid", classid, "htb", "rate", r, "ceil", c, NULL) < 0)
 		return -EIO;
 	if (leaf_fifo(l, l->dev, k, ceil, err) < 0) {
-		cmd(NULL, "tc", "-n", l->ns[0], "class", "del", "dev", l->dev, "classid", classid,
-		    NULL);
+		isb_run_prog(NULL, "tc", "-n", l->ns[0], "class", "del", "dev", l->dev, "classid",
+			     classid, NULL);
 		return -EIO;
 	}
 	/* one filter per priority, so that it can be deleted alone */
-	if (cmd(err, "tc", "-n", l->ns[0], "filter", "add", "dev", l->dev, "parent",
-		"1:", "protocol", "ip", "prio", prio, "u32", "match", "ip", "src", match, "flowid",
-		flowid, NULL) < 0) {
-		cmd(NULL, "tc", "-n", l->ns[0], "class", "del", "dev", l->dev, "classid", classid,
-		    NULL);
+	if (isb_run_prog(err, "tc", "-n", l->ns[0], "filter", "add", "dev", l->dev, "parent",
+			 "1:", "protocol", "ip", "prio", prio, "u32", "match", "ip", "src", match,
+			 "flowid", flowid, NULL) < 0) {
+		isb_run_prog(NULL, "tc", "-n", l->ns[0], "class", "del", "dev", l->dev, "classid",
+			     classid, NULL);
 		return -EIO;
 	}
 	*id = k;
@@ -175,10 +155,10 @@ void isb_link_class_del(struct isb_link *l, unsigned id)
 	snprintf(classid, sizeof(classid), "1:%x", id);
 	snprintf(prio, sizeof(prio), "%u", id);
 	/* the filter first: a class a filter points to cannot be deleted */
-	if (cmd(&err, "tc", "-n", l->ns[0], "filter", "del", "dev", l->dev, "parent",
-		"1:", "protocol", "ip", "prio", prio, NULL) < 0 ||
-	    cmd(&err, "tc", "-n", l->ns[0], "class", "del", "dev", l->dev, "classid", classid,
-		NULL) < 0)
+	if (isb_run_prog(&err, "tc", "-n", l->ns[0], "filter", "del", "dev", l->dev, "parent",
+			 "1:", "protocol", "ip", "prio", prio, NULL) < 0 ||
+	    isb_run_prog(&err, "tc", "-n", l->ns[0], "class", "del", "dev", l->dev, "classid",
+			 classid, NULL) < 0)
 		isb_log("link", "%s", err.msg);
 }
 
