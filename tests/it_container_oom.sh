@@ -33,7 +33,8 @@ INI
 check "the campaign finishes (exit $rc)" [ "$rc" = 0 ]
 sed 's/^/# /' out.txt
 killed=$(q camp "select count(*) from trial t join cell c on c.id = t.cell_id where c.scenario = 'bomb' and kind = 'contended' and aggressor_json like '%OOM-killed (its own cgroup%'")
-check "the bomb was OOM-killed in its own cgroup in every contended trial ($killed of 5)" [ "$killed" = 5 ]
+nc=$(q camp "select count(*) from trial t join cell c on c.id = t.cell_id where c.scenario = 'bomb' and kind = 'contended'")
+check "the bomb was OOM-killed in its own cgroup in every contended trial ($killed of $nc, 5 to 10 pairs)" sh -c "[ $killed = $nc ] && [ $nc -ge 5 ]"
 check "no victim failed" [ "$(q camp "select count(*) from trial where status <> 'ok'")" = 0 ]
 # the victim beside the bomb against the same victim beside nothing (an A/A cell)
 g=$(awk -F, '$4 == "bomb" { print $12; exit }' camp/cells.csv)
