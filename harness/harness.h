@@ -7,6 +7,7 @@
 
 #include "common/isb.h"
 #include "backends/backend.h"
+#include "results/store.h"
 #include "stressors/stressor.h"
 
 #include <json-c/json.h>
@@ -239,19 +240,6 @@ struct isb_budget_tenants {
  * aggressor, peer, unknown or none), oom_killed, victim_major_faults. */
 json_object *isb_budget_trial_json(const struct isb_config *c, uint64_t budget, long campaign_kills,
 				   const struct isb_budget_tenants *bt);
-
-/* ---- results store ---- */
-
-struct isb_store;
-int isb_store_create(struct isb_store **st, const char *path, struct isb_err *err);
-void isb_store_close(struct isb_store *st);
-int isb_store_exec(struct isb_store *st, const char *sql, struct isb_err *err);
-/* Binds (type letters: i int64, I int64 or NULL if negative, d double, t text or NULL)
- * and steps one statement. */
-int isb_store_run(struct isb_store *st, struct isb_err *err, const char *sql, const char *types,
-		  ...);
-long long isb_store_last_id(struct isb_store *st);
-int isb_store_mark_interrupted(const char *db_path);
 
 /* ---- campaign state and cleanup ---- */
 

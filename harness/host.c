@@ -7,7 +7,6 @@
 #include "harness/harness.h"
 
 #include <gsl/gsl_version.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -92,7 +91,7 @@ json_object *isb_host_json(struct isb_topology *t)
 	json_object *v = json_object_new_object();
 	add_str(v, "isobench", PACKAGE_VERSION);
 	add_str(v, "json-c", json_c_version());
-	add_str(v, "sqlite", sqlite3_libversion());
+	add_str(v, "sqlite", isb_store_lib_version());
 	add_str(v, "gsl", gsl_version);
 	add_str(v, "counters", isb_counters_lib());
 #ifdef HAVE_HWLOC

@@ -4,7 +4,9 @@
  * finished trial. The schema is documented in results/SCHEMA.md.
  */
 #include "config.h"
-#include "harness/harness.h"
+#include "results/store.h"
+
+#include <errno.h>
 
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -13,6 +15,34 @@
 struct isb_store {
 	sqlite3 *db;
 };
+
+static const char *const outcome_names[ISB_OUTCOME__COUNT] = {
+    [ISB_OUTCOME_OK] = "ok",
+    [ISB_OUTCOME_FAILED] = "failed",
+    [ISB_OUTCOME_ERROR] = "error",
+    [ISB_OUTCOME_SKIPPED] = "skipped",
+    [ISB_OUTCOME_UNTRUSTWORTHY] = "untrustworthy",
+};
+
+const char *isb_outcome_name(enum isb_outcome o)
+{
+	return (unsigned)o < ISB_OUTCOME__COUNT ? outcome_names[o] : "?";
+}
+
+int isb_outcome_parse(const char *name, enum isb_outcome *out)
+{
+	for (unsigned i = 0; name && i < ISB_OUTCOME__COUNT; i++)
+		if (!strcmp(name, outcome_names[i])) {
+			*out = (enum isb_outcome)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *isb_store_lib_version(void)
+{
+	return sqlite3_libversion();
+}
 
 static const char schema_sql[] =
     "PRAGMA journal_mode=DELETE;"
