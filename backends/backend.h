@@ -57,10 +57,13 @@ struct isb_config {
 	} opts[ISB_MAX_CONFIG_OPTS];
 	/* Filled by the harness before prepare. */
 	char campaign_id[40];
-	char state_dir[512];	    /* the campaign's own directory for transient files */
-	char scratch_dir[1024];	    /* where tenants put their files (disk stressors) */
-	const char *agent_path;	    /* binary that runs "agent ARGS" */
-	bool agent_is_isobench;	    /* agent_path needs "agent" as argv[1] */
+	char state_dir[512];	/* the campaign's own directory for transient files */
+	char scratch_dir[1024]; /* where tenants put their files (disk stressors) */
+	const char *agent_path; /* binary that runs "agent ARGS" */
+	bool agent_is_isobench; /* agent_path needs "agent" as argv[1] */
+	/* The agent in this process, for backends that fork without exec (the harness passes
+	 * it: backends do not link stressor code). */
+	int (*agent_main)(int argc, char **argv);
 	uint64_t mem_ceiling_bytes; /* hard ceiling for all tenants together */
 	uint64_t pids_ceiling;	    /* idem, processes */
 	void (*record_pid)(pid_t);  /* harness hook: remember a host pid it must reap */
@@ -102,6 +105,8 @@ static inline uint64_t isb_config_mem_limit(const struct isb_config *c)
 struct isb_tenant_spec {
 	const char *label; /* "victim" or "aggressor" */
 	const char *stressor;
+	enum isb_resource resource; /* the stressor's */
+	bool talks_to_peer;	    /* a network client (or peer): it needs a reachable address */
 	unsigned role;
 	double duration_s, warmup_s, intensity, sample_interval_s;
 	const char *const *opts; /* NAME=VALUE strings */
@@ -146,9 +151,10 @@ struct isb_backend {
 	/* Give the tenant grace_ns to exit by itself, then kill it; always reaps. */
 	int (*stop)(struct isb_tenant *, uint64_t grace_ns);
 	void (*cleanup)(struct isb_config *);
-	/* Optional: why this prepared configuration cannot run a stressor (its cells are
-	 * skipped with the reason), or NULL. */
-	const char *(*unsupported)(const struct isb_config *, const char *stressor);
+	/* Optional: why this prepared configuration cannot run a tenant like spec (only its
+	 * stressor, resource and talks_to_peer are set; the cell is skipped with the reason),
+	 * or NULL. */
+	const char *(*unsupported)(const struct isb_config *, const struct isb_tenant_spec *spec);
 };
 
 #define ISB_BACKEND(sym) extern const struct isb_backend sym;

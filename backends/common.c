@@ -19,8 +19,6 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 
-int isb_agent_main(int argc, char **argv); /* stressors/agent.c */
-
 static const struct isb_backend *const table[] = {
 #define ISB_BACKEND(sym) &sym,
 #include "backends/backends.def"
@@ -187,8 +185,10 @@ int isb_proc_spawn_ex(struct isb_config *c, const struct isb_tenant_spec *spec,
 			execvp(av[0], av);
 			isb_child_fail(av[0]);
 		}
+		if (!c->agent_main)
+			isb_child_fail("in-process agent (none given)");
 		int shift = c->agent_is_isobench ? 1 : 0; /* drop "isobench" before "agent" */
-		int code = isb_agent_main(argc - shift, argv + shift);
+		int code = c->agent_main(argc - shift, argv + shift);
 		fflush(NULL);
 		_exit(code & 0xff);
 	}

@@ -14,7 +14,6 @@
  */
 #include "config.h"
 #include "backends/backend.h"
-#include "stressors/stressor.h"
 
 #include <json-c/json.h>
 #include <fcntl.h>
@@ -249,11 +248,12 @@ static int gvisor_check(const char *key, const char *value, struct isb_err *err)
 /* gVisor with network = none has its own loopback only: a network stressor's peer listens on
  * the tenant's test-network address, which the sandbox never has (net.peer: listen: Cannot
  * assign requested address). Said once per cell instead of failing every trial. */
-static const char *gvisor_unsupported(const struct isb_config *c, const char *stressor)
+static const char *gvisor_unsupported(const struct isb_config *c,
+				      const struct isb_tenant_spec *spec)
 {
 	const struct oci_priv *p = c->priv;
-	const struct isb_stressor *s = isb_stressor_find(stressor);
-	if (p && s && (s->resource == ISB_RES_NETWORK || s->peer) && !strcmp(p->cf.network, "none"))
+	if (p && (spec->resource == ISB_RES_NETWORK || spec->talks_to_peer) &&
+	    !strcmp(p->cf.network, "none"))
 		return "gVisor with network = none has only its own loopback: a network stressor "
 		       "needs network = sandbox (or host)";
 	return NULL;

@@ -32,7 +32,6 @@
 #include "config.h"
 #include "backends/backend.h"
 #include "backends/guest.h"
-#include "stressors/stressor.h"
 
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -628,8 +627,7 @@ static int vm_prepare(struct isb_config *c, struct isb_err *err)
 
 static bool wants_disk(const struct isb_tenant_spec *spec)
 {
-	const struct isb_stressor *s = isb_stressor_find(spec->stressor);
-	return s && s->resource == ISB_RES_DISK;
+	return spec->resource == ISB_RES_DISK;
 }
 
 static bool direct_io_works(const char *dir)
@@ -834,13 +832,10 @@ static void vm_cleanup(struct isb_config *c)
 	isb_rdt_campaign_remove(c->campaign_id);
 }
 
-static const char *vm_unsupported(const struct isb_config *c, const char *stressor)
+static const char *vm_unsupported(const struct isb_config *c, const struct isb_tenant_spec *spec)
 {
 	const struct vm_priv *p = c->priv;
-	const struct isb_stressor *s = isb_stressor_find(stressor);
-	if (!s)
-		return NULL;
-	if (s->resource == ISB_RES_DISK && p && !p->g.has_fio)
+	if (spec->resource == ISB_RES_DISK && p && !p->g.has_fio)
 		return "the guest image has no fio (apt-get install fio, then a new campaign "
 		       "rebuilds it)";
 	return NULL;

@@ -229,6 +229,9 @@ static void spec_init(struct isb_tenant_spec *sp, const char *label, const char 
 	memset(sp, 0, sizeof(*sp));
 	sp->label = label;
 	sp->stressor = stressor;
+	const struct isb_stressor *st = isb_stressor_find(stressor);
+	sp->resource = st ? st->resource : ISB_RES_NONE;
+	sp->talks_to_peer = st && (st->peer || role == ISB_ROLE_PEER);
 	sp->role = role;
 	for (size_t i = 0; i < nopts; i++)
 		optv[i] = opts[i];
@@ -1130,6 +1133,7 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 		rc->c.disk_write_bps = disk.write_bps;
 		rc->c.agent_path = agent_env ? agent_env : self;
 		rc->c.agent_is_isobench = !agent_env;
+		rc->c.agent_main = isb_agent_main;
 		rc->c.mem_ceiling_bytes = memmax;
 		rc->c.pids_ceiling = s->pids_ceiling;
 		rc->c.record_pid = isb_state_record_pid;
@@ -1217,10 +1221,20 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 						 sa2->unavailable());
 				else if (x.cfgs[ci].c.backend->unsupported) {
 					const struct isb_config *cc = &x.cfgs[ci].c;
-					const char *u = cc->backend->unsupported(cc, sv->name);
+					struct isb_tenant_spec vsp = {
+					    .stressor = sv->name,
+					    .resource = sv->resource,
+					    .talks_to_peer = sv->peer != NULL,
+					};
+					struct isb_tenant_spec asp = {
+					    .stressor = sa2->name,
+					    .resource = sa2->resource,
+					    .talks_to_peer = sa2->peer != NULL,
+					};
+					const char *u = cc->backend->unsupported(cc, &vsp);
 					const char *who = sv->name;
 					if (!u) {
-						u = cc->backend->unsupported(cc, sa2->name);
+						u = cc->backend->unsupported(cc, &asp);
 						who = sa2->name;
 					}
 					if (u)
