@@ -8,6 +8,9 @@
 #include "common/isb.h"
 #include "backends/backend.h"
 #include "results/store.h"
+#include "stressors/agent.h"
+#include "stressors/fio.h"
+#include "stressors/probe.h"
 #include "stressors/stressor.h"
 
 #include <json-c/json.h>

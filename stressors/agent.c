@@ -10,7 +10,10 @@
  * 3 no "go" before the barrier timeout.
  */
 #include "config.h"
+#include "stressors/agent.h"
 #include "stressors/stressor.h"
+#include "stressors/probe.h"
+#include "stressors/sud.h"
 
 #include <ctype.h>
 #include <getopt.h>

@@ -1,6 +1,6 @@
 /* isobench-agent: the agent as its own small binary (libc only). */
 #include "config.h"
-#include "stressors/stressor.h"
+#include "stressors/agent.h"
 
 int main(int argc, char **argv)
 {

@@ -6,11 +6,11 @@
  * ops/s are comparable across configurations.
  */
 #include "config.h"
-#include "stressors/stressor.h"
+#include "stressors/window.h"
 
 #include <math.h>
 
-uint64_t isb_cpu_compute_unit(uint64_t iterations, double *facc)
+static uint64_t cpu_compute_unit(uint64_t iterations, double *facc)
 {
 	uint64_t x = 0x9E3779B97F4A7C15ull;
 	double f = 1.0;
@@ -70,7 +70,7 @@ static int compute_run(const struct isb_stressor_args *a, struct isb_report *r, 
 	isb_window_begin(&w, a, 1);
 	while (isb_window_running(&w)) {
 		uint64_t s = isb_now_ns();
-		sink += isb_cpu_compute_unit(iters, &facc);
+		sink += cpu_compute_unit(iters, &facc);
 		if (isb_window_unit(&w, r, s, isb_now_ns()) < 0) {
 			isb_lat_free(&w.lat);
 			return isb_errf(err, ENOMEM, "cpu.compute: latency buffer");

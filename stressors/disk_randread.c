@@ -4,7 +4,7 @@
  * latency percentiles of single reads, which a writer next door stretches.
  */
 #include "config.h"
-#include "stressors/stressor.h"
+#include "stressors/fio.h"
 
 static const struct isb_metric rr_metrics[] = {
     {.name = "iops",

@@ -6,7 +6,7 @@
  * disk aggressors (stressors/fio.c).
  */
 #include "config.h"
-#include "stressors/stressor.h"
+#include "stressors/fio.h"
 
 static int randwrite_prepare(const struct isb_stressor_args *a, struct isb_report *ready,
 			     struct isb_err *err)

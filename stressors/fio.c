@@ -7,7 +7,7 @@
  * left goes with the scratch directory.
  */
 #include "config.h"
-#include "stressors/stressor.h"
+#include "stressors/fio.h"
 
 #include <fcntl.h>
 #include <json-c/json.h>

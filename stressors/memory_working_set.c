@@ -12,7 +12,7 @@
  * away without swap: each one taken is a major fault and a read from disk.
  */
 #include "config.h"
-#include "stressors/stressor.h"
+#include "stressors/window.h"
 
 #include <fcntl.h>
 #include <stdio.h>

@@ -5,7 +5,7 @@
  * full reads and writes, and pacing that keeps every sender under its rate.
  */
 #include "config.h"
-#include "stressors/stressor.h"
+#include "stressors/net.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

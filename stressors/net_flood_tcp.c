@@ -5,7 +5,7 @@
  * time. Reports the bandwidth it achieved.
  */
 #include "config.h"
-#include "stressors/stressor.h"
+#include "stressors/net.h"
 
 #include <pthread.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  * rate and time. Reports the packets and bytes per second it sent.
  */
 #include "config.h"
-#include "stressors/stressor.h"
+#include "stressors/net.h"
 
 #include <sys/socket.h>
 #include <unistd.h>

@@ -7,7 +7,7 @@
  * UDP datagrams are counted and dropped. It stops at "stop" or end of stdin.
  */
 #include "config.h"
-#include "stressors/stressor.h"
+#include "stressors/net.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -4,7 +4,8 @@
  * time, each timed. Transactions per second and latency percentiles.
  */
 #include "config.h"
-#include "stressors/stressor.h"
+#include "stressors/net.h"
+#include "stressors/window.h"
 
 #include <sys/socket.h>
 #include <unistd.h>

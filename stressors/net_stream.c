@@ -4,7 +4,7 @@
  * window, measured at the sender.
  */
 #include "config.h"
-#include "stressors/stressor.h"
+#include "stressors/net.h"
 
 #include <sys/socket.h>
 #include <unistd.h>

@@ -4,7 +4,7 @@
  * here as slow or failing forks.
  */
 #include "config.h"
-#include "stressors/stressor.h"
+#include "stressors/window.h"
 
 #include <signal.h>
 #include <stdlib.h>

@@ -15,10 +15,13 @@
  * TracerPid, the CPUID hypervisor bit) for the harness to compare.
  */
 #include "config.h"
-#include "stressors/stressor.h"
+#include "common/isb.h"
+#include "stressors/probe.h"
+#include "stressors/sud.h"
 
 #include <cpuid.h>
 #include <ctype.h>
+#include <stdbool.h>
 #include <dirent.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>

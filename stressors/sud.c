@@ -14,7 +14,8 @@
  * turns dispatch off for good and lets that call run natively. x86-64 only.
  */
 #include "config.h"
-#include "stressors/stressor.h"
+#include "common/isb.h"
+#include "stressors/sud.h"
 
 #include <signal.h>
 #include <string.h>

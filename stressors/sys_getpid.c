@@ -6,7 +6,7 @@
  * kernel) shows here first: the sandbox class's overhead axis.
  */
 #include "config.h"
-#include "stressors/stressor.h"
+#include "stressors/window.h"
 
 #include <sys/syscall.h>
 #include <unistd.h>

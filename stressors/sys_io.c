@@ -7,7 +7,7 @@
  * intercept or reimplement.
  */
 #include "config.h"
-#include "stressors/stressor.h"
+#include "stressors/window.h"
 
 #include <fcntl.h>
 #include <stdlib.h>

@@ -5,7 +5,10 @@
  * into the report. A victim supplies only its unit of work.
  */
 #include "config.h"
-#include "stressors/stressor.h"
+#include "stressors/window.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 void isb_window_begin(struct isb_window *w, const struct isb_stressor_args *a, double per_unit)
 {
@@ -52,4 +55,43 @@ int isb_window_end(struct isb_window *w, struct isb_report *r, const char *rate_
 	}
 	isb_lat_free(&w->lat);
 	return rc;
+}
+
+int isb_lat_add(struct isb_latencies *l, double ns)
+{
+	if (l->n == l->cap) {
+		/* Bounded: 64 Mi samples (512 MiB) is far beyond any sane window. */
+		if (l->cap >= (64u << 20))
+			return -ENOMEM;
+		size_t cap = l->cap ? l->cap * 2 : 4096;
+		double *v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = ns;
+	return 0;
+}
+
+void isb_lat_report(struct isb_latencies *l, struct isb_report *r, const char *prefix)
+{
+	char name[48];
+	static const struct {
+		const char *suffix;
+		double p;
+	} pct[] = {{"p50_ns", 0.50}, {"p99_ns", 0.99}, {"p999_ns", 0.999}};
+	if (!l->n)
+		return;
+	isb_sort_doubles(l->v, l->n);
+	for (size_t i = 0; i < ISB_ARRAY_SIZE(pct); i++) {
+		snprintf(name, sizeof(name), "%s_%s", prefix, pct[i].suffix);
+		isb_report_set(r, name, isb_percentile_sorted(l->v, l->n, pct[i].p));
+	}
+}
+
+void isb_lat_free(struct isb_latencies *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof(*l));
 }

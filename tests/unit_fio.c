@@ -4,7 +4,7 @@
  * error, never numbers.
  */
 #include "config.h"
-#include "stressors/stressor.h"
+#include "stressors/fio.h"
 #include "unit.h"
 
 #include <stdlib.h>
