@@ -31,23 +31,12 @@ static const struct isb_metric compute_metrics[] = {
      .better = ISB_HIGHER,
      .graded = true,
      .help = "units of work completed per second of the window"},
-    {.name = "lat_p50_ns",
-     .unit = "ns",
-     .better = ISB_LOWER,
-     .graded = true,
-     .help = "median time of one unit"},
     /* Not graded by default: a unit is far shorter than a scheduler time slice, so its
      * tail measures the slice length, not the CPU share; `grade =` in a suite opts in. */
-    {.name = "lat_p99_ns",
-     .unit = "ns",
-     .better = ISB_LOWER,
-     .graded = false,
-     .help = "99th percentile time of one unit (reported; a scheduler-slice tail, see docs)"},
-    {.name = "lat_p999_ns",
-     .unit = "ns",
-     .better = ISB_LOWER,
-     .graded = false,
-     .help = "99.9th percentile time of one unit (reported; too few units per window to grade)"},
+    ISB_LAT_METRICS(
+	"median time of one unit", false,
+	"99th percentile time of one unit (reported; a scheduler-slice tail, see docs)",
+	"99.9th percentile time of one unit (reported; too few units per window to grade)"),
     {0},
 };
 

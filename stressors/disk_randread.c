@@ -5,6 +5,7 @@
  */
 #include "config.h"
 #include "stressors/fio.h"
+#include "stressors/window.h"
 
 static const struct isb_metric rr_metrics[] = {
     {.name = "iops",
@@ -12,21 +13,8 @@ static const struct isb_metric rr_metrics[] = {
      .better = ISB_HIGHER,
      .graded = true,
      .help = "4 KiB random reads per second"},
-    {.name = "lat_p50_ns",
-     .unit = "ns",
-     .better = ISB_LOWER,
-     .graded = true,
-     .help = "median completion latency"},
-    {.name = "lat_p99_ns",
-     .unit = "ns",
-     .better = ISB_LOWER,
-     .graded = true,
-     .help = "99th percentile completion latency"},
-    {.name = "lat_p999_ns",
-     .unit = "ns",
-     .better = ISB_LOWER,
-     .graded = false,
-     .help = "99.9th percentile completion latency (reported)"},
+    ISB_LAT_METRICS("median completion latency", true, "99th percentile completion latency",
+		    "99.9th percentile completion latency (reported)"),
     {.name = "bytes_per_s",
      .unit = "B/s",
      .better = ISB_HIGHER,

@@ -22,11 +22,13 @@ void isb_lat_free(struct isb_latencies *l);
  * The metric rows of what isb_window_end reports: lat_p50_ns (graded), lat_p99_ns (graded
  * where g99), lat_p999_ns (reported only), with each one's help text.
  */
-#define ISB_LAT_METRIC(pct, is_graded, text)                                                 \
-	{.name = "lat_" #pct "_ns", .unit = "ns", .better = ISB_LOWER, .graded = (is_graded),    \
-	 .help = (text)}
-#define ISB_LAT_METRICS(h50, g99, h99, h999)                                                 \
-	ISB_LAT_METRIC(p50, true, h50), ISB_LAT_METRIC(p99, g99, h99),                       \
+#define ISB_LAT_METRIC(pct, is_graded, text)                                                       \
+	{                                                                                          \
+		.name = "lat_" #pct "_ns", .unit = "ns", .better = ISB_LOWER,                      \
+		.graded = (is_graded), .help = (text)                                              \
+	}
+#define ISB_LAT_METRICS(h50, g99, h99, h999)                                                       \
+	ISB_LAT_METRIC(p50, true, h50), ISB_LAT_METRIC(p99, g99, h99),                             \
 	    ISB_LAT_METRIC(p999, false, h999)
 
 struct isb_window {
