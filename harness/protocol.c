@@ -1,9 +1,12 @@
 /*
  * The agent protocol, harness side: reading JSON lines from a tenant with a
  * deadline, and checking each line is an event the protocol knows with the
- * fields that event must carry.
+ * fields that event must carry. The names are common/events.h's, which the agent
+ * writes with.
  */
 #include "config.h"
+#include "common/events.h"
+#include "common/json.h"
 #include "harness/harness.h"
 
 #include <poll.h>
@@ -18,40 +21,37 @@ int isb_event_parse(const char *line, struct isb_event *ev, struct isb_err *err)
 		const char *required[3];
 		json_type req_type[3];
 	} events[] = {
-	    {"ready",
+	    {ISB_EVENT_READY,
 	     ISB_EV_READY,
-	     {"stressor", "role", "pid"},
+	     {ISB_KEY_STRESSOR, ISB_KEY_ROLE, ISB_KEY_PID},
 	     {json_type_string, json_type_string, json_type_int}},
-	    {"sample", ISB_EV_SAMPLE, {"t_ns", "ops"}, {json_type_int, json_type_double}},
-	    {"result", ISB_EV_RESULT, {"metrics"}, {json_type_object}},
-	    {"error", ISB_EV_ERROR, {"message"}, {json_type_string}},
-	    {"probe", ISB_EV_PROBE, {"namespaces"}, {json_type_object}},
+	    {ISB_EVENT_SAMPLE,
+	     ISB_EV_SAMPLE,
+	     {ISB_KEY_T_NS, ISB_KEY_OPS},
+	     {json_type_int, json_type_double}},
+	    {ISB_EVENT_RESULT, ISB_EV_RESULT, {ISB_KEY_METRICS}, {json_type_object}},
+	    {ISB_EVENT_ERROR, ISB_EV_ERROR, {ISB_KEY_MESSAGE}, {json_type_string}},
+	    {ISB_EVENT_PROBE, ISB_EV_PROBE, {ISB_KEY_NAMESPACES}, {json_type_object}},
 	};
 	memset(ev, 0, sizeof(*ev));
 	json_tokener *tok = json_tokener_new();
 	if (!tok)
 		return isb_errf(err, ENOMEM, "json tokener");
-	json_object *o = json_tokener_parse_ex(tok, line, (int)strlen(line));
+	cleanup_json json_object *o = json_tokener_parse_ex(tok, line, (int)strlen(line));
 	enum json_tokener_error jerr = json_tokener_get_error(tok);
 	size_t used = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
-	if (!o || jerr != json_tokener_success) {
-		json_object_put(o);
+	if (!o || jerr != json_tokener_success)
 		return isb_errf(err, EPROTO, "agent line is not JSON (%s): '%.80s'",
 				json_tokener_error_desc(jerr), line);
-	}
-	if (line[used + strspn(line + used, " \t\r\n")]) {
-		json_object_put(o);
+	if (line[used + strspn(line + used, " \t\r\n")])
 		return isb_errf(err, EPROTO, "agent line has text after the JSON: '%.80s'", line);
-	}
 	json_object *e;
 	if (!json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, "event", &e) ||
-	    !json_object_is_type(e, json_type_string)) {
-		json_object_put(o);
+	    !json_object_object_get_ex(o, ISB_KEY_EVENT, &e) ||
+	    !json_object_is_type(e, json_type_string))
 		return isb_errf(err, EPROTO, "agent line has no \"event\": '%.80s'", line);
-	}
-	const char *name = json_object_get_string(e);
+	const char *name = json_object_get_string(e); /* lives in o */
 	for (size_t i = 0; i < ISB_ARRAY_SIZE(events); i++) {
 		if (strcmp(events[i].name, name))
 			continue;
@@ -60,22 +60,16 @@ int isb_event_parse(const char *line, struct isb_event *ev, struct isb_err *err)
 			json_type want = events[i].req_type[k];
 			if (!json_object_object_get_ex(o, events[i].required[k], &f) ||
 			    !(json_object_is_type(f, want) ||
-			      (want == json_type_double &&
-			       json_object_is_type(f, json_type_int)))) {
-				int r = isb_errf(err, EPROTO,
-						 "agent \"%s\" event lacks %s field \"%s\"", name,
-						 json_type_to_name(want), events[i].required[k]);
-				json_object_put(o); /* name lives in o */
-				return r;
-			}
+			      (want == json_type_double && json_object_is_type(f, json_type_int))))
+				return isb_errf(err, EPROTO,
+						"agent \"%s\" event lacks %s field \"%s\"", name,
+						json_type_to_name(want), events[i].required[k]);
 		}
 		ev->type = events[i].type;
-		ev->obj = o;
+		ev->obj = json_object_get(o);
 		return 0;
 	}
-	int r = isb_errf(err, EPROTO, "unknown agent event \"%s\"", name);
-	json_object_put(o);
-	return r;
+	return isb_errf(err, EPROTO, "unknown agent event \"%s\"", name);
 }
 
 int isb_read_line(struct isb_line_reader *r, uint64_t deadline_ns, char *line, size_t size)

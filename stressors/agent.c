@@ -4,91 +4,59 @@
  * waits for "go" on stdin (the start barrier), then "sample" lines and one
  * "result" (or "error"). "stop" or end of stdin ends an aggressor early.
  * It depends on nothing but argv, stdin and stdout (and libc), so the same
- * binary works in a container, a sandbox or a VM.
+ * binary works in a container, a sandbox or a VM. The lines themselves are
+ * built in agent_lines.c.
  *
  * Exit codes: 0 result written, 1 stressor failed, 2 bad arguments,
  * 3 no "go" before the barrier timeout.
  */
 #include "config.h"
+#include "common/events.h"
 #include "stressors/agent.h"
-#include "stressors/stressor.h"
 #include "stressors/probe.h"
 #include "stressors/sud.h"
 
 #include <ctype.h>
 #include <getopt.h>
-#include <math.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <dirent.h>
 
-static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+/* What the command line asked for. */
+struct agent_opts {
+	const char *opts[ISB_MAX_OPTS * 2]; /* --opt NAME=VALUE, checked against the stressor */
+	size_t nopts;
+	double duration, warmup, intensity, interval, go_timeout;
+	unsigned role;
+	const char *scratch, *peer, *host_ns;
+	unsigned long long mem_ceiling, pids_ceiling;
+	bool probe, sud;
+};
+
+/* What parsing returns when the agent goes on (any other value is the exit code). */
+#define AGENT_GO_ON (-1)
+
 static volatile int stop_flag;
-
-static void emit(const char *line)
-{
-	pthread_mutex_lock(&out_lock);
-	fputs(line, stdout);
-	fputc('\n', stdout);
-	fflush(stdout);
-	pthread_mutex_unlock(&out_lock);
-}
-
-/* JSON string escaping for the few free-text fields (error messages). */
-static void json_escape(char *dst, size_t size, const char *src)
-{
-	size_t o = 0;
-	for (; *src && o + 7 < size; src++) {
-		unsigned char c = (unsigned char)*src;
-		if (c == '"' || c == '\\') {
-			dst[o++] = '\\';
-			dst[o++] = (char)c;
-		} else if (c < 0x20) {
-			o += (size_t)snprintf(dst + o, size - o, "\\u%04x", c);
-		} else {
-			dst[o++] = (char)c;
-		}
-	}
-	dst[o] = 0;
-}
 
 static void emit_error(const char *msg)
 {
-	char esc[1024], line[1200];
-	json_escape(esc, sizeof(esc), msg);
-	snprintf(line, sizeof(line), "{\"event\":\"error\",\"message\":\"%s\"}", esc);
-	emit(line);
+	isb_agent_emit(isb_agent_line_error(msg));
 }
 
 static void agent_sample(struct isb_report *r, uint64_t t_ns, double ops)
 {
-	char line[160];
-	snprintf(line, sizeof(line), "{\"event\":\"sample\",\"t_ns\":%llu,\"ops\":%.17g}",
-		 (unsigned long long)t_ns, ops);
-	emit(line);
+	isb_agent_emit(isb_agent_line_sample(t_ns, ops));
 }
 
-/* An aggressor stops at "stop" or end of stdin; a victim only at "stop" (its window is fixed). */
-/* ,"info":{"key":"value",...} from a report's words, if it has any. */
-static void append_info(char *line, size_t size, size_t *o, const struct isb_report *r)
-{
-	for (size_t i = 0; i < r->ninfo && *o < size; i++) {
-		char esc[1000];
-		json_escape(esc, sizeof(esc), r->info[i].value);
-		*o += (size_t)snprintf(line + *o, size - *o, "%s\"%s\":\"%s\"",
-				       i ? "," : ",\"info\":{", r->info[i].key, esc);
-	}
-	if (r->ninfo && *o < size)
-		*o += (size_t)snprintf(line + *o, size - *o, "}");
-}
-
+/* An aggressor stops at "stop" or end of stdin; a victim only at "stop" (its window is
+ * fixed). arg: whether end of stdin stops it. */
 static void *stdin_watch(void *arg)
 {
-	bool eof_stops = *(const unsigned *)arg != ISB_ROLE_VICTIM;
+	bool eof_stops = (uintptr_t)arg != 0;
 	char buf[256];
 	size_t have = 0;
 	for (;;) {
@@ -102,7 +70,7 @@ static void *stdin_watch(void *arg)
 		}
 		have += (size_t)n;
 		buf[have] = 0;
-		if (strstr(buf, "stop"))
+		if (strstr(buf, ISB_CMD_STOP))
 			break;
 		if (have >= sizeof(buf) - 1)
 			have = 0;
@@ -133,7 +101,7 @@ static int wait_go(double timeout_s)
 			return -EPIPE;
 		if (buf[have] == '\n') {
 			buf[have] = 0;
-			return strcmp(isb_trim(buf), "go") == 0 ? 0 : -EPROTO;
+			return strcmp(isb_trim(buf), ISB_CMD_GO) == 0 ? 0 : -EPROTO;
 		}
 		have++;
 	}
@@ -147,20 +115,6 @@ static unsigned affinity_cpus(void)
 		return 1;
 	int n = CPU_COUNT(&set);
 	return n > 0 ? (unsigned)n : 1;
-}
-
-/* What this tenant really has, seen from inside: one "probe" line. */
-static int agent_probe(const char *host_ns, uint64_t mem_ceiling, uint64_t pids_ceiling)
-{
-	json_object *p = isb_probe(host_ns, mem_ceiling, pids_ceiling);
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "event", json_object_new_string("probe"));
-	json_object_object_foreach(p, k, v) json_object_object_add(o, k, json_object_get(v));
-	emit(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-						   JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-	json_object_put(p);
-	return 0;
 }
 
 static void usage(FILE *f)
@@ -185,6 +139,17 @@ static int bad_args(const char *msg)
 	emit_error(msg);
 	isb_log("agent", "%s", msg);
 	return 2;
+}
+
+static int bad_argsf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int bad_argsf(const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return bad_args(msg);
 }
 
 /* In a VM guest: the arguments come as isobench.args=HEX on the kernel command line (the
@@ -218,165 +183,174 @@ static int agent_from_cmdline(void)
 	return isb_agent_main(argc, argv);
 }
 
-int isb_agent_main(int argc, char **argv)
-{
-	if (argc == 2 && !strcmp(argv[1], "--from-kernel-cmdline"))
-		return agent_from_cmdline();
-	static const struct option longopts[] = {
-	    {"role", required_argument, NULL, 'r'},
-	    {"duration", required_argument, NULL, 'd'},
-	    {"warmup", required_argument, NULL, 'w'},
-	    {"intensity", required_argument, NULL, 'i'},
-	    {"sample-interval", required_argument, NULL, 's'},
-	    {"opt", required_argument, NULL, 'o'},
-	    {"go-timeout", required_argument, NULL, 'g'},
-	    {"scratch", required_argument, NULL, 'S'},
-	    {"peer", required_argument, NULL, 'P'},
-	    {"probe", no_argument, NULL, 'p'},
-	    {"host-ns", required_argument, NULL, 'H'},
-	    {"ceilings", required_argument, NULL, 'C'},
-	    {"sud", no_argument, NULL, 'U'},
-	    {"list", no_argument, NULL, 'l'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
-	};
-	char msg[600];
-	struct isb_err err = {0};
-	const char *opts[ISB_MAX_OPTS * 2];
-	size_t nopts = 0;
-	double duration = 1, warmup = 0, intensity = 100, interval = 1, go_timeout = 30;
-	unsigned role = ISB_ROLE_VICTIM;
-	const char *scratch = NULL, *peer = NULL, *host_ns = NULL;
-	unsigned long long mem_ceiling = 0, pids_ceiling = 0;
-	bool probe = false, sud = false;
-	int c;
+static const struct option longopts[] = {
+    {"role", required_argument, NULL, 'r'},
+    {"duration", required_argument, NULL, 'd'},
+    {"warmup", required_argument, NULL, 'w'},
+    {"intensity", required_argument, NULL, 'i'},
+    {"sample-interval", required_argument, NULL, 's'},
+    {"opt", required_argument, NULL, 'o'},
+    {"go-timeout", required_argument, NULL, 'g'},
+    {"scratch", required_argument, NULL, 'S'},
+    {"peer", required_argument, NULL, 'P'},
+    {"probe", no_argument, NULL, 'p'},
+    {"host-ns", required_argument, NULL, 'H'},
+    {"ceilings", required_argument, NULL, 'C'},
+    {"sud", no_argument, NULL, 'U'},
+    {"list", no_argument, NULL, 'l'},
+    {"help", no_argument, NULL, 'h'},
+    {0},
+};
 
-	optind = 0; /* full reset: the null backend calls us after the harness used getopt */
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		double *dst = NULL;
-		switch (c) {
-		case 'r':
-			if (isb_role_parse(optarg, &role) < 0) {
-				snprintf(msg, sizeof(msg), "bad --role '%s'", optarg);
-				return bad_args(msg);
-			}
-			break;
-		case 'd':
-			dst = &duration;
-			break;
-		case 'w':
-			dst = &warmup;
-			break;
-		case 'i':
-			dst = &intensity;
-			break;
-		case 's':
-			dst = &interval;
-			break;
-		case 'g':
-			dst = &go_timeout;
-			break;
-		case 'S':
-			scratch = optarg;
-			break;
-		case 'P':
-			peer = optarg;
-			break;
-		case 'o':
-			if (nopts >= ISB_ARRAY_SIZE(opts))
-				return bad_args("too many --opt");
-			opts[nopts++] = optarg;
-			break;
-		case 'p':
-			probe = true;
-			break;
-		case 'H':
-			host_ns = optarg;
-			break;
-		case 'U':
-			sud = true;
-			break;
-		case 'C':
-			if (sscanf(optarg, "%llu:%llu", &mem_ceiling, &pids_ceiling) != 2) {
-				snprintf(msg, sizeof(msg), "bad --ceilings '%s' (MEM:PIDS)",
-					 optarg);
-				return bad_args(msg);
-			}
-			break;
-		case 'l': {
-			size_t n;
-			const struct isb_stressor *const *t = isb_stressors(&n);
-			for (size_t i = 0; i < n; i++)
-				printf("%s\n", t[i]->name);
-			return 0;
-		}
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-		if (dst && (isb_parse_double(optarg, dst) < 0 || *dst < 0)) {
-			snprintf(msg, sizeof(msg), "bad value '%s' for an option of %s", optarg,
-				 argv[0]);
-			return bad_args(msg);
-		}
+/* The number an option sets, or NULL for the options that are not a number. */
+static double *number_opt(int c, struct agent_opts *o)
+{
+	switch (c) {
+	case 'd':
+		return &o->duration;
+	case 'w':
+		return &o->warmup;
+	case 'i':
+		return &o->intensity;
+	case 's':
+		return &o->interval;
+	case 'g':
+		return &o->go_timeout;
+	default:
+		return NULL;
 	}
-	if (probe)
-		return agent_probe(host_ns, mem_ceiling, pids_ceiling);
-	if (optind != argc - 1) {
+}
+
+static int list_stressors(void)
+{
+	size_t n;
+	const struct isb_stressor *const *t = isb_stressors(&n);
+	for (size_t i = 0; i < n; i++)
+		printf("%s\n", t[i]->name);
+	return 0;
+}
+
+/* One option of the command line: AGENT_GO_ON, or the exit code. */
+static int parse_opt(int c, const char *arg, const char *argv0, struct agent_opts *o)
+{
+	double *dst = number_opt(c, o);
+	if (dst) {
+		if (isb_parse_double(arg, dst) < 0 || *dst < 0)
+			return bad_argsf("bad value '%s' for an option of %s", arg, argv0);
+		return AGENT_GO_ON;
+	}
+	switch (c) {
+	case 'r':
+		if (isb_role_parse(arg, &o->role) < 0)
+			return bad_argsf("bad --role '%s'", arg);
+		return AGENT_GO_ON;
+	case 'S':
+		o->scratch = arg;
+		return AGENT_GO_ON;
+	case 'P':
+		o->peer = arg;
+		return AGENT_GO_ON;
+	case 'o':
+		if (o->nopts >= ISB_ARRAY_SIZE(o->opts))
+			return bad_args("too many --opt");
+		o->opts[o->nopts++] = arg;
+		return AGENT_GO_ON;
+	case 'p':
+		o->probe = true;
+		return AGENT_GO_ON;
+	case 'H':
+		o->host_ns = arg;
+		return AGENT_GO_ON;
+	case 'U':
+		o->sud = true;
+		return AGENT_GO_ON;
+	case 'C':
+		if (sscanf(arg, "%llu:%llu", &o->mem_ceiling, &o->pids_ceiling) != 2)
+			return bad_argsf("bad --ceilings '%s' (MEM:PIDS)", arg);
+		return AGENT_GO_ON;
+	case 'l':
+		return list_stressors();
+	case 'h':
+		usage(stdout);
+		return 0;
+	default:
 		usage(stderr);
 		return 2;
 	}
-	const struct isb_stressor *s = isb_stressor_find(argv[optind]);
-	if (!s) {
-		snprintf(msg, sizeof(msg), "unknown stressor '%s'", argv[optind]);
-		return bad_args(msg);
+}
+
+static int parse_args(int argc, char **argv, struct agent_opts *o)
+{
+	*o = (struct agent_opts){
+	    .duration = 1, .warmup = 0, .intensity = 100, .interval = 1, .go_timeout = 30};
+	o->role = ISB_ROLE_VICTIM;
+	int c;
+	optind = 0; /* full reset: the null backend calls us after the harness used getopt */
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		int r = parse_opt(c, optarg, argv[0], o);
+		if (r != AGENT_GO_ON)
+			return r;
 	}
-	if (!(s->roles & role)) {
-		snprintf(msg, sizeof(msg), "stressor %s cannot be a %s", s->name,
-			 isb_role_name(role));
-		return bad_args(msg);
-	}
-	if (intensity > 100) {
-		snprintf(msg, sizeof(msg), "intensity %g is above 100", intensity);
-		return bad_args(msg);
-	}
-	if (s->unavailable && s->unavailable()) {
-		snprintf(msg, sizeof(msg), "unavailable: %s", s->unavailable());
-		return bad_args(msg);
-	}
-	struct isb_stressor_args a;
-	isb_stressor_args_init(s, &a);
-	a.role = role;
-	a.duration_s = duration;
-	a.warmup_s = warmup;
-	a.intensity = intensity;
-	a.sample_interval_s = interval;
-	a.ncpus = affinity_cpus();
-	a.stop = &stop_flag;
-	a.scratch = scratch;
-	a.peer = peer;
-	for (size_t i = 0; i < nopts; i++) {
+	return AGENT_GO_ON;
+}
+
+/* The stressor named, if it exists and can run in this role here. */
+static int find_stressor(const char *name, const struct agent_opts *o,
+			 const struct isb_stressor **out)
+{
+	const struct isb_stressor *s = isb_stressor_find(name);
+	if (!s)
+		return bad_argsf("unknown stressor '%s'", name);
+	if (!(s->roles & o->role))
+		return bad_argsf("stressor %s cannot be a %s", s->name, isb_role_name(o->role));
+	if (o->intensity > 100)
+		return bad_argsf("intensity %g is above 100", o->intensity);
+	if (s->unavailable && s->unavailable())
+		return bad_argsf("unavailable: %s", s->unavailable());
+	*out = s;
+	return AGENT_GO_ON;
+}
+
+/* The stressor's arguments: the command line's, then each --opt checked by the core. */
+static int set_args(const struct isb_stressor *s, const struct agent_opts *o,
+		    struct isb_stressor_args *a)
+{
+	struct isb_err err = {0};
+	isb_stressor_args_init(s, a);
+	a->role = o->role;
+	a->duration_s = o->duration;
+	a->warmup_s = o->warmup;
+	a->intensity = o->intensity;
+	a->sample_interval_s = o->interval;
+	a->ncpus = affinity_cpus();
+	a->stop = &stop_flag;
+	a->scratch = o->scratch;
+	a->peer = o->peer;
+	for (size_t i = 0; i < o->nopts; i++) {
 		char kv[256];
-		snprintf(kv, sizeof(kv), "%s", opts[i]);
+		snprintf(kv, sizeof(kv), "%s", o->opts[i]);
 		char *eq = strchr(kv, '=');
-		if (!eq) {
-			snprintf(msg, sizeof(msg), "--opt '%s' is not NAME=VALUE", opts[i]);
-			return bad_args(msg);
-		}
+		if (!eq)
+			return bad_argsf("--opt '%s' is not NAME=VALUE", o->opts[i]);
 		*eq = 0;
-		if (isb_stressor_set_opt(s, &a, kv, eq + 1, &err) < 0)
+		if (isb_stressor_set_opt(s, a, kv, eq + 1, &err) < 0)
 			return bad_args(err.msg);
 	}
+	return AGENT_GO_ON;
+}
 
+/* Prepare, arm SUD, say "ready" and wait for "go" (the barrier); then watch stdin. */
+static int handshake(const struct isb_stressor *s, const struct agent_opts *o,
+		     const struct isb_stressor_args *a)
+{
+	struct isb_err err = {0};
+	char msg[600];
 	struct isb_report ready = {.sample = agent_sample};
-	if (s->prepare && s->prepare(&a, &ready, &err) < 0) {
+	if (s->prepare && s->prepare(a, &ready, &err) < 0) {
 		emit_error(err.msg);
 		return 1;
 	}
-	if (sud) { /* the sandbox's SUD leaf: this thread's calls go through SIGSYS from here */
+	if (o->sud) { /* the sandbox's SUD leaf: this thread's calls go through SIGSYS from here */
 		int e = isb_sud_arm();
 		if (e < 0) {
 			snprintf(msg, sizeof(msg), "unavailable: syscall user dispatch: %s",
@@ -385,25 +359,11 @@ int isb_agent_main(int argc, char **argv)
 			return 1;
 		}
 	}
-	char line[16384];
-	size_t o =
-	    (size_t)snprintf(line, sizeof(line),
-			     "{\"event\":\"ready\",\"stressor\":\"%s\",\"role\":\"%s\",\"pid\":%d,"
-			     "\"ncpus\":%u,\"isobench_version\":\"%s\"",
-			     s->name, isb_role_name(role), (int)getpid(), a.ncpus, PACKAGE_VERSION);
-	append_info(line, sizeof(line), &o, &ready);
-	if (host_ns && o < sizeof(line)) {
-		json_object *p = isb_probe(host_ns, mem_ceiling, pids_ceiling);
-		o += (size_t)snprintf(
-		    line + o, sizeof(line) - o, ",\"probe\":%s",
-		    json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN |
-							  JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(p);
-	}
-	if (o < sizeof(line))
-		snprintf(line + o, sizeof(line) - o, "}");
-	emit(line);
-	int r = wait_go(go_timeout);
+	json_object *probe =
+	    o->host_ns ? isb_probe(o->host_ns, o->mem_ceiling, o->pids_ceiling) : NULL;
+	isb_agent_emit(
+	    isb_agent_line_ready(s->name, o->role, (int)getpid(), a->ncpus, &ready, probe));
+	int r = wait_go(o->go_timeout);
 	if (r < 0) {
 		snprintf(msg, sizeof(msg), "no \"go\" on stdin (%s)",
 			 r == -ETIMEDOUT ? "timed out"
@@ -414,43 +374,60 @@ int isb_agent_main(int argc, char **argv)
 	}
 	pthread_t watcher;
 	isb_sud_pause(); /* a thread cannot be created through the SUD handler */
-	if (pthread_create(&watcher, NULL, stdin_watch, &role) == 0)
+	if (pthread_create(&watcher, NULL, stdin_watch,
+			   (void *)(uintptr_t)(o->role != ISB_ROLE_VICTIM)) == 0)
 		pthread_detach(watcher);
 	isb_sud_resume();
+	return AGENT_GO_ON;
+}
 
+/* The run itself, then one "result" or "error". */
+static int run(const struct isb_stressor *s, const struct agent_opts *o,
+	       const struct isb_stressor_args *a)
+{
+	struct isb_err err = {0};
 	struct isb_report rep = {.sample = agent_sample};
 	uint64_t t0 = isb_now_ns();
-	r = s->run(&a, &rep, &err);
+	int r = s->run(a, &rep, &err);
 	uint64_t elapsed = isb_now_ns() - t0;
-	if (sud) {
+	if (o->sud) {
 		unsigned long n;
 		const char *st = isb_sud_state(&n);
 		char v[96];
 		snprintf(v, sizeof(v), "%s, %lu calls dispatched", st, n);
 		isb_report_info(&rep, "sud", v);
 	}
-	if (peer && s->peer)
-		isb_report_info(&rep, "peer", peer); /* where the traffic went */
+	if (o->peer && s->peer)
+		isb_report_info(&rep, "peer", o->peer); /* where the traffic went */
 	if (r < 0) {
 		emit_error(err.msg[0] ? err.msg : "stressor failed");
 		return 1;
 	}
-	o = (size_t)snprintf(line, sizeof(line),
-			     "{\"event\":\"result\",\"elapsed_ns\":%llu,"
-			     "\"metrics\":{",
-			     (unsigned long long)elapsed);
-	for (size_t i = 0; i < rep.nmetrics && o < sizeof(line); i++) {
-		char num[40] = "null"; /* never a silent zero */
-		if (isfinite(rep.metrics[i].value))
-			snprintf(num, sizeof(num), "%.17g", rep.metrics[i].value);
-		o += (size_t)snprintf(line + o, sizeof(line) - o, "%s\"%s\":%s", i ? "," : "",
-				      rep.metrics[i].name, num);
-	}
-	if (o < sizeof(line))
-		o += (size_t)snprintf(line + o, sizeof(line) - o, "}");
-	append_info(line, sizeof(line), &o, &rep);
-	if (o < sizeof(line))
-		snprintf(line + o, sizeof(line) - o, "}");
-	emit(line);
+	isb_agent_emit(isb_agent_line_result(elapsed, &rep));
 	return 0;
+}
+
+int isb_agent_main(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "--from-kernel-cmdline"))
+		return agent_from_cmdline();
+	struct agent_opts o;
+	int r = parse_args(argc, argv, &o);
+	if (r != AGENT_GO_ON)
+		return r;
+	if (o.probe) { /* what this tenant really has, seen from inside: one "probe" line */
+		isb_agent_emit(
+		    isb_agent_line_probe(isb_probe(o.host_ns, o.mem_ceiling, o.pids_ceiling)));
+		return 0;
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return 2;
+	}
+	const struct isb_stressor *s = NULL;
+	struct isb_stressor_args a;
+	if ((r = find_stressor(argv[optind], &o, &s)) != AGENT_GO_ON ||
+	    (r = set_args(s, &o, &a)) != AGENT_GO_ON || (r = handshake(s, &o, &a)) != AGENT_GO_ON)
+		return r;
+	return run(s, &o, &a);
 }

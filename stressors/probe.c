@@ -15,6 +15,7 @@
  * TracerPid, the CPUID hypervisor bit) for the harness to compare.
  */
 #include "config.h"
+#include "common/events.h"
 #include "common/isb.h"
 #include "stressors/probe.h"
 #include "stressors/sud.h"
@@ -295,7 +296,7 @@ json_object *isb_probe(const char *host_ns_spec, uint64_t mem_ceiling, uint64_t 
 			ct_ns = true;
 		}
 	}
-	json_object_object_add(o, "namespaces", ns);
+	json_object_object_add(o, ISB_KEY_NAMESPACES, ns);
 	if (host_ns_spec && *host_ns_spec)
 		json_object_object_add(o, "own_namespaces", own);
 	else
