@@ -7,6 +7,7 @@
  * left goes with the scratch directory.
  */
 #include "config.h"
+#include "common/json.h"
 #include "stressors/fio.h"
 
 #include <fcntl.h>
@@ -66,9 +67,10 @@ int isb_fio_layout(const struct isb_stressor_args *a, const char *stressor, doub
 		   struct isb_err *err)
 {
 	char path[1024];
+	int rc;
 	if (isb_fio_path(a, stressor, path, sizeof(path), err) < 0)
 		return -EINVAL;
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	cleanup_close int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return isb_errf(err, errno, "%s: create %s", stressor, path);
 	/* Real data, not a sparse hole: reads must reach the device. */
@@ -85,20 +87,19 @@ int isb_fio_layout(const struct isb_stressor_args *a, const char *stressor, doub
 		size_t n = total - done < sizeof(block) ? total - done : sizeof(block);
 		ssize_t w = write(fd, block, n);
 		if (w <= 0) {
-			int e = w < 0 ? errno : ENOSPC;
-			close(fd);
-			unlink(path);
-			return isb_errf(err, e, "%s: write %s", stressor, path);
+			rc = isb_errf(err, w < 0 ? errno : ENOSPC, "%s: write %s", stressor, path);
+			goto fail_unlink;
 		}
 		done += (size_t)w;
 	}
-	int r = fdatasync(fd) < 0 ? -errno : 0;
-	close(fd);
-	if (r < 0) {
-		unlink(path);
-		return isb_errf(err, r, "%s: fdatasync %s", stressor, path);
+	if (fdatasync(fd) < 0) {
+		rc = isb_errf(err, errno, "%s: fdatasync %s", stressor, path);
+		goto fail_unlink;
 	}
 	return 0;
+fail_unlink:
+	unlink(path);
+	return rc;
 }
 
 static double jnum(json_object *o, const char *a, const char *b, const char *c)
@@ -116,29 +117,22 @@ int isb_fio_parse(const char *json, const char *dir, struct isb_report *r, struc
 	const char *start = json ? strchr(json, '{') : NULL; /* fio may print notes first */
 	if (!start)
 		return isb_errf(err, EIO, "fio wrote no JSON");
-	json_object *o = json_tokener_parse(start), *jobs, *job, *d, *pct;
+	cleanup_json json_object *o = json_tokener_parse(start);
+	json_object *jobs, *job, *d, *pct;
 	if (!o)
 		return isb_errf(err, EIO, "fio output is not valid JSON");
 	if (!json_object_object_get_ex(o, "jobs", &jobs) ||
-	    !json_object_is_type(jobs, json_type_array) || json_object_array_length(jobs) < 1) {
-		json_object_put(o);
+	    !json_object_is_type(jobs, json_type_array) || json_object_array_length(jobs) < 1)
 		return isb_errf(err, EIO, "fio JSON has no jobs");
-	}
 	job = json_object_array_get_idx(jobs, 0);
 	int e = (int)jnum(job, "error", NULL, NULL);
-	if (e) {
-		json_object_put(o);
+	if (e)
 		return isb_errf(err, EIO, "fio job failed with error %d (%s)", e, strerror(e));
-	}
-	if (!json_object_object_get_ex(job, dir, &d)) {
-		json_object_put(o);
+	if (!json_object_object_get_ex(job, dir, &d))
 		return isb_errf(err, EIO, "fio JSON has no \"%s\" section", dir);
-	}
 	double ios = jnum(d, "total_ios", NULL, NULL);
-	if (!(ios > 0)) {
-		json_object_put(o);
+	if (!(ios > 0))
 		return isb_errf(err, EIO, "fio did no %s I/O", dir);
-	}
 	isb_report_set(r, "iops", jnum(d, "iops", NULL, NULL));
 	isb_report_set(r, "bytes_per_s", jnum(d, "bw_bytes", NULL, NULL));
 	static const struct {
@@ -165,7 +159,6 @@ int isb_fio_parse(const char *json, const char *dir, struct isb_report *r, struc
 	json_object *v;
 	if (json_object_object_get_ex(o, "fio version", &v))
 		isb_report_info(r, "fio", json_object_get_string(v));
-	json_object_put(o);
 	return 0;
 }
 
@@ -190,49 +183,55 @@ static int drain(int fd, char **buf, size_t *len, size_t *cap)
 	return n > 0;
 }
 
-int isb_fio_run(const struct isb_stressor_args *a, const char *stressor,
-		const struct isb_fio_job *job, bool write, struct isb_report *r,
-		struct isb_err *err)
-{
-	char path[1024], args[16][160], joined[1200] = "";
+/* fio's command line for one job on path, and its words joined (the "fio_job" info). */
+struct fio_cmd {
+	char args[16][160];
 	char *argv[20];
-	int n = 0, rc;
-	if (isb_fio_path(a, stressor, path, sizeof(path), err) < 0)
-		return -EINVAL;
-	bool victim = a->role == ISB_ROLE_VICTIM;
-	/* An aggressor runs until told to stop (fio's own limit is its deadline). */
-	double runtime = victim ? a->duration_s : a->warmup_s + a->duration_s;
-	snprintf(args[n++], 160, "--name=%s", stressor);
-	snprintf(args[n++], 160, "--filename=%s", path);
-	snprintf(args[n++], 160, "--size=%.0fM", job->size_mb);
-	snprintf(args[n++], 160, "--rw=%s", job->rw);
-	snprintf(args[n++], 160, "--bs=%uk", job->bs_kb);
-	snprintf(args[n++], 160, "--iodepth=%u", job->iodepth);
-	snprintf(args[n++], 160, "--ioengine=%s", job->engine);
-	snprintf(args[n++], 160, "--direct=1");
-	snprintf(args[n++], 160, "--time_based=1");
-	snprintf(args[n++], 160, "--runtime=%.0fms", runtime * 1000);
-	if (victim && a->warmup_s > 0)
-		snprintf(args[n++], 160, "--ramp_time=%.0fms", a->warmup_s * 1000);
-	snprintf(args[n++], 160, "--randrepeat=0");
-	snprintf(args[n++], 160, "--percentile_list=50:99:99.9");
-	snprintf(args[n++], 160, "--output-format=json+");
-	argv[0] = (char *)isb_fio_bin();
-	size_t o = 0;
-	for (int i = 0; i < n; i++) {
-		argv[i + 1] = args[i];
-		o +=
-		    (size_t)snprintf(joined + o, sizeof(joined) - o, "%s%s", i ? " " : "", args[i]);
-	}
-	argv[n + 1] = NULL;
+	char joined[1200];
+};
 
-	int out[2], errp[2];
+static void fio_cmd_build(struct fio_cmd *c, const struct isb_stressor_args *a,
+			  const char *stressor, const struct isb_fio_job *job, const char *path,
+			  double runtime)
+{
+	int n = 0;
+	bool victim = a->role == ISB_ROLE_VICTIM;
+	snprintf(c->args[n++], 160, "--name=%s", stressor);
+	snprintf(c->args[n++], 160, "--filename=%s", path);
+	snprintf(c->args[n++], 160, "--size=%.0fM", job->size_mb);
+	snprintf(c->args[n++], 160, "--rw=%s", job->rw);
+	snprintf(c->args[n++], 160, "--bs=%uk", job->bs_kb);
+	snprintf(c->args[n++], 160, "--iodepth=%u", job->iodepth);
+	snprintf(c->args[n++], 160, "--ioengine=%s", job->engine);
+	snprintf(c->args[n++], 160, "--direct=1");
+	snprintf(c->args[n++], 160, "--time_based=1");
+	snprintf(c->args[n++], 160, "--runtime=%.0fms", runtime * 1000);
+	if (victim && a->warmup_s > 0)
+		snprintf(c->args[n++], 160, "--ramp_time=%.0fms", a->warmup_s * 1000);
+	snprintf(c->args[n++], 160, "--randrepeat=0");
+	snprintf(c->args[n++], 160, "--percentile_list=50:99:99.9");
+	snprintf(c->args[n++], 160, "--output-format=json+");
+	c->argv[0] = (char *)isb_fio_bin();
+	size_t o = 0;
+	c->joined[0] = 0;
+	for (int i = 0; i < n; i++) {
+		c->argv[i + 1] = c->args[i];
+		o += (size_t)snprintf(c->joined + o, sizeof(c->joined) - o, "%s%s", i ? " " : "",
+				      c->args[i]);
+	}
+	c->argv[n + 1] = NULL;
+}
+
+/* fio started with its stdout and stderr on pipes (*out_fd, *err_fd): its pid, or -errno. */
+static pid_t fio_spawn(char **argv, int *out_fd, int *err_fd, const char *stressor,
+		       struct isb_err *err)
+{
+	int out[2], errp[2], rc;
 	if (pipe2(out, O_CLOEXEC) < 0)
 		return isb_errf(err, errno, "%s: pipe", stressor);
 	if (pipe2(errp, O_CLOEXEC) < 0) {
-		close(out[0]);
-		close(out[1]);
-		return isb_errf(err, errno, "%s: pipe", stressor);
+		rc = isb_errf(err, errno, "%s: pipe", stressor);
+		goto fail_close_out;
 	}
 	pid_t parent = getpid();
 	pid_t pid = fork();
@@ -248,30 +247,43 @@ int isb_fio_run(const struct isb_stressor_args *a, const char *stressor,
 		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
+	if (pid < 0) {
+		rc = isb_errf(err, errno, "%s: fork fio", stressor);
+		goto fail_close_errp;
+	}
 	close(out[1]);
 	close(errp[1]);
-	if (pid < 0) {
-		close(out[0]);
-		close(errp[0]);
-		unlink(path);
-		return isb_errf(err, errno, "%s: fork fio", stressor);
-	}
-	char *obuf = NULL, *ebuf = NULL;
+	*out_fd = out[0];
+	*err_fd = errp[0];
+	return pid;
+fail_close_errp:
+	close(errp[0]);
+	close(errp[1]);
+fail_close_out:
+	close(out[0]);
+	close(out[1]);
+	return rc;
+}
+
+/* fio's stdout and stderr until both end: SIGINT once the tenant is told to stop (fio stops
+ * and still reports), SIGKILL past the hard deadline. */
+static void fio_collect(pid_t pid, int out_fd, int err_fd, const struct isb_stressor_args *a,
+			uint64_t hard, char **obuf, char **ebuf)
+{
 	size_t olen = 0, ocap = 0, elen = 0, ecap = 0;
 	bool oeof = false, eeof = false, signalled = false;
-	uint64_t hard = isb_now_ns() + (uint64_t)((runtime + a->warmup_s + 60) * 1e9);
 	while (!oeof || !eeof) {
-		struct pollfd p[2] = {{.fd = oeof ? -1 : out[0], .events = POLLIN},
-				      {.fd = eeof ? -1 : errp[0], .events = POLLIN}};
+		struct pollfd p[2] = {{.fd = oeof ? -1 : out_fd, .events = POLLIN},
+				      {.fd = eeof ? -1 : err_fd, .events = POLLIN}};
 		int pr = poll(p, 2, 50);
 		if (pr > 0 && (p[0].revents & (POLLIN | POLLHUP)) &&
-		    drain(out[0], &obuf, &olen, &ocap) <= 0)
+		    drain(out_fd, obuf, &olen, &ocap) <= 0)
 			oeof = true;
 		if (pr > 0 && (p[1].revents & (POLLIN | POLLHUP)) &&
-		    drain(errp[0], &ebuf, &elen, &ecap) <= 0)
+		    drain(err_fd, ebuf, &elen, &ecap) <= 0)
 			eeof = true;
 		if (*a->stop && !signalled) {
-			kill(pid, SIGINT); /* fio stops and still reports */
+			kill(pid, SIGINT);
 			signalled = true;
 		}
 		if (isb_now_ns() > hard) {
@@ -279,13 +291,35 @@ int isb_fio_run(const struct isb_stressor_args *a, const char *stressor,
 			break;
 		}
 	}
-	close(out[0]);
-	close(errp[0]);
+}
+
+int isb_fio_run(const struct isb_stressor_args *a, const char *stressor,
+		const struct isb_fio_job *job, bool write, struct isb_report *r,
+		struct isb_err *err)
+{
+	char path[1024];
+	struct fio_cmd cmd;
+	if (isb_fio_path(a, stressor, path, sizeof(path), err) < 0)
+		return -EINVAL;
+	/* An aggressor runs until told to stop (fio's own limit is its deadline). */
+	double runtime = a->role == ISB_ROLE_VICTIM ? a->duration_s : a->warmup_s + a->duration_s;
+	fio_cmd_build(&cmd, a, stressor, job, path, runtime);
+	cleanup_close int out_fd = -1;
+	cleanup_close int err_fd = -1;
+	pid_t pid = fio_spawn(cmd.argv, &out_fd, &err_fd, stressor, err);
+	if (pid < 0) {
+		unlink(path);
+		return (int)pid;
+	}
+	cleanup_free char *obuf = NULL;
+	cleanup_free char *ebuf = NULL;
+	fio_collect(pid, out_fd, err_fd, a,
+		    isb_now_ns() + (uint64_t)((runtime + a->warmup_s + 60) * 1e9), &obuf, &ebuf);
 	int st = 0;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	unlink(path);
-	rc = isb_fio_parse(obuf, write ? "write" : "read", r, err);
+	int rc = isb_fio_parse(obuf, write ? "write" : "read", r, err);
 	if (rc < 0 && ebuf && *ebuf) {
 		/* fio's own words say more than "no JSON". */
 		char first[300];
@@ -297,9 +331,7 @@ int isb_fio_run(const struct isb_stressor_args *a, const char *stressor,
 		snprintf(err->msg + l, sizeof(err->msg) - l, ": %s", first);
 	}
 	if (rc == 0)
-		isb_report_info(r, "fio_job", joined);
-	free(obuf);
-	free(ebuf);
+		isb_report_info(r, "fio_job", cmd.joined);
 	return rc;
 }
 
