@@ -169,11 +169,123 @@ static int cpus_in_list(const char *list)
 	return isb_cpulist_parse(list, &set);
 }
 
+/* The memory and pids limits in one cgroup directory; 1 if one is tighter than the
+ * campaign's ceilings (or there are none). */
+static int limits_mem_pids(const char *dir, const char *ctrls, bool v2, json_object *lim,
+			   uint64_t mem_ceiling, uint64_t pids_ceiling)
+{
+	char v[256];
+	int tight = 0;
+	char *mem = v2 ? "memory.max" : "memory.limit_in_bytes";
+	if ((v2 || strstr(ctrls, "memory")) && !read_str(dir, mem, v, sizeof(v))) {
+		uint64_t m = strcmp(v, "max") ? strtoull(v, NULL, 10) : UINT64_MAX;
+		if (m < (1ull << 62)) {
+			json_object_object_add(lim, "memory_max",
+					       json_object_new_int64((int64_t)m));
+			tight |= !mem_ceiling || m < mem_ceiling - mem_ceiling / 100;
+		}
+	}
+	if ((v2 || strstr(ctrls, "pids")) && !read_str(dir, "pids.max", v, sizeof(v)) &&
+	    strcmp(v, "max")) {
+		uint64_t p = strtoull(v, NULL, 10);
+		json_object_object_add(lim, "pids_max", json_object_new_int64((int64_t)p));
+		tight |= !pids_ceiling || p < pids_ceiling;
+	}
+	return tight;
+}
+
+/* The CPU limits in one cgroup directory (a quota, a weight, fewer CPUs than the host's
+ * host_cpus); 1 if there is one. */
+static int limits_cpu(const char *dir, const char *ctrls, bool v2, json_object *lim,
+		      const char *host_cpus)
+{
+	char v[256];
+	int tight = 0;
+	if (v2 && !read_str(dir, "cpu.max", v, sizeof(v)) && strncmp(v, "max", 3)) {
+		json_object_object_add(lim, "cpu_max", json_object_new_string(v));
+		tight = 1;
+	}
+	if (v2 && !read_str(dir, "cpu.weight", v, sizeof(v)) && strcmp(v, "100")) {
+		json_object_object_add(lim, "cpu_weight", json_object_new_string(v));
+		tight = 1;
+	}
+	if (!v2 && strstr(ctrls, "cpu") && !strstr(ctrls, "cpuset")) {
+		char per[64];
+		if (!read_str(dir, "cpu.cfs_quota_us", v, sizeof(v)) && atol(v) > 0 &&
+		    !read_str(dir, "cpu.cfs_period_us", per, sizeof(per))) {
+			char q[160];
+			snprintf(q, sizeof(q), "%s %s", v, per);
+			json_object_object_add(lim, "cpu_max", json_object_new_string(q));
+			tight = 1;
+		}
+		if (!read_str(dir, "cpu.shares", v, sizeof(v)) && strcmp(v, "1024")) {
+			json_object_object_add(lim, "cpu_shares", json_object_new_string(v));
+			tight = 1;
+		}
+	}
+	if ((v2 || strstr(ctrls, "cpuset")) &&
+	    !read_str(dir, v2 ? "cpuset.cpus.effective" : "cpuset.cpus", v, sizeof(v)) && v[0]) {
+		json_object_object_add(lim, "cpuset", json_object_new_string(v));
+		if (host_cpus[0] && cpus_in_list(v) < cpus_in_list(host_cpus))
+			tight = 1;
+	}
+	return tight;
+}
+
+/* The I/O limits in one cgroup directory; 1 if there is one. */
+static int limits_io(const char *dir, const char *ctrls, bool v2, json_object *lim)
+{
+	char v[256];
+	int tight = 0;
+	if (v2 && !read_str(dir, "io.max", v, sizeof(v)) && v[0]) {
+		json_object_object_add(lim, "io_max", json_object_new_string(v));
+		tight = 1;
+	}
+	if (!v2 && strstr(ctrls, "blkio")) {
+		static const char *const th[] = {
+		    "blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
+		    "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device"};
+		for (size_t i = 0; i < ISB_ARRAY_SIZE(th); i++)
+			if (!read_str(dir, th[i], v, sizeof(v)) && v[0]) {
+				json_object_object_add(lim, th[i] + 6, json_object_new_string(v));
+				tight = 1;
+			}
+	}
+	return tight;
+}
+
+/* The directory of one /proc/self/cgroup line ("ID:CONTROLLERS:PATH", cut at the second
+ * colon); -1 for a named hierarchy that holds no controller. */
+static int cgroup_line_dir(char *line, const char **ctrls, bool *v2, char *dir, size_t size)
+{
+	char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	if (!c2)
+		return -1;
+	*c2 = 0;
+	const char *path = c2 + 1;
+	*ctrls = c1 + 1;
+	*v2 = !**ctrls;
+	if (*v2) {
+		snprintf(dir, size, "/sys/fs/cgroup%s", path);
+		return 0;
+	}
+	if (strstr(*ctrls, "name="))
+		return -1;
+	/* cpu,cpuacct may be one mount named either way */
+	char first[64];
+	snprintf(first, sizeof(first), "%s", *ctrls);
+	char *comma = strchr(first, ',');
+	if (comma)
+		*comma = 0;
+	snprintf(dir, size, "/sys/fs/cgroup/%s%s", first, path);
+	return 0;
+}
+
 /* The limits this tenant's cgroup sets, read where /proc/self/cgroup says it lives. Adds
  * them to lim and returns 1 if one is tighter than the host or the campaign's ceilings. */
 static int probe_limits(json_object *lim, uint64_t mem_ceiling, uint64_t pids_ceiling)
 {
-	char cg[4096], v[256];
+	char cg[4096];
 	int tight = 0;
 	if (isb_read_file("/proc/self/cgroup", cg, sizeof(cg)) <= 0)
 		return 0;
@@ -182,154 +294,86 @@ static int probe_limits(json_object *lim, uint64_t mem_ceiling, uint64_t pids_ce
 		isb_trim(host_cpus);
 	for (char *save, *line = strtok_r(cg, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-		if (!c2)
-			continue;
-		*c2 = 0;
-		const char *ctrls = c1 + 1, *path = c2 + 1;
+		const char *ctrls;
 		char dir[1100];
-		bool v2 = !*ctrls;
-		if (v2)
-			snprintf(dir, sizeof(dir), "/sys/fs/cgroup%s", path);
-		else if (strstr(ctrls, "name="))
+		bool v2;
+		if (cgroup_line_dir(line, &ctrls, &v2, dir, sizeof(dir)) < 0)
 			continue;
-		else {
-			/* cpu,cpuacct may be one mount named either way */
-			char first[64];
-			snprintf(first, sizeof(first), "%s", ctrls);
-			char *comma = strchr(first, ',');
-			if (comma)
-				*comma = 0;
-			snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s%s", first, path);
-		}
-		char *mem = v2 ? "memory.max" : "memory.limit_in_bytes";
-		if ((v2 || strstr(ctrls, "memory")) && !read_str(dir, mem, v, sizeof(v))) {
-			uint64_t m = strcmp(v, "max") ? strtoull(v, NULL, 10) : UINT64_MAX;
-			if (m < (1ull << 62)) {
-				json_object_object_add(lim, "memory_max",
-						       json_object_new_int64((int64_t)m));
-				tight |= !mem_ceiling || m < mem_ceiling - mem_ceiling / 100;
-			}
-		}
-		if ((v2 || strstr(ctrls, "pids")) && !read_str(dir, "pids.max", v, sizeof(v)) &&
-		    strcmp(v, "max")) {
-			uint64_t p = strtoull(v, NULL, 10);
-			json_object_object_add(lim, "pids_max", json_object_new_int64((int64_t)p));
-			tight |= !pids_ceiling || p < pids_ceiling;
-		}
-		if (v2 && !read_str(dir, "cpu.max", v, sizeof(v)) && strncmp(v, "max", 3)) {
-			json_object_object_add(lim, "cpu_max", json_object_new_string(v));
-			tight = 1;
-		}
-		if (v2 && !read_str(dir, "cpu.weight", v, sizeof(v)) && strcmp(v, "100")) {
-			json_object_object_add(lim, "cpu_weight", json_object_new_string(v));
-			tight = 1;
-		}
-		if (!v2 && strstr(ctrls, "cpu") && !strstr(ctrls, "cpuset")) {
-			char per[64];
-			if (!read_str(dir, "cpu.cfs_quota_us", v, sizeof(v)) && atol(v) > 0 &&
-			    !read_str(dir, "cpu.cfs_period_us", per, sizeof(per))) {
-				char q[160];
-				snprintf(q, sizeof(q), "%s %s", v, per);
-				json_object_object_add(lim, "cpu_max", json_object_new_string(q));
-				tight = 1;
-			}
-			if (!read_str(dir, "cpu.shares", v, sizeof(v)) && strcmp(v, "1024")) {
-				json_object_object_add(lim, "cpu_shares",
-						       json_object_new_string(v));
-				tight = 1;
-			}
-		}
-		if ((v2 || strstr(ctrls, "cpuset")) &&
-		    !read_str(dir, v2 ? "cpuset.cpus.effective" : "cpuset.cpus", v, sizeof(v)) &&
-		    v[0]) {
-			json_object_object_add(lim, "cpuset", json_object_new_string(v));
-			if (host_cpus[0] && cpus_in_list(v) < cpus_in_list(host_cpus))
-				tight = 1;
-		}
-		if (v2 && !read_str(dir, "io.max", v, sizeof(v)) && v[0]) {
-			json_object_object_add(lim, "io_max", json_object_new_string(v));
-			tight = 1;
-		}
-		if (!v2 && strstr(ctrls, "blkio")) {
-			static const char *const th[] = {
-			    "blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
-			    "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device"};
-			for (size_t i = 0; i < ISB_ARRAY_SIZE(th); i++)
-				if (!read_str(dir, th[i], v, sizeof(v)) && v[0]) {
-					json_object_object_add(lim, th[i] + 6,
-							       json_object_new_string(v));
-					tight = 1;
-				}
-		}
+		tight |= limits_mem_pids(dir, ctrls, v2, lim, mem_ceiling, pids_ceiling);
+		tight |= limits_cpu(dir, ctrls, v2, lim, host_cpus);
+		tight |= limits_io(dir, ctrls, v2, lim);
 	}
 	return tight;
 }
 
-json_object *isb_probe(const char *host_ns_spec, uint64_t mem_ceiling, uint64_t pids_ceiling)
+/* The leaves the probe found, in the taxonomy's order (backends/backend.h). */
+struct probe_leaves {
+	bool hv_type1, hv_type2, hv_full, hv_para, ct_ns, ct_cg, ct_caps, sb_ptrace, sb_seccomp,
+	    sb_sud;
+};
+
+/* No reference from the harness: init's namespaces, where we may read them. */
+static void init_ns_spec(char *buf, size_t size)
 {
-	char init_ns[512] = "";
-	if (!host_ns_spec || !*host_ns_spec) {
-		/* No reference from the harness: compare with init's, where we may read them. */
-		size_t o = 0;
-		for (size_t i = 0; i < ISB_ARRAY_SIZE(ns_names) && getpid() != 1; i++) {
-			char path[64], link[128];
-			snprintf(path, sizeof(path), "/proc/1/ns/%s", ns_names[i]);
-			ssize_t n = readlink(path, link, sizeof(link) - 1);
-			const char *b = n > 0 ? (link[n] = 0, strchr(link, '[')) : NULL;
-			if (b)
-				o += (size_t)snprintf(init_ns + o, sizeof(init_ns) - o, "%s%s:%s",
-						      o ? "," : "", ns_names[i], b + 1);
-		}
-		host_ns_spec = init_ns;
+	size_t o = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < ISB_ARRAY_SIZE(ns_names) && getpid() != 1; i++) {
+		char path[64], link[128];
+		snprintf(path, sizeof(path), "/proc/1/ns/%s", ns_names[i]);
+		ssize_t n = readlink(path, link, sizeof(link) - 1);
+		const char *b = n > 0 ? (link[n] = 0, strchr(link, '[')) : NULL;
+		if (b)
+			o += (size_t)snprintf(buf + o, size - o, "%s%s:%s", o ? "," : "",
+					      ns_names[i], b + 1);
 	}
-	json_object *o = json_object_new_object(), *ns = json_object_new_object(),
-		    *own = json_object_new_array(), *lim = json_object_new_object();
-	char status[8192] = "\n", v[256], cg[2048] = "", leaves[128] = "";
+}
+
+/* "namespaces" and, against a reference, "own_namespaces"; true where one is our own. */
+static bool probe_namespaces(json_object *o, const char *spec)
+{
+	json_object *ns = json_object_new_object(), *own = json_object_new_array();
 	bool ct_ns = false;
 	for (size_t i = 0; i < ISB_ARRAY_SIZE(ns_names); i++) {
 		unsigned long long ino = ns_inode(ns_names[i]);
 		json_object_object_add(ns, ns_names[i], json_object_new_int64((int64_t)ino));
-		unsigned long long h = host_ns(host_ns_spec, ns_names[i]);
+		unsigned long long h = host_ns(spec, ns_names[i]);
 		if (ino && h && ino != h) {
 			json_object_array_add(own, json_object_new_string(ns_names[i]));
 			ct_ns = true;
 		}
 	}
 	json_object_object_add(o, ISB_KEY_NAMESPACES, ns);
-	if (host_ns_spec && *host_ns_spec)
+	if (spec && *spec)
 		json_object_object_add(o, "own_namespaces", own);
 	else
 		json_object_put(own);
-	if (isb_read_file("/proc/self/status", status + 1, sizeof(status) - 1) < 0)
-		status[1] = 0;
-	static const char *const fields[] = {"CapEff",	"CapBnd",	   "NoNewPrivs",
-					     "Seccomp", "Seccomp_filters", "TracerPid"};
-	for (size_t i = 0; i < ISB_ARRAY_SIZE(fields); i++) {
-		status_field(status, fields[i], v, sizeof(v));
-		json_object_object_add(o, fields[i], json_object_new_string(v));
-	}
-	/* Fewer capabilities than the host's harness has, or than the kernel knows. */
-	bool ct_caps = false;
-	char last[32];
+	return ct_ns;
+}
+
+/* Fewer capabilities than the host's harness has, or than the kernel knows. */
+static bool fewer_caps(const char *status, const char *spec)
+{
+	char v[256], last[32];
 	status_field(status, "CapBnd", v, sizeof(v));
-	const char *hb = host_ns_spec ? strstr(host_ns_spec, "capbnd:") : NULL;
+	const char *hb = spec ? strstr(spec, "capbnd:") : NULL;
 	if (hb && v[0]) { /* fewer than the host's own */
 		unsigned long long host = strtoull(hb + 7, NULL, 16);
-		ct_caps = (strtoull(v, NULL, 16) & host) != host;
-	} else if (isb_read_file("/proc/sys/kernel/cap_last_cap", last, sizeof(last)) > 0 && v[0]) {
+		return (strtoull(v, NULL, 16) & host) != host;
+	}
+	if (isb_read_file("/proc/sys/kernel/cap_last_cap", last, sizeof(last)) > 0 && v[0]) {
 		int n = atoi(last);
 		unsigned long long all = n >= 63 ? ~0ull : (1ull << (n + 1)) - 1;
-		ct_caps = (strtoull(v, NULL, 16) & all) != all;
+		return (strtoull(v, NULL, 16) & all) != all;
 	}
-	if (isb_read_file("/proc/self/cgroup", cg, sizeof(cg)) < 0)
-		cg[0] = 0;
-	json_object_object_add(o, "cgroup", json_object_new_string(isb_trim(cg)));
-	bool ct_cg = probe_limits(lim, mem_ceiling, pids_ceiling) > 0;
-	json_object_object_add(o, "limits", lim);
+	return false;
+}
+
+/* CPUID's hypervisor bit, and the hypervisor's vendor signature where it is set. */
+static int cpuid_hypervisor(char vendor[13])
+{
 	unsigned a = 0, b = 0, c = 0, d = 0;
 	int hv = 0;
-	char vendor[13] = "";
+	vendor[0] = 0;
 	if (__get_cpuid(1, &a, &b, &c, &d))
 		hv = (c >> 31) & 1;
 	if (hv) {
@@ -337,24 +381,40 @@ json_object *isb_probe(const char *host_ns_spec, uint64_t mem_ceiling, uint64_t 
 		memcpy(vendor, &b, 4);
 		memcpy(vendor + 4, &c, 4);
 		memcpy(vendor + 8, &d, 4);
+		vendor[12] = 0;
 		for (int i = 0; i < 12; i++)
 			if (vendor[i] &&
 			    ((unsigned char)vendor[i] < 0x20 || (unsigned char)vendor[i] > 0x7e))
 				vendor[i] = '?';
 	}
-	/* the sandbox leaves: a filter beyond the host's, a tracer, SUD armed on this thread */
-	const char *hf = host_ns_spec ? strstr(host_ns_spec, "filters:") : NULL;
+	return hv;
+}
+
+/* The sandbox leaves: a filter beyond the host's, a tracer, SUD armed on this thread. */
+static void probe_sandbox(json_object *o, const char *status, const char *spec,
+			  struct probe_leaves *lv)
+{
+	char v[256];
+	const char *hf = spec ? strstr(spec, "filters:") : NULL;
 	status_field(status, "Seccomp_filters", v, sizeof(v));
 	int filters = atoi(v), host_filters = hf ? atoi(hf + 8) : 0;
 	status_field(status, "Seccomp", v, sizeof(v));
-	bool sb_seccomp = atoi(v) == 2 && filters > host_filters;
+	lv->sb_seccomp = atoi(v) == 2 && filters > host_filters;
 	status_field(status, "TracerPid", v, sizeof(v));
-	bool sb_ptrace = atoi(v) != 0;
+	lv->sb_ptrace = atoi(v) != 0;
 	unsigned long sud_n;
 	const char *sud = isb_sud_state(&sud_n);
-	bool sb_sud = !strcmp(sud, "armed");
+	lv->sb_sud = !strcmp(sud, "armed");
 	json_object_object_add(o, "sud", json_object_new_string(sud));
 	json_object_object_add(o, "sud_dispatched", json_object_new_int64((int64_t)sud_n));
+}
+
+/* The kernel and the hypervisor leaves: a kernel of its own (another boot id than the
+ * host's, and not gVisor's), hardware-assisted or emulated by its CPUID signature. */
+static void probe_kernel(json_object *o, const char *spec, struct probe_leaves *lv)
+{
+	char vendor[13];
+	int hv = cpuid_hypervisor(vendor);
 	/* gVisor's signature: the kernel it pretends to be */
 	char ver[256] = "";
 	if (isb_read_file("/proc/version", ver, sizeof(ver)) > 0)
@@ -365,12 +425,9 @@ json_object *isb_probe(const char *host_ns_spec, uint64_t mem_ceiling, uint64_t 
 	json_object_object_add(o, "gvisor", json_object_new_boolean(gvisor));
 	json_object_object_add(o, "hypervisor_bit", json_object_new_int(hv));
 	json_object_object_add(o, "hypervisor_vendor", json_object_new_string(vendor));
-	/* the hypervisor leaves: a kernel of its own (another boot id than the host's, and
-	 * not gVisor's), hardware-assisted or emulated by its CPUID signature */
 	char boot[64] = "";
-	const char *hbid = host_ns_spec ? strstr(host_ns_spec, "bootid:") : NULL;
-	bool own_kernel = false, hv_type1 = false, hv_type2 = false, hv_para = false,
-	     hv_full = false;
+	const char *hbid = spec ? strstr(spec, "bootid:") : NULL;
+	bool own_kernel = false;
 	if (hbid && isb_probe_boot_id(boot, sizeof(boot)) == 0) {
 		size_t hl = strcspn(hbid + 7, ",");
 		own_kernel = !gvisor && (strlen(boot) != hl || strncmp(boot, hbid + 7, hl));
@@ -378,26 +435,62 @@ json_object *isb_probe(const char *host_ns_spec, uint64_t mem_ceiling, uint64_t 
 	}
 	if (own_kernel) {
 		bool emulated;
-		probe_devices(o, &hv_para, &emulated);
+		probe_devices(o, &lv->hv_para, &emulated);
 		if (!hv || !strcmp(vendor, "TCGTCGTCGTCG"))
-			hv_type2 = true; /* QEMU's TCG: every instruction translated */
+			lv->hv_type2 = true; /* QEMU's TCG: every instruction translated */
 		else
-			hv_type1 = true; /* KVM (or another hardware-assisted hypervisor) */
-		hv_full = hv_type2 || emulated;
+			lv->hv_type1 = true; /* KVM (or another hardware-assisted hypervisor) */
+		lv->hv_full = lv->hv_type2 || emulated;
 	}
-	/* in the taxonomy's order (backends/backend.h) */
+}
+
+/* "HV_TYPE1,CT_NS,...": the leaves found, in the taxonomy's order. */
+static void leaves_list(const struct probe_leaves *l, char *buf, size_t size)
+{
 	const struct {
 		bool on;
 		const char *name;
-	} lv[] = {{hv_type1, "HV_TYPE1"},     {hv_type2, "HV_TYPE2"}, {hv_full, "HV_FULL"},
-		  {hv_para, "HV_PARA"},	      {hv_type1, "HV_HWA"},   {ct_ns, "CT_NS"},
-		  {ct_cg, "CT_CGROUPS"},      {ct_caps, "CT_CAPS"},   {sb_ptrace, "SB_PTRACE"},
-		  {sb_seccomp, "SB_SECCOMP"}, {sb_sud, "SB_SUD"}};
+	} lv[] = {
+	    {l->hv_type1, "HV_TYPE1"},	   {l->hv_type2, "HV_TYPE2"}, {l->hv_full, "HV_FULL"},
+	    {l->hv_para, "HV_PARA"},	   {l->hv_type1, "HV_HWA"},   {l->ct_ns, "CT_NS"},
+	    {l->ct_cg, "CT_CGROUPS"},	   {l->ct_caps, "CT_CAPS"},   {l->sb_ptrace, "SB_PTRACE"},
+	    {l->sb_seccomp, "SB_SECCOMP"}, {l->sb_sud, "SB_SUD"}};
 	size_t lo = 0;
-	for (size_t i = 0; i < ISB_ARRAY_SIZE(lv) && lo < sizeof(leaves); i++)
+	buf[0] = 0;
+	for (size_t i = 0; i < ISB_ARRAY_SIZE(lv) && lo < size; i++)
 		if (lv[i].on)
-			lo += (size_t)snprintf(leaves + lo, sizeof(leaves) - lo, "%s%s",
-					       lo ? "," : "", lv[i].name);
+			lo += (size_t)snprintf(buf + lo, size - lo, "%s%s", lo ? "," : "",
+					       lv[i].name);
+}
+
+json_object *isb_probe(const char *host_ns_spec, uint64_t mem_ceiling, uint64_t pids_ceiling)
+{
+	char init_ns[512] = "";
+	if (!host_ns_spec || !*host_ns_spec) {
+		init_ns_spec(init_ns, sizeof(init_ns));
+		host_ns_spec = init_ns;
+	}
+	struct probe_leaves lv = {0};
+	json_object *o = json_object_new_object(), *lim = json_object_new_object();
+	char status[8192] = "\n", v[256], cg[2048] = "", leaves[128];
+	lv.ct_ns = probe_namespaces(o, host_ns_spec);
+	if (isb_read_file("/proc/self/status", status + 1, sizeof(status) - 1) < 0)
+		status[1] = 0;
+	static const char *const fields[] = {"CapEff",	"CapBnd",	   "NoNewPrivs",
+					     "Seccomp", "Seccomp_filters", "TracerPid"};
+	for (size_t i = 0; i < ISB_ARRAY_SIZE(fields); i++) {
+		status_field(status, fields[i], v, sizeof(v));
+		json_object_object_add(o, fields[i], json_object_new_string(v));
+	}
+	lv.ct_caps = fewer_caps(status, host_ns_spec);
+	if (isb_read_file("/proc/self/cgroup", cg, sizeof(cg)) < 0)
+		cg[0] = 0;
+	json_object_object_add(o, "cgroup", json_object_new_string(isb_trim(cg)));
+	lv.ct_cg = probe_limits(lim, mem_ceiling, pids_ceiling) > 0;
+	json_object_object_add(o, "limits", lim);
+	probe_sandbox(o, status, host_ns_spec, &lv);
+	probe_kernel(o, host_ns_spec, &lv);
+	leaves_list(&lv, leaves, sizeof(leaves));
 	json_object_object_add(o, "leaves", json_object_new_string(leaves));
 	return o;
 }
