@@ -59,13 +59,10 @@ static int thrash_run(const struct isb_stressor_args *a, struct isb_report *r, s
 	if (!kb)
 		kb = (llc >= 256 && llc <= (1ul << 20)) ? 2 * llc : 64 * 1024;
 	size_t n = kb * 1024 / 64; /* one node per cache line */
-	size_t *next = malloc(n * 64);
-	size_t *order = malloc(n * sizeof(size_t));
-	if (!next || !order) {
-		free(next);
-		free(order);
+	cleanup_free size_t *next = malloc(n * 64);
+	cleanup_free size_t *order = malloc(n * sizeof(size_t));
+	if (!next || !order)
 		return isb_errf(err, ENOMEM, "cache.thrash: %lu KiB", kb);
-	}
 	/* A random cyclic permutation (Sattolo), so the walk visits every line. */
 	uint64_t x = 0x2545F4914F6CDD1Dull;
 	for (size_t i = 0; i < n; i++)
@@ -85,7 +82,8 @@ static int thrash_run(const struct isb_stressor_args *a, struct isb_report *r, s
 	size_t p[8];
 	for (int w = 0; w < 8; w++)
 		p[w] = order[(size_t)w * (n / 8)] * 8;
-	free(order);
+	free(order); /* not needed for the walk */
+	order = NULL;
 	uint64_t t0 = isb_now_ns(), end = t0 + (uint64_t)((a->warmup_s + a->duration_s) * 1e9);
 	uint64_t period = (uint64_t)(a->opt[1] * 1e6);
 	uint64_t busy = (uint64_t)(a->intensity / 100.0 * (double)period);
@@ -105,7 +103,6 @@ static int thrash_run(const struct isb_stressor_args *a, struct isb_report *r, s
 	}
 	double wall = (double)(isb_now_ns() - t0) / 1e9;
 	thrash_sink += p[0] + p[7];
-	free(next);
 	isb_report_set(r, "steps_per_s", wall > 0 ? steps / wall : 0);
 	isb_report_set(r, "set_kb", (double)kb);
 	isb_report_set(r, "llc_kb", (double)((llc >= 256 && llc <= (1ul << 20)) ? llc : 0));

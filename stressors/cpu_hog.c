@@ -84,7 +84,7 @@ static int hog_run(const struct isb_stressor_args *a, struct isb_report *r, stru
 		isb_report_set(r, "threads", 0);
 		return 0;
 	}
-	struct hog_thread *t = calloc(n, sizeof(*t));
+	cleanup_free struct hog_thread *t = calloc(n, sizeof(*t));
 	if (!t)
 		return isb_errf(err, ENOMEM, "cpu.hog: %u threads", n);
 	uint64_t t0 = isb_now_ns();
@@ -110,7 +110,6 @@ static int hog_run(const struct isb_stressor_args *a, struct isb_report *r, stru
 		cpu += t[i].cpu_s;
 	}
 	double wall = (double)(isb_now_ns() - t0) / 1e9;
-	free(t);
 	if (rc < 0)
 		return rc;
 	double used = wall > 0 ? cpu / wall : 0;

@@ -42,11 +42,12 @@ struct bw_thread {
 static void *bw_main(void *p)
 {
 	struct bw_thread *t = p;
-	double *a = malloc(t->n * sizeof(double)), *b = malloc(t->n * sizeof(double)),
-	       *c = malloc(t->n * sizeof(double));
+	cleanup_free double *a = malloc(t->n * sizeof(double));
+	cleanup_free double *b = malloc(t->n * sizeof(double));
+	cleanup_free double *c = malloc(t->n * sizeof(double));
 	if (!a || !b || !c) {
 		t->err = ENOMEM;
-		goto out;
+		return NULL;
 	}
 	for (size_t i = 0; i < t->n; i++) {
 		a[i] = 0;
@@ -65,10 +66,6 @@ static void *bw_main(void *p)
 		} while (isb_now_ns() < busy_until);
 		isb_duty_rest(start, t->busy_ns, t->period_ns);
 	}
-out:
-	free(a);
-	free(b);
-	free(c);
 	return NULL;
 }
 
@@ -77,7 +74,7 @@ static int bw_run(const struct isb_stressor_args *a, struct isb_report *r, struc
 	unsigned n = (unsigned)a->opt[0];
 	if (!n)
 		n = a->ncpus ? a->ncpus : 1;
-	struct bw_thread *t = calloc(n, sizeof(*t));
+	cleanup_free struct bw_thread *t = calloc(n, sizeof(*t));
 	if (!t)
 		return isb_errf(err, ENOMEM, "memory.bandwidth");
 	uint64_t t0 = isb_now_ns(), end = t0 + (uint64_t)((a->warmup_s + a->duration_s) * 1e9);
@@ -108,7 +105,6 @@ static int bw_run(const struct isb_stressor_args *a, struct isb_report *r, struc
 			    isb_errf(err, t[i].err, "memory.bandwidth: arrays of thread %u", i + 1);
 	}
 	double wall = (double)(isb_now_ns() - t0) / 1e9;
-	free(t);
 	if (rc < 0)
 		return rc;
 	isb_report_set(r, "bytes_per_s", wall > 0 ? bytes / wall : 0);

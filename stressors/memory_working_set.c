@@ -66,7 +66,45 @@ static const struct isb_option ws_options[] = {
     {0},
 };
 
-/* The file part: laid out once per campaign (a file of that size in the scratch directory,
+/* The file written whole under tmp and synced, then renamed to path. */
+static int ws_file_write(const char *tmp, const char *path, size_t bytes, struct isb_err *err)
+{
+	int rc;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return isb_errf(err, errno, "memory.working-set: create %s", tmp);
+	static char blk[1 << 20];
+	uint64_t x = 0x243F6A8885A308D3ull ^ (uint64_t)getpid();
+	for (size_t o = 0; o < bytes;) {
+		for (size_t i = 0; i < sizeof(blk); i += 8) { /* not zeros: real pages */
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			memcpy(blk + i, &x, 8);
+		}
+		size_t n = bytes - o < sizeof(blk) ? bytes - o : sizeof(blk);
+		ssize_t w = write(fd, blk, n);
+		if (w <= 0) {
+			rc = isb_errf(err, errno, "memory.working-set: write %s", tmp);
+			goto fail_close;
+		}
+		o += (size_t)w;
+	}
+	if (fsync(fd) < 0) {
+		rc = isb_errf(err, errno, "memory.working-set: sync %s", path);
+		goto fail_close;
+	}
+	if (close(fd) < 0 || rename(tmp, path) < 0) {
+		rc = isb_errf(err, errno, "memory.working-set: sync %s", path);
+		goto fail_unlink;
+	}
+	return 0;
+fail_close:
+	close(fd);
+fail_unlink:
+	unlink(tmp);
+	return rc;
+}
+
+/* The file part's file: laid out once per size under the scratch directory (a new one
  * written whole and synced, so its pages are clean and can be dropped), then per run dropped
  * from the cache and read back so this tenant's group is the one charged. */
 static int ws_file_open(const struct isb_stressor_args *a, size_t bytes, struct isb_err *err)
@@ -78,33 +116,11 @@ static int ws_file_open(const struct isb_stressor_args *a, size_t bytes, struct 
 	snprintf(path, sizeof(path), "%s/memory.working-set-%zuM.dat", a->scratch, bytes >> 20);
 	if (stat(path, &st) < 0 || (size_t)st.st_size != bytes) {
 		snprintf(tmp, sizeof(tmp), "%s.%d", path, (int)getpid());
-		int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (fd < 0)
-			return isb_errf(err, errno, "memory.working-set: create %s", tmp);
-		static char blk[1 << 20];
-		uint64_t x = 0x243F6A8885A308D3ull ^ (uint64_t)getpid();
-		for (size_t o = 0; o < bytes;) {
-			for (size_t i = 0; i < sizeof(blk); i += 8) { /* not zeros: real pages */
-				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-				memcpy(blk + i, &x, 8);
-			}
-			size_t n = bytes - o < sizeof(blk) ? bytes - o : sizeof(blk);
-			ssize_t w = write(fd, blk, n);
-			if (w <= 0) {
-				int e = errno;
-				close(fd);
-				unlink(tmp);
-				return isb_errf(err, e, "memory.working-set: write %s", tmp);
-			}
-			o += (size_t)w;
-		}
-		if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
-			int e = errno;
-			unlink(tmp);
-			return isb_errf(err, e, "memory.working-set: sync %s", path);
-		}
+		int rc = ws_file_write(tmp, path, bytes, err);
+		if (rc < 0)
+			return rc;
 	}
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return isb_errf(err, errno, "memory.working-set: open %s", path);
 	/* drop what an earlier trial left (charged to its group), then read it in here */
@@ -112,27 +128,23 @@ static int ws_file_open(const struct isb_stressor_args *a, size_t bytes, struct 
 	static char rbuf[1 << 20];
 	for (off_t o = 0; (size_t)o < bytes;) {
 		ssize_t r = pread(fd, rbuf, sizeof(rbuf), o);
-		if (r <= 0) {
-			int e = errno;
-			close(fd);
-			return isb_errf(err, e, "memory.working-set: read %s", path);
-		}
+		if (r <= 0)
+			return isb_errf(err, errno, "memory.working-set: read %s", path);
 		o += r;
 	}
-	return fd;
+	int kept = fd;
+	fd = -1; /* the caller's now */
+	return kept;
 }
 
 static double ws_cached_pct(void *p, size_t bytes)
 {
 	size_t pages = bytes / 4096, in = 0;
-	unsigned char *v = malloc(pages ? pages : 1);
-	if (!v || mincore(p, bytes, v) < 0) {
-		free(v);
+	cleanup_free unsigned char *v = malloc(pages ? pages : 1);
+	if (!v || mincore(p, bytes, v) < 0)
 		return -1;
-	}
 	for (size_t i = 0; i < pages; i++)
 		in += v[i] & 1;
-	free(v);
 	return pages ? 100.0 * (double)in / (double)pages : 0;
 }
 

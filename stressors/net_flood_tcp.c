@@ -57,7 +57,7 @@ static int ft_run(const struct isb_stressor_args *a, struct isb_report *r, struc
 {
 	unsigned n = (unsigned)a->opt[0];
 	double rate = a->opt[1] * 1e6 / 8 * a->intensity / 100.0 / n;
-	struct ft_stream *s = calloc(n, sizeof(*s));
+	cleanup_free struct ft_stream *s = calloc(n, sizeof(*s));
 	if (!s)
 		return isb_errf(err, ENOMEM, "net.flood-tcp");
 	uint64_t t0 = isb_now_ns(), end = t0 + (uint64_t)((a->warmup_s + a->duration_s) * 1e9);
@@ -90,7 +90,6 @@ static int ft_run(const struct isb_stressor_args *a, struct isb_report *r, struc
 		bytes += s[i].bytes;
 	}
 	double wall = (double)(isb_now_ns() - t0) / 1e9;
-	free(s);
 	if (rc < 0)
 		return rc;
 	isb_report_set(r, "bytes_per_s", wall > 0 ? bytes / wall : 0);

@@ -34,7 +34,7 @@ static const struct isb_option fu_options[] = {
 
 static int fu_run(const struct isb_stressor_args *a, struct isb_report *r, struct isb_err *err)
 {
-	int fd = isb_net_connect(a, SOCK_DGRAM, "net.flood-udp", err);
+	cleanup_close int fd = isb_net_connect(a, SOCK_DGRAM, "net.flood-udp", err);
 	if (fd < 0)
 		return fd;
 	double rate = a->opt[0] * 1e6 / 8 * a->intensity / 100.0;
@@ -57,7 +57,6 @@ static int fu_run(const struct isb_stressor_args *a, struct isb_report *r, struc
 		}
 		isb_net_pace(t0, sent, rate);
 	}
-	close(fd);
 	double wall = (double)(isb_now_ns() - t0) / 1e9;
 	isb_report_set(r, "packets_per_s", wall > 0 ? packets / wall : 0);
 	isb_report_set(r, "bytes_per_s", wall > 0 ? sent / wall : 0);

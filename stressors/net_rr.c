@@ -28,15 +28,13 @@ static const struct isb_option rr_options[] = {
 
 static int rr_run(const struct isb_stressor_args *a, struct isb_report *r, struct isb_err *err)
 {
-	int fd = isb_net_connect(a, SOCK_STREAM, "net.rr", err);
+	cleanup_close int fd = isb_net_connect(a, SOCK_STREAM, "net.rr", err);
 	if (fd < 0)
 		return fd;
 	size_t size = (size_t)a->opt[0];
 	char buf[65536] = {'e'};
-	if (isb_net_write_all(fd, buf, 1) < 0) {
-		close(fd);
+	if (isb_net_write_all(fd, buf, 1) < 0)
 		return isb_errf(err, errno, "net.rr: write to peer");
-	}
 	struct isb_window w;
 	int rc = 0;
 	isb_window_begin(&w, a, 1);
@@ -49,7 +47,6 @@ static int rr_run(const struct isb_stressor_args *a, struct isb_report *r, struc
 		else if (isb_window_unit(&w, r, s, isb_now_ns()) < 0)
 			rc = isb_errf(err, ENOMEM, "net.rr: latency buffer");
 	}
-	close(fd);
 	if (rc < 0) {
 		isb_lat_free(&w.lat);
 		return rc;

@@ -20,14 +20,12 @@ static const struct isb_metric st_metrics[] = {
 
 static int st_run(const struct isb_stressor_args *a, struct isb_report *r, struct isb_err *err)
 {
-	int fd = isb_net_connect(a, SOCK_STREAM, "net.stream", err);
+	cleanup_close int fd = isb_net_connect(a, SOCK_STREAM, "net.stream", err);
 	if (fd < 0)
 		return fd;
 	static char buf[65536] = {'s'};
-	if (isb_net_write_all(fd, buf, 1) < 0) {
-		close(fd);
+	if (isb_net_write_all(fd, buf, 1) < 0)
 		return isb_errf(err, errno, "net.stream: write to peer");
-	}
 	uint64_t t0 = isb_now_ns(), wstart = t0 + (uint64_t)(a->warmup_s * 1e9);
 	uint64_t end = wstart + (uint64_t)(a->duration_s * 1e9);
 	uint64_t interval = (uint64_t)(a->sample_interval_s * 1e9), next = wstart + interval;
@@ -49,7 +47,6 @@ static int st_run(const struct isb_stressor_args *a, struct isb_report *r, struc
 			next += interval;
 		}
 	}
-	close(fd);
 	if (rc == 0 && last <= wstart)
 		rc = isb_errf(err, 0, "net.stream: stopped before the window began");
 	if (rc == 0)

@@ -25,15 +25,14 @@ static int io_run(const struct isb_stressor_args *a, struct isb_report *r, struc
 	int p[2];
 	snprintf(path, sizeof(path), "%s/sys.io-XXXXXX",
 		 a->scratch && *a->scratch ? a->scratch : "/tmp");
-	int fd = mkstemp(path);
+	cleanup_close int fd = mkstemp(path);
 	if (fd < 0)
 		return isb_errf(err, errno, "sys.io: create a file in %s", path);
 	unlink(path);
-	if (pipe(p) < 0) {
-		int e = errno;
-		close(fd);
-		return isb_errf(err, e, "sys.io: pipe");
-	}
+	if (pipe(p) < 0)
+		return isb_errf(err, errno, "sys.io: pipe");
+	cleanup_close int p_read = p[0];
+	cleanup_close int p_write = p[1];
 	int rc = 0;
 	struct isb_window w;
 	isb_window_begin(&w, a, 4.0 * (double)n);
@@ -50,9 +49,6 @@ static int io_run(const struct isb_stressor_args *a, struct isb_report *r, struc
 		if (!rc && isb_window_unit(&w, r, s, isb_now_ns()) < 0)
 			rc = isb_errf(err, ENOMEM, "sys.io: latency buffer");
 	}
-	close(p[0]);
-	close(p[1]);
-	close(fd);
 	if (rc) {
 		isb_lat_free(&w.lat);
 		return rc;
