@@ -6,7 +6,6 @@
 #include "stressors/stressor.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 static const struct isb_stressor *const table[] = {
