@@ -9,6 +9,8 @@
  */
 #include "config.h"
 #include "backends/backend.h"
+#include "backends/cgroup.h"
+#include "backends/proc.h"
 
 #include <signal.h>
 #include <stdarg.h>
@@ -345,56 +347,56 @@ void isb_cg_tenant_remove(struct isb_cg_tenant *t)
 	t->ndirs = 0;
 }
 
-int isb_cg_disk_of(const char *path, unsigned *major, unsigned *minor, char *why, size_t size)
+int isb_cg_disk_of(const char *path, unsigned *major, unsigned *minor, struct isb_err *err)
 {
 	struct stat st;
 	char sys[128], part[160], v[32];
 	if (stat(path, &st) < 0)
-		return snprintf(why, size, "stat %s: %s", path, strerror(errno)), -1;
+		return isb_errf(err, 0, "stat %s: %s", path, strerror(errno)), -1;
 	*major = major(st.st_dev);
 	*minor = minor(st.st_dev);
 	snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u", *major, *minor);
 	if (access(sys, F_OK) < 0)
-		return snprintf(why, size, "%s is not on a block device (device %u:%u)", path,
-				*major, *minor),
+		return isb_errf(err, 0, "%s is not on a block device (device %u:%u)", path, *major,
+				*minor),
 		       -1;
 	/* io limits apply to whole disks: a partition's parent has the disk's dev */
 	snprintf(part, sizeof(part), "%s/partition", sys);
 	if (access(part, F_OK) == 0) {
 		snprintf(part, sizeof(part), "%s/../dev", sys);
 		if (isb_read_file(part, v, sizeof(v)) <= 0 || sscanf(v, "%u:%u", major, minor) != 2)
-			return snprintf(why, size, "cannot read %s", part), -1;
+			return isb_errf(err, 0, "cannot read %s", part), -1;
 	}
 	return 0;
 }
 
-const char *isb_cg_bfq_unavailable(unsigned major, unsigned minor, char *why, size_t size)
+const char *isb_cg_bfq_unavailable(unsigned major, unsigned minor, struct isb_err *err)
 {
 	char path[128], sched[256];
 	const char *fault = getenv("ISOBENCH_FAULT");
 	if (fault && !strcmp(fault, "no-bfq"))
-		return snprintf(why, size, "the kernel has no bfq (ISOBENCH_FAULT=no-bfq)"), why;
+		return isb_errf(err, 0, "the kernel has no bfq (ISOBENCH_FAULT=no-bfq)"), err->msg;
 	/* bfq's group weights: blkio.bfq.weight (v1) or io.bfq.weight (v2) in every group */
 	enum isb_cgroup_mode m = isb_cgroup_mode();
 	if ((m == ISB_CG_V1 || m == ISB_CG_HYBRID) &&
 	    access("/sys/fs/cgroup/blkio/blkio.bfq.io_service_bytes", F_OK) < 0)
-		return snprintf(why, size,
+		return isb_errf(err, 0,
 				"the kernel has no bfq group scheduling (no blkio.bfq.* files)"),
-		       why;
+		       err->msg;
 	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/queue/scheduler", major, minor);
 	if (isb_read_file(path, sched, sizeof(sched)) <= 0)
-		return snprintf(why, size, "cannot read %s", path), why;
+		return isb_errf(err, 0, "cannot read %s", path), err->msg;
 	isb_trim(sched);
 	if (!strstr(sched, "bfq"))
-		return snprintf(why, size, "the kernel has no bfq (device %u:%u offers %s)", major,
+		return isb_errf(err, 0, "the kernel has no bfq (device %u:%u offers %s)", major,
 				minor, sched),
-		       why;
+		       err->msg;
 	if (!strstr(sched, "[bfq]"))
-		return snprintf(why, size,
+		return isb_errf(err, 0,
 				"device %u:%u runs another scheduler (%s); a host disk's is never "
 				"changed: use disk_device = loop and disk_scheduler = bfq",
 				major, minor, sched),
-		       why;
+		       err->msg;
 	return NULL;
 }
 

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 #include "backends/backend.h"
+#include "backends/proc.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -240,21 +241,21 @@ int isb_proc_stop(struct isb_tenant *t, uint64_t grace_ns)
 	return 0;
 }
 
-int isb_kvm_usable(char *why, size_t size)
+int isb_kvm_usable(struct isb_err *err)
 {
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		return snprintf(why, size, "/dev/kvm: %s", strerror(errno)), 0;
+		return isb_errf(err, 0, "/dev/kvm: %s", strerror(errno)), 0;
 	int api = ioctl(fd, KVM_GET_API_VERSION, 0);
 	int vm = api == KVM_API_VERSION ? ioctl(fd, KVM_CREATE_VM, 0) : -1;
 	int e = errno;
 	close(fd);
 	if (api != KVM_API_VERSION)
-		return snprintf(why, size, "/dev/kvm answers API version %d, not %d", api,
+		return isb_errf(err, 0, "/dev/kvm answers API version %d, not %d", api,
 				KVM_API_VERSION),
 		       0;
 	if (vm < 0)
-		return snprintf(why, size, "/dev/kvm cannot create a VM (KVM_CREATE_VM: %s)",
+		return isb_errf(err, 0, "/dev/kvm cannot create a VM (KVM_CREATE_VM: %s)",
 				strerror(e)),
 		       0;
 	close(vm);

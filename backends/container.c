@@ -12,6 +12,10 @@
  */
 #include "config.h"
 #include "backends/backend.h"
+#include "backends/ctconf.h"
+#include "backends/proc.h"
+#include "backends/rootfs.h"
+#include "backends/tenantnet.h"
 
 #include <fcntl.h>
 #include <net/if.h>
@@ -51,11 +55,10 @@ static const unsigned long ns_clone_flag[ISB_NS__COUNT] = {
     [ISB_NS_USER] = CLONE_NEWUSER,     [ISB_NS_UTS] = CLONE_NEWUTS,
 };
 
-static int ct_available(struct isb_why *why)
+static int ct_available(struct isb_err *err)
 {
 	if (geteuid() != 0) {
-		snprintf(why->reason, sizeof(why->reason),
-			 "needs root (namespaces, cgroups and mounts for every tenant)");
+		isb_errf(err, 0, "needs root (namespaces, cgroups and mounts for every tenant)");
 		return 0;
 	}
 	return 1;
@@ -86,7 +89,7 @@ static pid_t clone_ns(unsigned long flags)
 static int io_prepare(struct isb_config *c, struct isb_ctconf *cf, enum isb_ct_kind kind,
 		      char *note, size_t nsize, struct isb_err *err)
 {
-	char why[300];
+	struct isb_err why = {0};
 	/* a VM's throttles are QEMU's (backends/vm.c), not its process's cgroup's */
 	bool derive = (cf->policy == ISB_POLICY_CAPPED || cf->policy == ISB_POLICY_PARTITIONED) &&
 		      c->disk_read_iops > 0 && c->disk_write_bps > 0 && kind != ISB_CT_VM;
@@ -100,16 +103,16 @@ static int io_prepare(struct isb_config *c, struct isb_ctconf *cf, enum isb_ct_k
 			 note[0] ? "; " : "");
 	if (!cf->set.io_weight && !derive)
 		return 0;
-	if (isb_cg_disk_of(c->scratch_dir, &maj, &min, why, sizeof(why)) < 0) {
+	if (isb_cg_disk_of(c->scratch_dir, &maj, &min, &why) < 0) {
 		if (cf->set.io_weight)
-			return isb_errf(err, 0, "io.weight: %s", why);
+			return isb_errf(err, 0, "io.weight: %s", why.msg);
 		snprintf(note + strlen(note), nsize - strlen(note),
-			 "%sio throttles: not derived (%s)", note[0] ? "; " : "", why);
+			 "%sio throttles: not derived (%s)", note[0] ? "; " : "", why.msg);
 		c->disk_read_iops = c->disk_write_bps = 0;
 		return 0;
 	}
-	if (cf->set.io_weight && isb_cg_bfq_unavailable(maj, min, why, sizeof(why)))
-		return isb_errf(err, 0, "io.weight: no bfq: %s", why);
+	if (cf->set.io_weight && isb_cg_bfq_unavailable(maj, min, &why))
+		return isb_errf(err, 0, "io.weight: no bfq: %s", why.msg);
 	if (derive) {
 		struct isb_limits l = {0};
 		isb_ctconf_io_derive(cf->policy, c, &l);
@@ -131,7 +134,8 @@ static int io_prepare(struct isb_config *c, struct isb_ctconf *cf, enum isb_ct_k
 int isb_ct_prepare_common(struct isb_config *c, struct isb_ctconf *cf, enum isb_ct_kind kind,
 			  char procs[][512], size_t *nprocs, struct isb_err *err)
 {
-	char desc[256], note[512] = "", why[200];
+	char desc[256], note[512] = "";
+	struct isb_err why = {0};
 	struct isb_err cerr = {0};
 	if (isb_ctconf_parse(c, cf, kind, err) < 0)
 		return -EINVAL;
@@ -150,9 +154,8 @@ int isb_ct_prepare_common(struct isb_config *c, struct isb_ctconf *cf, enum isb_
 #endif
 	const struct isb_limits *s = &cf->set;
 	if (s->io_rbps || s->io_wbps || s->io_riops || s->io_wiops) {
-		if (isb_cg_disk_of(c->scratch_dir, &cf->set.io_major, &cf->set.io_minor, why,
-				   sizeof(why)) < 0)
-			return isb_errf(err, 0, "io limits: %s", why);
+		if (isb_cg_disk_of(c->scratch_dir, &cf->set.io_major, &cf->set.io_minor, &why) < 0)
+			return isb_errf(err, 0, "io limits: %s", why.msg);
 	}
 	if (io_prepare(c, cf, kind, note, sizeof(note), err) < 0)
 		return -EINVAL;

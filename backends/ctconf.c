@@ -26,6 +26,7 @@
  */
 #include "config.h"
 #include "backends/backend.h"
+#include "backends/ctconf.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -465,22 +466,6 @@ static int online_cpus(cpu_set_t *set)
 	return isb_cpulist_parse(buf, set);
 }
 
-static void cpulist(const cpu_set_t *s, char *buf, size_t size)
-{
-	size_t o = 0;
-	buf[0] = 0;
-	for (int i = 0; i < CPU_SETSIZE && o < size; i++) {
-		if (!CPU_ISSET(i, s))
-			continue;
-		int j = i;
-		while (j + 1 < CPU_SETSIZE && CPU_ISSET(j + 1, s))
-			j++;
-		o += (size_t)(j > i ? snprintf(buf + o, size - o, "%s%d-%d", o ? "," : "", i, j)
-				    : snprintf(buf + o, size - o, "%s%d", o ? "," : "", i));
-		i = j;
-	}
-}
-
 /*
  * Per tenant, from the calibration: R = 4 KiB random reads per second at QD1 (what one
  * latency-bound reader gets alone), W = 1 MiB sequential write bytes per second.
@@ -556,7 +541,7 @@ int isb_ctconf_limits(const struct isb_ctconf *cf, const struct isb_config *c,
 				CPU_SET(i, &half);
 			seen++;
 		}
-		cpulist(&half, l->cpuset, sizeof(l->cpuset));
+		isb_cpuset_str(&half, l->cpuset, sizeof(l->cpuset));
 		*cpus = half; /* the partition replaces the placement's pinning */
 	}
 	if (cf->policy == ISB_POLICY_CAPPED)

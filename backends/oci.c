@@ -14,6 +14,9 @@
  */
 #include "config.h"
 #include "backends/backend.h"
+#include "backends/ctconf.h"
+#include "backends/proc.h"
+#include "backends/tenantnet.h"
 
 #include <json-c/json.h>
 #include <fcntl.h>
@@ -43,11 +46,10 @@ struct oci_tenant {
 	struct oci_priv *p;
 };
 
-static int oci_available(struct isb_why *why)
+static int oci_available(struct isb_err *err)
 {
 	if (geteuid() != 0) {
-		snprintf(why->reason, sizeof(why->reason),
-			 "needs root (runc and crun run rootful)");
+		isb_errf(err, 0, "needs root (runc and crun run rootful)");
 		return 0;
 	}
 	return 1;
@@ -165,10 +167,9 @@ static int prepare_kind(struct isb_config *c, enum isb_ct_kind kind, struct isb_
 	p->kind = kind;
 	if (isb_ctconf_parse(c, &p->cf, kind, err) < 0)
 		goto fail;
-	char why[200];
-	if (kind == ISB_CT_GVISOR && !strcmp(p->cf.platform, "kvm") &&
-	    !isb_kvm_usable(why, sizeof(why))) {
-		isb_errf(err, 0, "platform kvm needs a usable /dev/kvm: %s", why);
+	struct isb_err why = {0};
+	if (kind == ISB_CT_GVISOR && !strcmp(p->cf.platform, "kvm") && !isb_kvm_usable(&why)) {
+		isb_errf(err, 0, "platform kvm needs a usable /dev/kvm: %s", why.msg);
 		goto fail;
 	}
 	if (!(p->cf.ns & (1u << ISB_NS_MNT))) {

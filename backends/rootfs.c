@@ -11,6 +11,7 @@
  */
 #include "config.h"
 #include "backends/backend.h"
+#include "backends/rootfs.h"
 
 #include <fcntl.h>
 #include <stdlib.h>

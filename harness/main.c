@@ -7,6 +7,7 @@
 #include "harness/harness.h"
 #include "analysis/analysis.h"
 #include "backends/guest.h"
+#include "backends/intercept.h"
 
 #include <dirent.h>
 #include <getopt.h>
@@ -236,10 +237,10 @@ static int cmd_list(int argc, char **argv)
 	if (!strcmp(what, "backends")) {
 		const struct isb_backend *const *t = isb_backends(&n);
 		for (size_t i = 0; i < n; i++) {
-			struct isb_why why = {{0}};
+			struct isb_err why = {0};
 			int ok = t[i]->available(&why);
 			printf("%-10s %-10s %s%s%s\n", t[i]->name, isb_class_name(t[i]->class),
-			       t[i]->help, ok ? "" : " — unavailable: ", ok ? "" : why.reason);
+			       t[i]->help, ok ? "" : " — unavailable: ", ok ? "" : why.msg);
 		}
 	} else if (!strcmp(what, "stressors")) {
 		const struct isb_stressor *const *t = isb_stressors(&n);
@@ -289,14 +290,14 @@ static int cmd_list(int argc, char **argv)
  * a campaign would), the device models, /dev/kvm. */
 static void probe_hypervisor(void)
 {
-	char buf[256], agent[4096], self[4096];
+	char agent[4096], self[4096];
 	struct isb_guest g;
 	struct isb_err err = {0};
-	struct isb_why why = {{0}};
+	struct isb_err why = {0};
 	printf("hypervisor class:\n");
 	const struct isb_backend *vm = isb_backend_find("vm");
 	if (vm && !vm->available(&why)) {
-		printf("  %-14s unavailable: %s\n", "vm", why.reason);
+		printf("  %-14s unavailable: %s\n", "vm", why.msg);
 	} else {
 		ssize_t l = readlink("/proc/self/exe", self, sizeof(self) - 1);
 		self[l > 0 ? l : 0] = 0;
@@ -320,11 +321,12 @@ static void probe_hypervisor(void)
 			       g.unusable_emulated);
 		}
 	}
-	bool kvm = isb_kvm_usable(buf, sizeof(buf));
+	struct isb_err kerr = {0};
+	bool kvm = isb_kvm_usable(&kerr);
 	printf("  %-14s %s%s\n", "/dev/kvm",
 	       kvm ? "creates a VM (accel = kvm boots a guest once when a campaign prepares)"
 		   : "unavailable: ",
-	       kvm ? "" : buf);
+	       kvm ? "" : kerr.msg);
 }
 
 static int cmd_probe(int argc, char **argv)
@@ -359,11 +361,11 @@ static int cmd_probe(int argc, char **argv)
 	size_t n;
 	const struct isb_backend *const *b = isb_backends(&n);
 	for (size_t i = 0; i < n; i++) {
-		struct isb_why why = {{0}};
+		struct isb_err why = {0};
 		if (b[i]->available(&why))
 			printf("  %-9s available\n", b[i]->name);
 		else
-			printf("  %-9s unavailable: %s\n", b[i]->name, why.reason);
+			printf("  %-9s unavailable: %s\n", b[i]->name, why.msg);
 	}
 	json_object *host = isb_host_json(t), *v, *x;
 	if (json_object_object_get_ex(host, "versions", &v)) {

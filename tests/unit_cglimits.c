@@ -5,7 +5,7 @@
  * configuration: keys, defaults, declared leaves, per-side limits.
  */
 #include "config.h"
-#include "backends/backend.h"
+#include "backends/ctconf.h"
 #include "unit.h"
 
 #include <fcntl.h>

@@ -7,6 +7,8 @@
  */
 #include "config.h"
 #include "backends/backend.h"
+#include "backends/cgroup.h"
+#include "backends/ctconf.h"
 #include "harness/harness.h"
 #include "unit.h"
 
@@ -313,9 +315,9 @@ static void test_unavailable_with_reason(void **state)
 	json_object_put(j);
 	/* this host's own /sys/fs/resctrl: available, or a reason that is not empty */
 	struct isb_rdt_host h;
-	char why[300] = "";
-	if (isb_rdt_probe(ISB_RESCTRL_ROOT, &h, why, sizeof(why)) < 0)
-		assert_true(strlen(why) > 20);
+	struct isb_err why = {0};
+	if (isb_rdt_probe(ISB_RESCTRL_ROOT, &h, &why) < 0)
+		assert_true(strlen(why.msg) > 20);
 }
 
 static void test_sweep(void **state)

@@ -20,6 +20,8 @@
  */
 #include "config.h"
 #include "backends/backend.h"
+#include "backends/intercept.h"
+#include "backends/proc.h"
 
 #include <fcntl.h>
 #include <poll.h>
