@@ -134,13 +134,55 @@ struct isb_tenant {
 	void *priv;
 };
 
+/*
+ * A backend's [config] keys, declared in a table (like the stressors' options): the core
+ * (options.c) checks a key against it and stores its value into the backend's parsed
+ * struct, so a backend writes no parser. Terminated by name == NULL.
+ */
+enum isb_opt_type {
+	ISB_OPT_UINT,	 /* an integer in [min, max] (max 0: no upper bound), unsigned or u64 */
+	ISB_OPT_DOUBLE,	 /* a number in [min, max] */
+	ISB_OPT_SIZE,	 /* bytes (512M, 2G: powers of 1024), at least min; u64 */
+	ISB_OPT_RATE,	 /* bits/s (100M: powers of 1000), at least min; u64 */
+	ISB_OPT_ENUM,	 /* one of names: its index, into an unsigned or enum field */
+	ISB_OPT_STRING,	 /* one of names: the text, into a char array */
+	ISB_OPT_CPULIST, /* "0-3,6", into a char array */
+	ISB_OPT_CUSTOM,	 /* parse() reads it */
+};
+
+struct isb_backend_option {
+	const char *name;  /* "cpu.weight"; ending in '.': a prefix ("ns." takes ns.NAME) */
+	const char *shown; /* how lists name it ("ns.NAME"); NULL: name */
+	enum isb_opt_type type;
+	size_t off, size; /* the field in the parsed struct: ISB_OPT_FIELD(struct, member) */
+	size_t set_off;	  /* ISB_OPT_FLAG(struct, member): a bool set when given; 0: none */
+	double min, max;
+	const char *const *names; /* ENUM, STRING: the values, NULL-terminated */
+	/* CUSTOM: checks value and, when conf is not NULL, stores it; 0 or negative with err. */
+	int (*parse)(void *conf, const char *key, const char *value, struct isb_err *err);
+	/* What a bad value is not ("a positive integer"); NULL: said from type and range. */
+	const char *expect;
+	const char *hint; /* said after it in parentheses ("L3 cache ways per side"), or NULL */
+	const char *help;
+	unsigned kinds; /* which option sets take it: bits the backends declare (option_set) */
+};
+#define ISB_OPT_FIELD(type, member) offsetof(type, member), sizeof(((type *)0)->member)
+#define ISB_OPT_FLAG(type, member)  (offsetof(type, member) + 1)
+
+struct json_object;
+
 struct isb_backend {
 	const char *name;
 	enum isb_class class;
 	const char *help;
 	/* 1, or 0 with why not in err (a reason, no errno). */
 	int (*available)(struct isb_err *err);
-	/* Checks one [config] key of the suite; NULL: the backend takes no options. */
+	/* Its [config] keys: the rows of options whose kinds meet option_set (0: every row);
+	 * checked by the core (isb_backend_check). */
+	const struct isb_backend_option *options;
+	unsigned option_set;
+	/* Optional: checks a [config] key options does not have; NULL with no options: the
+	 * backend takes none. */
 	int (*check)(const char *key, const char *value, struct isb_err *err);
 	int (*prepare)(struct isb_config *, struct isb_err *);
 	int (*spawn)(struct isb_config *, const struct isb_tenant_spec *, struct isb_tenant *,
@@ -152,6 +194,9 @@ struct isb_backend {
 	 * stressor, resource and talks_to_peer are set; the cell is skipped with the reason),
 	 * or NULL. */
 	const char *(*unsupported)(const struct isb_config *, const struct isb_tenant_spec *spec);
+	/* Optional: its own section of `isobench probe` (what this host offers it, and why not);
+	 * host is the host's description (harness/host.c: versions of the tools it runs). */
+	void (*describe)(FILE *out, struct json_object *host);
 };
 
 #define ISB_BACKEND(sym) extern const struct isb_backend sym;
@@ -160,5 +205,21 @@ struct isb_backend {
 
 const struct isb_backend *const *isb_backends(size_t *n);
 const struct isb_backend *isb_backend_find(const char *name);
+/* Whether b takes [config] keys; checks one (the option table, then b->check). */
+bool isb_backend_takes_options(const struct isb_backend *b);
+int isb_backend_check(const struct isb_backend *b, const char *key, const char *value,
+		      struct isb_err *err);
+
+/* The option table's core (options.c). Applies key = value to conf (NULL: only checks it)
+ * by the rows of t that set takes: 0, negative with err, or -ENOENT (err untouched) when
+ * no such row. */
+int isb_option_apply(const struct isb_backend_option *t, unsigned set, void *conf, const char *key,
+		     const char *value, struct isb_err *err);
+/* The keys set takes, "a, b, c", into buf. */
+const char *isb_option_list(const struct isb_backend_option *t, unsigned set, char *buf,
+			    size_t size);
+/* What a row takes ("an integer in [1, 10000]", "none, fair or capped"), with its hint, into
+ * buf. */
+const char *isb_option_expect(const struct isb_backend_option *o, char *buf, size_t size);
 
 #endif

@@ -12,6 +12,7 @@
  */
 #include "config.h"
 #include "backends/backend.h"
+#include "backends/container.h"
 #include "backends/ctconf.h"
 #include "backends/proc.h"
 #include "backends/rootfs.h"
@@ -55,7 +56,7 @@ static const unsigned long ns_clone_flag[ISB_NS__COUNT] = {
     [ISB_NS_USER] = CLONE_NEWUSER,     [ISB_NS_UTS] = CLONE_NEWUTS,
 };
 
-static int ct_available(struct isb_err *err)
+int isb_ct_available(struct isb_err *err)
 {
 	if (geteuid() != 0) {
 		isb_errf(err, 0, "needs root (namespaces, cgroups and mounts for every tenant)");
@@ -64,15 +65,16 @@ static int ct_available(struct isb_err *err)
 	return 1;
 }
 
-static int ct_check(const char *key, const char *value, struct isb_err *err)
-{
-	return isb_ctconf_check(key, value, ISB_CT_CONTAINER, err);
-}
+#define CT_KEYS (ISB_CTK_NS | ISB_CTK_CGROUP | ISB_CTK_SANDBOX)
 
-static int sb_check(const char *key, const char *value, struct isb_err *err)
-{
-	return isb_ctconf_check(key, value, ISB_CT_SANDBOX, err);
-}
+/* What a user who writes only "backend = container" expects: Docker's defaults. */
+const struct isb_ct_kind isb_ct_container = {
+    .keys = CT_KEYS,
+    .ns = ISB_NS_DOCKER,
+    .policy = ISB_POLICY_FAIR,
+    .caps = "docker",
+    .runtime = "runc",
+};
 
 /* Fork with namespaces: clone3 without a stack behaves like fork in the child. */
 static pid_t clone_ns(unsigned long flags)
@@ -86,13 +88,13 @@ static pid_t clone_ns(unsigned long flags)
 /* The disk side of prepare: an io.weight that cannot act makes the configuration
  * unavailable; the throttles capped and partitioned derive from the calibration need the
  * device (else they are dropped, and the note says why). */
-static int io_prepare(struct isb_config *c, struct isb_ctconf *cf, enum isb_ct_kind kind,
+static int io_prepare(struct isb_config *c, struct isb_ctconf *cf, const struct isb_ct_kind *kind,
 		      char *note, size_t nsize, struct isb_err *err)
 {
 	struct isb_err why = {0};
 	/* a VM's throttles are QEMU's (backends/vm.c), not its process's cgroup's */
 	bool derive = (cf->policy == ISB_POLICY_CAPPED || cf->policy == ISB_POLICY_PARTITIONED) &&
-		      c->disk_read_iops > 0 && c->disk_write_bps > 0 && kind != ISB_CT_VM;
+		      c->disk_read_iops > 0 && c->disk_write_bps > 0 && !kind->io_elsewhere;
 	const struct isb_limits *s = &cf->set;
 	bool v1 = isb_cgroup_mode() == ISB_CG_V1 || isb_cgroup_mode() == ISB_CG_HYBRID;
 	unsigned maj = 0, min = 0;
@@ -131,8 +133,9 @@ static int io_prepare(struct isb_config *c, struct isb_ctconf *cf, enum isb_ct_k
 	return 0;
 }
 
-int isb_ct_prepare_common(struct isb_config *c, struct isb_ctconf *cf, enum isb_ct_kind kind,
-			  char procs[][512], size_t *nprocs, struct isb_err *err)
+int isb_ct_prepare_common(struct isb_config *c, struct isb_ctconf *cf,
+			  const struct isb_ct_kind *kind, char procs[][512], size_t *nprocs,
+			  struct isb_err *err)
 {
 	char desc[256], note[512] = "";
 	struct isb_err why = {0};
@@ -186,7 +189,7 @@ int isb_ct_prepare_common(struct isb_config *c, struct isb_ctconf *cf, enum isb_
 	return 0;
 }
 
-static int prepare_kind(struct isb_config *c, enum isb_ct_kind kind, struct isb_err *err)
+int isb_ct_prepare(struct isb_config *c, const struct isb_ct_kind *kind, struct isb_err *err)
 {
 	struct ct_priv *p = calloc(1, sizeof(*p));
 	if (!p)
@@ -202,12 +205,7 @@ static int prepare_kind(struct isb_config *c, enum isb_ct_kind kind, struct isb_
 
 static int ct_prepare(struct isb_config *c, struct isb_err *err)
 {
-	return prepare_kind(c, ISB_CT_CONTAINER, err);
-}
-
-static int sb_prepare(struct isb_config *c, struct isb_err *err)
-{
-	return prepare_kind(c, ISB_CT_SANDBOX, err);
+	return isb_ct_prepare(c, &isb_ct_container, err);
 }
 
 static int lo_up(void)
@@ -320,8 +318,8 @@ static pid_t clone_in_netns(unsigned long flags, const char *netns, struct isb_e
 	return pid;
 }
 
-static int ct_spawn(struct isb_config *c, const struct isb_tenant_spec *spec_in,
-		    struct isb_tenant *t, struct isb_err *err)
+int isb_ct_spawn(struct isb_config *c, const struct isb_tenant_spec *spec_in, struct isb_tenant *t,
+		 struct isb_err *err)
 {
 	struct ct_priv *p = c->priv;
 	struct isb_tenant_spec spec_buf = *spec_in, *spec = &spec_buf;
@@ -471,7 +469,7 @@ static int ct_spawn(struct isb_config *c, const struct isb_tenant_spec *spec_in,
 	return 0;
 }
 
-static int ct_stop(struct isb_tenant *t, uint64_t grace_ns)
+int isb_ct_stop(struct isb_tenant *t, uint64_t grace_ns)
 {
 	struct ct_tenant *ct = t->priv;
 	int r = isb_proc_stop(t, grace_ns);
@@ -497,7 +495,7 @@ static int ct_stop(struct isb_tenant *t, uint64_t grace_ns)
 	return r;
 }
 
-static void ct_cleanup(struct isb_config *c)
+void isb_ct_cleanup(struct isb_config *c)
 {
 	free(c->priv);
 	c->priv = NULL;
@@ -509,23 +507,11 @@ const struct isb_backend isb_backend_container = {
     .name = "container",
     .class = ISB_CLASS_CONTAINER,
     .help = "isobench's own runtime: each namespace, cgroup limit and capability a switch",
-    .available = ct_available,
-    .check = ct_check,
+    .available = isb_ct_available,
+    .options = isb_ctconf_options,
+    .option_set = CT_KEYS,
     .prepare = ct_prepare,
-    .spawn = ct_spawn,
-    .stop = ct_stop,
-    .cleanup = ct_cleanup,
-};
-
-const struct isb_backend isb_backend_sandbox = {
-    .name = "sandbox",
-    .class = ISB_CLASS_SANDBOX,
-    .help = "isobench's own system-call interception (sandbox = seccomp | seccomp-notify | ptrace "
-	    "| sud), composable with every container key",
-    .available = ct_available,
-    .check = sb_check,
-    .prepare = sb_prepare,
-    .spawn = ct_spawn,
-    .stop = ct_stop,
-    .cleanup = ct_cleanup,
+    .spawn = isb_ct_spawn,
+    .stop = isb_ct_stop,
+    .cleanup = isb_ct_cleanup,
 };

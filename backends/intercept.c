@@ -38,8 +38,8 @@
 #include <seccomp.h>
 #endif
 
-const char *const isb_sb_names[ISB_SB__COUNT] = {"none", "seccomp", "seccomp-notify", "ptrace",
-						 "sud"};
+const char *const isb_sb_names[ISB_SB__COUNT + 1] = {"none",   "seccomp", "seccomp-notify",
+						     "ptrace", "sud",	  NULL};
 
 /* What Docker's default profile refuses (moby profiles/seccomp/default.json, without its
  * capability-gated exceptions): the rest is allowed. */

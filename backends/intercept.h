@@ -16,7 +16,7 @@ enum isb_sb_mode {
 	ISB_SB_SUD,
 	ISB_SB__COUNT
 };
-extern const char *const isb_sb_names[ISB_SB__COUNT];
+extern const char *const isb_sb_names[ISB_SB__COUNT + 1]; /* NULL-terminated */
 /* In the tenant: runs argv under the interception; never returns. */
 void isb_sandbox_exec(enum isb_sb_mode mode, char **argv) __attribute__((noreturn));
 /* Why a mode cannot run here, or NULL. */

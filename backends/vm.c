@@ -844,6 +844,7 @@ static const char *vm_unsupported(const struct isb_config *c, const struct isb_t
 	return NULL;
 }
 
+void isb_vm_describe(FILE *out, struct json_object *host); /* vmdescribe.c */
 const struct isb_backend isb_backend_vm = {
     .name = "vm",
     .class = ISB_CLASS_HYPERVISOR,
@@ -851,6 +852,7 @@ const struct isb_backend isb_backend_vm = {
 	    "devices = virtio | emulated), optionally each in a cgroup",
     .available = vm_available,
     .check = vm_check,
+    .describe = isb_vm_describe,
     .prepare = vm_prepare,
     .spawn = vm_spawn,
     .stop = vm_stop,
