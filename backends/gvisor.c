@@ -93,8 +93,8 @@ static int cpuset_parent(const char *campaign_id, struct isb_err *err)
 	return 0;
 }
 
-static int gv_prepared(struct isb_config *c, struct isb_oci *p, char procs[][512],
-		       size_t *nprocs, struct isb_err *err)
+static int gv_prepared(struct isb_config *c, struct isb_oci *p, char procs[][512], size_t *nprocs,
+		       struct isb_err *err)
 {
 	/* the platform is the isolation leaf (TAXONOMY.md: gVisor with ptrace, with KVM) */
 	if (!strcmp(p->cf.platform, "ptrace"))

@@ -15,7 +15,7 @@ static bool takes(const struct isb_backend_option *o, unsigned set)
 }
 
 static const struct isb_backend_option *find(const struct isb_backend_option *t, unsigned set,
-					      const char *key)
+					     const char *key)
 {
 	for (const struct isb_backend_option *o = t; o && o->name; o++) {
 		size_t n = strlen(o->name);
@@ -35,7 +35,10 @@ static void join_names(const char *const *names, char *buf, size_t size)
 		n++;
 	for (size_t i = 0; i < n && o < size; i++)
 		o += (size_t)snprintf(buf + o, size - o, "%s%s",
-				      !i ? "" : i + 1 == n ? " or " : ", ", names[i]);
+				      !i	   ? ""
+				      : i + 1 == n ? " or "
+						   : ", ",
+				      names[i]);
 }
 
 const char *isb_option_expect(const struct isb_backend_option *o, char *buf, size_t size)
@@ -89,7 +92,7 @@ static int parse_value(const struct isb_backend_option *o, const char *v, uint64
 	switch (o->type) {
 	case ISB_OPT_UINT:
 		return isb_parse_u64(v, u) < 0 || *u < o->min || (o->max > 0 && *u > o->max) ? -1
-											   : 0;
+											     : 0;
 	case ISB_OPT_DOUBLE:
 		return isb_parse_double(v, d) < 0 || *d < o->min || *d > o->max ? -1 : 0;
 	case ISB_OPT_SIZE:
@@ -113,8 +116,8 @@ static int parse_value(const struct isb_backend_option *o, const char *v, uint64
 	return -1;
 }
 
-int isb_option_apply(const struct isb_backend_option *t, unsigned set, void *conf,
-		     const char *key, const char *value, struct isb_err *err)
+int isb_option_apply(const struct isb_backend_option *t, unsigned set, void *conf, const char *key,
+		     const char *value, struct isb_err *err)
 {
 	const struct isb_backend_option *o = find(t, set, key);
 	uint64_t u = 0;

@@ -4,6 +4,8 @@
 #ifndef ISB_BACKENDS_ROOTFS_H
 #define ISB_BACKENDS_ROOTFS_H
 
+#include "common/isb.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -14,8 +16,8 @@ struct isb_rootfs {
 	bool pid_ns, user_ns, cgroup_ns;
 	const char *host_cgroup; /* /proc/self/cgroup as it was before the cgroup ns */
 };
-/* In the tenant, after unshare: builds the root and pivots into it. -errno, what fills
- * what failed. */
-int isb_rootfs_enter(const struct isb_rootfs *r, char *what, size_t size);
+/* In the tenant, after unshare: builds the root and pivots into it. 0, or -errno with err
+ * naming what failed (err->errnum: the errno). */
+int isb_rootfs_enter(const struct isb_rootfs *r, struct isb_err *err);
 
 #endif

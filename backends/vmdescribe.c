@@ -30,25 +30,25 @@ void isb_vm_describe(FILE *out, struct json_object *host)
 		if (isb_guest_build(agent, NULL, &g, &err) < 0) {
 			fprintf(out, "  %-14s unavailable: %s\n", "guest image", err.msg);
 		} else {
-			fprintf(out, "  %-14s %s (%s), booted %s\n", "guest kernel", g.kernel, g.kver,
-			       g.boot_note);
-			fprintf(out, "  %-14s %s %s (%.1f MB, agent %s%s) in %.2f s: %s\n", "guest image",
-			       g.hash, g.built ? "built" : "cached", (double)g.bytes / 1e6, agent,
-			       g.has_fio ? ", fio" : ", no fio: disk stressors unavailable",
-			       g.build_s, g.initrd);
+			fprintf(out, "  %-14s %s (%s), booted %s\n", "guest kernel", g.kernel,
+				g.kver, g.boot_note);
+			fprintf(out, "  %-14s %s %s (%.1f MB, agent %s%s) in %.2f s: %s\n",
+				"guest image", g.hash, g.built ? "built" : "cached",
+				(double)g.bytes / 1e6, agent,
+				g.has_fio ? ", fio" : ", no fio: disk stressors unavailable",
+				g.build_s, g.initrd);
 			fprintf(out, "  %-14s %s%s\n", "virtio",
-			       g.unusable_virtio[0] ? "unavailable: " : "available",
-			       g.unusable_virtio);
+				g.unusable_virtio[0] ? "unavailable: " : "available",
+				g.unusable_virtio);
 			fprintf(out, "  %-14s %s%s\n", "emulated",
-			       g.unusable_emulated[0] ? "unavailable: " : "available",
-			       g.unusable_emulated);
+				g.unusable_emulated[0] ? "unavailable: " : "available",
+				g.unusable_emulated);
 		}
 	}
 	struct isb_err kerr = {0};
 	bool kvm = isb_kvm_usable(&kerr);
 	fprintf(out, "  %-14s %s%s\n", "/dev/kvm",
-	       kvm ? "creates a VM (accel = kvm boots a guest once when a campaign prepares)"
-		   : "unavailable: ",
-	       kvm ? "" : kerr.msg);
+		kvm ? "creates a VM (accel = kvm boots a guest once when a campaign prepares)"
+		    : "unavailable: ",
+		kvm ? "" : kerr.msg);
 }
-

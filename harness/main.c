@@ -66,8 +66,10 @@ static bool wants_help(int argc, char **argv)
 	return false;
 }
 
-static int cmd_run(int argc, char **argv)
+/* run's options into ov and ro: 0, 1 after --help, or -1 (usage). */
+static int run_options(int argc, char **argv, struct isb_overrides *ov, struct isb_run_opts *ro)
 {
+
 	static const struct option lo[] = {
 	    {"backends", required_argument, NULL, 'b'},
 	    {"resources", required_argument, NULL, 'r'},
@@ -83,19 +85,17 @@ static int cmd_run(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
-	struct isb_overrides ov = {.reps = -1, .max_reps = -1, .duration = -1};
-	struct isb_run_opts ro = {0};
 	int c;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'b':
-			ov.backends = optarg;
+			ov->backends = optarg;
 			break;
 		case 'r':
-			ov.resources = optarg;
+			ov->resources = optarg;
 			break;
 		case 'p':
-			ov.placements = optarg;
+			ov->placements = optarg;
 			break;
 		case 'n':
 		case 'm': {
@@ -105,47 +105,57 @@ static int cmd_run(int argc, char **argv)
 				fprintf(stderr,
 					"isobench run: --%s: '%s' is not a positive integer\n",
 					c == 'n' ? "reps" : "max-reps", optarg);
-				return ISB_EXIT_USAGE;
+				return -1;
 			}
-			*(c == 'n' ? &ov.reps : &ov.max_reps) = v;
+			*(c == 'n' ? &ov->reps : &ov->max_reps) = v;
 			break;
 		}
 		case 'd':
-			if (isb_parse_double(optarg, &ov.duration) < 0 || ov.duration <= 0) {
+			if (isb_parse_double(optarg, &ov->duration) < 0 || ov->duration <= 0) {
 				fprintf(stderr,
 					"isobench run: --duration: '%s' is not a positive number\n",
 					optarg);
-				return ISB_EXIT_USAGE;
+				return -1;
 			}
 			break;
 		case 's':
-			if (isb_parse_u64(optarg, &ov.seed) < 0) {
+			if (isb_parse_u64(optarg, &ov->seed) < 0) {
 				fprintf(stderr, "isobench run: --seed: '%s' is not an integer\n",
 					optarg);
-				return ISB_EXIT_USAGE;
+				return -1;
 			}
-			ov.seed_set = true;
+			ov->seed_set = true;
 			break;
 		case 'o':
-			ro.out_dir = optarg;
+			ro->out_dir = optarg;
 			break;
 		case 'N':
-			ro.no_report = true;
+			ro->no_report = true;
 			break;
 		case 'B':
-			ro.no_bpf = true;
+			ro->no_bpf = true;
 			break;
 		case 'S':
-			ro.scratch = optarg;
+			ro->scratch = optarg;
 			break;
 		case 'h':
 			fputs(run_help, stdout);
-			return 0;
+			return 1;
 		default:
 			fputs(run_help, stderr);
-			return ISB_EXIT_USAGE;
+			return -1;
 		}
 	}
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct isb_overrides ov = {.reps = -1, .max_reps = -1, .duration = -1};
+	struct isb_run_opts ro = {0};
+	int opt = run_options(argc, argv, &ov, &ro);
+	if (opt)
+		return opt > 0 ? 0 : ISB_EXIT_USAGE;
 	if (argc - optind > 1) {
 		fputs(run_help, stderr);
 		return ISB_EXIT_USAGE;
