@@ -136,25 +136,20 @@ int isb_proc_spawn_ex(struct isb_config *c, const struct isb_tenant_spec *spec,
 	int argc = isb_agent_argv(c, spec, argv, ISB_ARRAY_SIZE(argv), store, sizeof(store));
 	if (argc < 0)
 		return isb_errf(err, E2BIG, "%s: agent arguments", spec->label);
+	int e;
 	if (pipe2(inp, O_CLOEXEC) < 0)
 		return isb_errf(err, errno, "pipe");
 	if (pipe2(outp, O_CLOEXEC) < 0) {
-		int e = errno;
-		close(inp[0]);
-		close(inp[1]);
-		return isb_errf(err, e, "pipe");
+		e = isb_errf(err, errno, "pipe");
+		goto fail_close_in;
 	}
 	pid_t parent = getpid();
 	fflush(NULL);
 	t->spawn_ns = isb_now_ns();
 	pid_t pid = fork();
 	if (pid < 0) {
-		int e = errno;
-		close(inp[0]);
-		close(inp[1]);
-		close(outp[0]);
-		close(outp[1]);
-		return isb_errf(err, e, "fork %s", spec->label);
+		e = isb_errf(err, errno, "fork %s", spec->label);
+		goto fail_close_out;
 	}
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -202,6 +197,13 @@ int isb_proc_spawn_ex(struct isb_config *c, const struct isb_tenant_spec *spec,
 	if (c->record_pid)
 		c->record_pid(pid);
 	return 0;
+fail_close_out:
+	close(outp[0]);
+	close(outp[1]);
+fail_close_in:
+	close(inp[0]);
+	close(inp[1]);
+	return e;
 }
 
 int isb_proc_stop(struct isb_tenant *t, uint64_t grace_ns)

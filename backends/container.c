@@ -296,8 +296,8 @@ static int write_maps(pid_t pid, struct isb_err *err)
 /* Clone inside the tenant's prepared network namespace: enter it, clone, come back. */
 static pid_t clone_in_netns(unsigned long flags, const char *netns, struct isb_err *err)
 {
-	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	int target = open(netns, O_RDONLY | O_CLOEXEC);
+	cleanup_close int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	cleanup_close int target = open(netns, O_RDONLY | O_CLOEXEC);
 	pid_t pid = -1;
 	if (self < 0 || target < 0 || setns(target, CLONE_NEWNET) < 0) {
 		isb_errf(err, errno, "enter %s", netns);
@@ -312,10 +312,6 @@ static pid_t clone_in_netns(unsigned long flags, const char *netns, struct isb_e
 			abort();
 		}
 	}
-	if (self >= 0)
-		close(self);
-	if (target >= 0)
-		close(target);
 	return pid;
 }
 

@@ -106,15 +106,15 @@ int isb_oci_prepare(struct isb_config *c, const struct isb_oci_runtime *rt, stru
 	p->rt = rt;
 	if (isb_ctconf_parse(c, &p->cf, rt->kind, err) < 0 ||
 	    (rt->check && rt->check(&p->cf, err) < 0))
-		goto fail;
+		goto fail_free_p;
 	if (!(p->cf.ns & (1u << ISB_NS_MNT))) {
 		isb_errf(err, 0, "OCI runtimes always use a mount namespace: drop ns.mount = no");
-		goto fail;
+		goto fail_free_p;
 	}
 	if (!in_path(p->cf.runtime)) {
 		isb_errf(err, 0, "%s is not installed (apt-get install %s)", p->cf.runtime,
 			 p->cf.runtime);
-		goto fail;
+		goto fail_free_p;
 	}
 	FILE *f = NULL;
 	char cmd[64];
@@ -129,10 +129,10 @@ int isb_oci_prepare(struct isb_config *c, const struct isb_oci_runtime *rt, stru
 	snprintf(p->root, sizeof(p->root), "%s/%s", c->state_dir, p->cf.runtime);
 	if (mkdir(p->root, 0700) < 0 && errno != EEXIST) {
 		isb_errf(err, errno, "mkdir %s", p->root);
-		goto fail;
+		goto fail_free_p;
 	}
 	if (isb_ct_prepare_common(c, &p->cf, rt->kind, procs, &nprocs, err) < 0)
-		goto fail;
+		goto fail_free_p;
 	/* OCI runtimes always give a tenant a cgroup of its own */
 	c->declared_leaves |= ISB_LEAF(CT_CGROUPS);
 	size_t n = strlen(c->cgroup_note);
@@ -141,10 +141,10 @@ int isb_oci_prepare(struct isb_config *c, const struct isb_oci_runtime *rt, stru
 				   "the cgroup2 mount /sys/fs/cgroup/unified unmounted"
 				 : "");
 	if (rt->prepared && rt->prepared(c, p, procs, &nprocs, err) < 0)
-		goto fail;
+		goto fail_free_p;
 	c->priv = p;
 	return 0;
-fail:
+fail_free_p:
 	free(p);
 	return -EINVAL;
 }

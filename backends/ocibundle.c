@@ -287,8 +287,8 @@ int isb_oci_bundle(const struct isb_config *c, const struct isb_oci *p, const ch
 	json_object_object_add(o, "mounts", mounts);
 	json_object_object_add(o, "linux", linux_json(c, p, name, l, net, rdt));
 	snprintf(path, sizeof(path), "%s/config.json", bundle);
-	if (json_object_to_file_ext(path, o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE) <
-	    0)
+	if (json_object_to_file_ext(path, o,
+				    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE) < 0)
 		return isb_errf(err, EIO, "write %s: %s", path, json_util_get_last_err());
 	return 0;
 }
