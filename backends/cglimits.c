@@ -9,6 +9,8 @@
  */
 #include "config.h"
 #include "backends/backend.h"
+#include "backends/cgroup.h"
+#include "backends/proc.h"
 
 #include <signal.h>
 #include <stdarg.h>
@@ -66,19 +68,127 @@ static int cpuset_inherit(const char *parent, const char *dir, struct isb_err *e
 	return 0;
 }
 
+/* One v1 controller's files of a tenant's group dir (camp: the campaign's group, base: the
+ * hierarchy's root); 0 or negative with err. */
+struct v1_ctx {
+	const char *base, *camp, *dir;
+	const struct isb_limits *l;
+	char *note;
+	size_t nsize;
+};
+
+static int v1_memory(const struct v1_ctx *x, struct isb_err *err)
+{
+	const struct isb_limits *l = x->l;
+	int r = 0;
+	if (l->mem_max)
+		r = putu(x->dir, "memory.limit_in_bytes", l->mem_max, err);
+	/* v1 has no memory.low: its soft limit is the nearest, and weaker (it is only reclaimed
+	 * toward under host-wide pressure, not under a parent group's limit such as the node
+	 * budget) */
+	if (!r && l->mem_low) {
+		r = putu(x->dir, "memory.soft_limit_in_bytes", l->mem_low, err);
+		if (!r)
+			isb_note_add(x->note, x->nsize,
+				     "memory.low: cgroup v1 soft limit (weaker: acts under "
+				     "host-wide pressure only, not under the budget)");
+	}
+	if (!r && l->mem_max && l->swap_set) {
+		if (exists(x->dir, "memory.memsw.limit_in_bytes"))
+			r = putu(x->dir, "memory.memsw.limit_in_bytes", l->mem_max + l->swap_max,
+				 err);
+		else
+			isb_note_add(x->note, x->nsize,
+				     "memory.swap: unavailable (no swap accounting)");
+	}
+	return r;
+}
+
+static int v1_pids(const struct v1_ctx *x, struct isb_err *err)
+{
+	return x->l->pids_max ? putu(x->dir, "pids.max", x->l->pids_max, err) : 0;
+}
+
+static int v1_cpu(const struct v1_ctx *x, struct isb_err *err)
+{
+	const struct isb_limits *l = x->l;
+	int r = 0;
+	if (l->cpu_weight) /* v2 weight 100 == v1 shares 1024 */
+		r = putu(x->dir, "cpu.shares",
+			 l->cpu_weight * 1024ull / 100 < 2 ? 2 : l->cpu_weight * 1024ull / 100,
+			 err);
+	if (!r && l->cpu_max > 0) {
+		r = putu(x->dir, "cpu.cfs_period_us", 100000, err);
+		if (!r)
+			r = putu(x->dir, "cpu.cfs_quota_us",
+				 (unsigned long long)(l->cpu_max * 100000 + 0.5), err);
+	}
+	return r;
+}
+
+static int v1_cpuset(const struct v1_ctx *x, struct isb_err *err)
+{
+	int r = cpuset_inherit(x->base, x->camp, err);
+	if (!r)
+		r = cpuset_inherit(x->camp, x->dir, err);
+	if (!r && x->l->cpuset[0])
+		r = put(x->dir, "cpuset.cpus", x->l->cpuset, err);
+	return r;
+}
+
+static int v1_blkio(const struct v1_ctx *x, struct isb_err *err)
+{
+	static const struct {
+		const char *file;
+		size_t off;
+	} th[] = {
+	    {"blkio.throttle.read_bps_device", offsetof(struct isb_limits, io_rbps)},
+	    {"blkio.throttle.write_bps_device", offsetof(struct isb_limits, io_wbps)},
+	    {"blkio.throttle.read_iops_device", offsetof(struct isb_limits, io_riops)},
+	    {"blkio.throttle.write_iops_device", offsetof(struct isb_limits, io_wiops)},
+	};
+	const struct isb_limits *l = x->l;
+	int r = 0;
+	if (l->io_weight) {
+		if (exists(x->dir, "blkio.bfq.weight"))
+			r = putu(x->dir, "blkio.bfq.weight",
+				 l->io_weight > 1000 ? 1000 : l->io_weight, err);
+		else
+			isb_note_add(x->note, x->nsize,
+				     "io.weight: unavailable (no bfq in this kernel)");
+	}
+	for (size_t k = 0; !r && k < ISB_ARRAY_SIZE(th); k++) {
+		uint64_t v;
+		char val[64];
+		memcpy(&v, (const char *)l + th[k].off, sizeof(v));
+		if (!v)
+			continue;
+		snprintf(val, sizeof(val), "%u:%u %llu", l->io_major, l->io_minor,
+			 (unsigned long long)v);
+		r = put(x->dir, th[k].file, val, err);
+	}
+	return r;
+}
+
 static int v1_create(const char *root, const char *campaign_id, const char *name,
 		     const struct isb_limits *l, struct isb_cg_tenant *t, char *note, size_t nsize,
 		     struct isb_err *err)
 {
-	static const char *const ctrls[] = {"memory", "pids", "cpu", "cpuset", "blkio"};
-	char dev[32];
-	snprintf(dev, sizeof(dev), "%u:%u", l->io_major, l->io_minor);
+	static const struct {
+		const char *name;
+		int (*apply)(const struct v1_ctx *, struct isb_err *);
+	} ctrls[] = {{"memory", v1_memory},
+		     {"pids", v1_pids},
+		     {"cpu", v1_cpu},
+		     {"cpuset", v1_cpuset},
+		     {"blkio", v1_blkio}};
 	for (size_t i = 0; i < ISB_ARRAY_SIZE(ctrls); i++) {
 		char base[512], camp[560], dir[620];
 		struct stat st;
-		snprintf(base, sizeof(base), "%s/%s", root, ctrls[i]);
+		snprintf(base, sizeof(base), "%s/%s", root, ctrls[i].name);
 		if (stat(base, &st) < 0) {
-			isb_note_add(note, nsize, "%s: unavailable (no v1 hierarchy)", ctrls[i]);
+			isb_note_add(note, nsize, "%s: unavailable (no v1 hierarchy)",
+				     ctrls[i].name);
 			continue;
 		}
 		snprintf(camp, sizeof(camp), "%s/isobench-%s", base, campaign_id);
@@ -88,88 +198,8 @@ static int v1_create(const char *root, const char *campaign_id, const char *name
 		snprintf(t->dirs[t->ndirs++], sizeof(t->dirs[0]), "%s", dir);
 		if (mkgroup(dir, err) < 0)
 			return -EIO;
-		int r = 0;
-		if (!strcmp(ctrls[i], "memory")) {
-			if (l->mem_max)
-				r = putu(dir, "memory.limit_in_bytes", l->mem_max, err);
-			/* v1 has no memory.low: its soft limit is the nearest, and weaker (it is
-			 * only reclaimed toward under host-wide pressure, not under a parent
-			 * group's limit such as the node budget) */
-			if (!r && l->mem_low) {
-				r = putu(dir, "memory.soft_limit_in_bytes", l->mem_low, err);
-				if (!r)
-					isb_note_add(
-					    note, nsize,
-					    "memory.low: cgroup v1 soft limit (weaker: acts "
-					    "under host-wide pressure only, not under the "
-					    "budget)");
-			}
-			if (!r && l->mem_max && l->swap_set) {
-				if (exists(dir, "memory.memsw.limit_in_bytes"))
-					r = putu(dir, "memory.memsw.limit_in_bytes",
-						 l->mem_max + l->swap_max, err);
-				else
-					isb_note_add(
-					    note, nsize,
-					    "memory.swap: unavailable (no swap accounting)");
-			}
-		} else if (!strcmp(ctrls[i], "pids")) {
-			if (l->pids_max)
-				r = putu(dir, "pids.max", l->pids_max, err);
-		} else if (!strcmp(ctrls[i], "cpu")) {
-			if (l->cpu_weight) /* v2 weight 100 == v1 shares 1024 */
-				r = putu(dir, "cpu.shares",
-					 l->cpu_weight * 1024ull / 100 < 2
-					     ? 2
-					     : l->cpu_weight * 1024ull / 100,
-					 err);
-			if (!r && l->cpu_max > 0) {
-				r = putu(dir, "cpu.cfs_period_us", 100000, err);
-				if (!r)
-					r = putu(dir, "cpu.cfs_quota_us",
-						 (unsigned long long)(l->cpu_max * 100000 + 0.5),
-						 err);
-			}
-		} else if (!strcmp(ctrls[i], "cpuset")) {
-			r = cpuset_inherit(base, camp, err);
-			if (!r)
-				r = cpuset_inherit(camp, dir, err);
-			if (!r && l->cpuset[0])
-				r = put(dir, "cpuset.cpus", l->cpuset, err);
-		} else if (!strcmp(ctrls[i], "blkio")) {
-			if (l->io_weight) {
-				if (exists(dir, "blkio.bfq.weight"))
-					r = putu(dir, "blkio.bfq.weight",
-						 l->io_weight > 1000 ? 1000 : l->io_weight, err);
-				else
-					isb_note_add(
-					    note, nsize,
-					    "io.weight: unavailable (no bfq in this kernel)");
-			}
-			static const struct {
-				const char *file;
-				size_t off;
-			} th[] = {
-			    {"blkio.throttle.read_bps_device",
-			     offsetof(struct isb_limits, io_rbps)},
-			    {"blkio.throttle.write_bps_device",
-			     offsetof(struct isb_limits, io_wbps)},
-			    {"blkio.throttle.read_iops_device",
-			     offsetof(struct isb_limits, io_riops)},
-			    {"blkio.throttle.write_iops_device",
-			     offsetof(struct isb_limits, io_wiops)},
-			};
-			for (size_t k = 0; !r && k < ISB_ARRAY_SIZE(th); k++) {
-				uint64_t v;
-				memcpy(&v, (const char *)l + th[k].off, sizeof(v));
-				if (!v)
-					continue;
-				char val[64];
-				snprintf(val, sizeof(val), "%s %llu", dev, (unsigned long long)v);
-				r = put(dir, th[k].file, val, err);
-			}
-		}
-		if (r < 0)
+		struct v1_ctx x = {base, camp, dir, l, note, nsize};
+		if (ctrls[i].apply(&x, err) < 0)
 			return -EIO;
 		snprintf(t->procs[i], sizeof(t->procs[0]), "%s/cgroup.procs", dir);
 	}
@@ -345,56 +375,56 @@ void isb_cg_tenant_remove(struct isb_cg_tenant *t)
 	t->ndirs = 0;
 }
 
-int isb_cg_disk_of(const char *path, unsigned *major, unsigned *minor, char *why, size_t size)
+int isb_cg_disk_of(const char *path, unsigned *major, unsigned *minor, struct isb_err *err)
 {
 	struct stat st;
 	char sys[128], part[160], v[32];
 	if (stat(path, &st) < 0)
-		return snprintf(why, size, "stat %s: %s", path, strerror(errno)), -1;
+		return isb_errf(err, 0, "stat %s: %s", path, strerror(errno)), -1;
 	*major = major(st.st_dev);
 	*minor = minor(st.st_dev);
 	snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u", *major, *minor);
 	if (access(sys, F_OK) < 0)
-		return snprintf(why, size, "%s is not on a block device (device %u:%u)", path,
-				*major, *minor),
+		return isb_errf(err, 0, "%s is not on a block device (device %u:%u)", path, *major,
+				*minor),
 		       -1;
 	/* io limits apply to whole disks: a partition's parent has the disk's dev */
 	snprintf(part, sizeof(part), "%s/partition", sys);
 	if (access(part, F_OK) == 0) {
 		snprintf(part, sizeof(part), "%s/../dev", sys);
 		if (isb_read_file(part, v, sizeof(v)) <= 0 || sscanf(v, "%u:%u", major, minor) != 2)
-			return snprintf(why, size, "cannot read %s", part), -1;
+			return isb_errf(err, 0, "cannot read %s", part), -1;
 	}
 	return 0;
 }
 
-const char *isb_cg_bfq_unavailable(unsigned major, unsigned minor, char *why, size_t size)
+const char *isb_cg_bfq_unavailable(unsigned major, unsigned minor, struct isb_err *err)
 {
 	char path[128], sched[256];
 	const char *fault = getenv("ISOBENCH_FAULT");
 	if (fault && !strcmp(fault, "no-bfq"))
-		return snprintf(why, size, "the kernel has no bfq (ISOBENCH_FAULT=no-bfq)"), why;
+		return isb_errf(err, 0, "the kernel has no bfq (ISOBENCH_FAULT=no-bfq)"), err->msg;
 	/* bfq's group weights: blkio.bfq.weight (v1) or io.bfq.weight (v2) in every group */
 	enum isb_cgroup_mode m = isb_cgroup_mode();
 	if ((m == ISB_CG_V1 || m == ISB_CG_HYBRID) &&
 	    access("/sys/fs/cgroup/blkio/blkio.bfq.io_service_bytes", F_OK) < 0)
-		return snprintf(why, size,
+		return isb_errf(err, 0,
 				"the kernel has no bfq group scheduling (no blkio.bfq.* files)"),
-		       why;
+		       err->msg;
 	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/queue/scheduler", major, minor);
 	if (isb_read_file(path, sched, sizeof(sched)) <= 0)
-		return snprintf(why, size, "cannot read %s", path), why;
+		return isb_errf(err, 0, "cannot read %s", path), err->msg;
 	isb_trim(sched);
 	if (!strstr(sched, "bfq"))
-		return snprintf(why, size, "the kernel has no bfq (device %u:%u offers %s)", major,
+		return isb_errf(err, 0, "the kernel has no bfq (device %u:%u offers %s)", major,
 				minor, sched),
-		       why;
+		       err->msg;
 	if (!strstr(sched, "[bfq]"))
-		return snprintf(why, size,
+		return isb_errf(err, 0,
 				"device %u:%u runs another scheduler (%s); a host disk's is never "
 				"changed: use disk_device = loop and disk_scheduler = bfq",
 				major, minor, sched),
-		       why;
+		       err->msg;
 	return NULL;
 }
 

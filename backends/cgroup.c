@@ -7,6 +7,8 @@
  */
 #include "config.h"
 #include "backends/backend.h"
+#include "backends/cgroup.h"
+#include "backends/proc.h"
 
 #include <dirent.h>
 #include <signal.h>

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 #include "backends/backend.h"
+#include "backends/proc.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -135,25 +136,20 @@ int isb_proc_spawn_ex(struct isb_config *c, const struct isb_tenant_spec *spec,
 	int argc = isb_agent_argv(c, spec, argv, ISB_ARRAY_SIZE(argv), store, sizeof(store));
 	if (argc < 0)
 		return isb_errf(err, E2BIG, "%s: agent arguments", spec->label);
+	int e;
 	if (pipe2(inp, O_CLOEXEC) < 0)
 		return isb_errf(err, errno, "pipe");
 	if (pipe2(outp, O_CLOEXEC) < 0) {
-		int e = errno;
-		close(inp[0]);
-		close(inp[1]);
-		return isb_errf(err, e, "pipe");
+		e = isb_errf(err, errno, "pipe");
+		goto fail_close_in;
 	}
 	pid_t parent = getpid();
 	fflush(NULL);
 	t->spawn_ns = isb_now_ns();
 	pid_t pid = fork();
 	if (pid < 0) {
-		int e = errno;
-		close(inp[0]);
-		close(inp[1]);
-		close(outp[0]);
-		close(outp[1]);
-		return isb_errf(err, e, "fork %s", spec->label);
+		e = isb_errf(err, errno, "fork %s", spec->label);
+		goto fail_close_out;
 	}
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -201,6 +197,13 @@ int isb_proc_spawn_ex(struct isb_config *c, const struct isb_tenant_spec *spec,
 	if (c->record_pid)
 		c->record_pid(pid);
 	return 0;
+fail_close_out:
+	close(outp[0]);
+	close(outp[1]);
+fail_close_in:
+	close(inp[0]);
+	close(inp[1]);
+	return e;
 }
 
 int isb_proc_stop(struct isb_tenant *t, uint64_t grace_ns)
@@ -240,21 +243,21 @@ int isb_proc_stop(struct isb_tenant *t, uint64_t grace_ns)
 	return 0;
 }
 
-int isb_kvm_usable(char *why, size_t size)
+int isb_kvm_usable(struct isb_err *err)
 {
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		return snprintf(why, size, "/dev/kvm: %s", strerror(errno)), 0;
+		return isb_errf(err, 0, "/dev/kvm: %s", strerror(errno)), 0;
 	int api = ioctl(fd, KVM_GET_API_VERSION, 0);
 	int vm = api == KVM_API_VERSION ? ioctl(fd, KVM_CREATE_VM, 0) : -1;
 	int e = errno;
 	close(fd);
 	if (api != KVM_API_VERSION)
-		return snprintf(why, size, "/dev/kvm answers API version %d, not %d", api,
+		return isb_errf(err, 0, "/dev/kvm answers API version %d, not %d", api,
 				KVM_API_VERSION),
 		       0;
 	if (vm < 0)
-		return snprintf(why, size, "/dev/kvm cannot create a VM (KVM_CREATE_VM: %s)",
+		return isb_errf(err, 0, "/dev/kvm cannot create a VM (KVM_CREATE_VM: %s)",
 				strerror(e)),
 		       0;
 	close(vm);

@@ -12,6 +12,11 @@
  */
 #include "config.h"
 #include "backends/backend.h"
+#include "backends/container.h"
+#include "backends/ctconf.h"
+#include "backends/proc.h"
+#include "backends/rootfs.h"
+#include "backends/tenantnet.h"
 
 #include <fcntl.h>
 #include <net/if.h>
@@ -51,25 +56,25 @@ static const unsigned long ns_clone_flag[ISB_NS__COUNT] = {
     [ISB_NS_USER] = CLONE_NEWUSER,     [ISB_NS_UTS] = CLONE_NEWUTS,
 };
 
-static int ct_available(struct isb_why *why)
+int isb_ct_available(struct isb_err *err)
 {
 	if (geteuid() != 0) {
-		snprintf(why->reason, sizeof(why->reason),
-			 "needs root (namespaces, cgroups and mounts for every tenant)");
+		isb_errf(err, 0, "needs root (namespaces, cgroups and mounts for every tenant)");
 		return 0;
 	}
 	return 1;
 }
 
-static int ct_check(const char *key, const char *value, struct isb_err *err)
-{
-	return isb_ctconf_check(key, value, ISB_CT_CONTAINER, err);
-}
+#define CT_KEYS (ISB_CTK_NS | ISB_CTK_CGROUP | ISB_CTK_SANDBOX)
 
-static int sb_check(const char *key, const char *value, struct isb_err *err)
-{
-	return isb_ctconf_check(key, value, ISB_CT_SANDBOX, err);
-}
+/* What a user who writes only "backend = container" expects: Docker's defaults. */
+const struct isb_ct_kind isb_ct_container = {
+    .keys = CT_KEYS,
+    .ns = ISB_NS_DOCKER,
+    .policy = ISB_POLICY_FAIR,
+    .caps = "docker",
+    .runtime = "runc",
+};
 
 /* Fork with namespaces: clone3 without a stack behaves like fork in the child. */
 static pid_t clone_ns(unsigned long flags)
@@ -83,13 +88,13 @@ static pid_t clone_ns(unsigned long flags)
 /* The disk side of prepare: an io.weight that cannot act makes the configuration
  * unavailable; the throttles capped and partitioned derive from the calibration need the
  * device (else they are dropped, and the note says why). */
-static int io_prepare(struct isb_config *c, struct isb_ctconf *cf, enum isb_ct_kind kind,
+static int io_prepare(struct isb_config *c, struct isb_ctconf *cf, const struct isb_ct_kind *kind,
 		      char *note, size_t nsize, struct isb_err *err)
 {
-	char why[300];
+	struct isb_err why = {0};
 	/* a VM's throttles are QEMU's (backends/vm.c), not its process's cgroup's */
 	bool derive = (cf->policy == ISB_POLICY_CAPPED || cf->policy == ISB_POLICY_PARTITIONED) &&
-		      c->disk_read_iops > 0 && c->disk_write_bps > 0 && kind != ISB_CT_VM;
+		      c->disk_read_iops > 0 && c->disk_write_bps > 0 && !kind->io_elsewhere;
 	const struct isb_limits *s = &cf->set;
 	bool v1 = isb_cgroup_mode() == ISB_CG_V1 || isb_cgroup_mode() == ISB_CG_HYBRID;
 	unsigned maj = 0, min = 0;
@@ -100,16 +105,16 @@ static int io_prepare(struct isb_config *c, struct isb_ctconf *cf, enum isb_ct_k
 			 note[0] ? "; " : "");
 	if (!cf->set.io_weight && !derive)
 		return 0;
-	if (isb_cg_disk_of(c->scratch_dir, &maj, &min, why, sizeof(why)) < 0) {
+	if (isb_cg_disk_of(c->scratch_dir, &maj, &min, &why) < 0) {
 		if (cf->set.io_weight)
-			return isb_errf(err, 0, "io.weight: %s", why);
+			return isb_errf(err, 0, "io.weight: %s", why.msg);
 		snprintf(note + strlen(note), nsize - strlen(note),
-			 "%sio throttles: not derived (%s)", note[0] ? "; " : "", why);
+			 "%sio throttles: not derived (%s)", note[0] ? "; " : "", why.msg);
 		c->disk_read_iops = c->disk_write_bps = 0;
 		return 0;
 	}
-	if (cf->set.io_weight && isb_cg_bfq_unavailable(maj, min, why, sizeof(why)))
-		return isb_errf(err, 0, "io.weight: no bfq: %s", why);
+	if (cf->set.io_weight && isb_cg_bfq_unavailable(maj, min, &why))
+		return isb_errf(err, 0, "io.weight: no bfq: %s", why.msg);
 	if (derive) {
 		struct isb_limits l = {0};
 		isb_ctconf_io_derive(cf->policy, c, &l);
@@ -128,10 +133,12 @@ static int io_prepare(struct isb_config *c, struct isb_ctconf *cf, enum isb_ct_k
 	return 0;
 }
 
-int isb_ct_prepare_common(struct isb_config *c, struct isb_ctconf *cf, enum isb_ct_kind kind,
-			  char procs[][512], size_t *nprocs, struct isb_err *err)
+int isb_ct_prepare_common(struct isb_config *c, struct isb_ctconf *cf,
+			  const struct isb_ct_kind *kind, char procs[][512], size_t *nprocs,
+			  struct isb_err *err)
 {
-	char desc[256], note[512] = "", why[200];
+	char desc[256], note[512] = "";
+	struct isb_err why = {0};
 	struct isb_err cerr = {0};
 	if (isb_ctconf_parse(c, cf, kind, err) < 0)
 		return -EINVAL;
@@ -150,9 +157,8 @@ int isb_ct_prepare_common(struct isb_config *c, struct isb_ctconf *cf, enum isb_
 #endif
 	const struct isb_limits *s = &cf->set;
 	if (s->io_rbps || s->io_wbps || s->io_riops || s->io_wiops) {
-		if (isb_cg_disk_of(c->scratch_dir, &cf->set.io_major, &cf->set.io_minor, why,
-				   sizeof(why)) < 0)
-			return isb_errf(err, 0, "io limits: %s", why);
+		if (isb_cg_disk_of(c->scratch_dir, &cf->set.io_major, &cf->set.io_minor, &why) < 0)
+			return isb_errf(err, 0, "io limits: %s", why.msg);
 	}
 	if (io_prepare(c, cf, kind, note, sizeof(note), err) < 0)
 		return -EINVAL;
@@ -183,7 +189,7 @@ int isb_ct_prepare_common(struct isb_config *c, struct isb_ctconf *cf, enum isb_
 	return 0;
 }
 
-static int prepare_kind(struct isb_config *c, enum isb_ct_kind kind, struct isb_err *err)
+int isb_ct_prepare(struct isb_config *c, const struct isb_ct_kind *kind, struct isb_err *err)
 {
 	struct ct_priv *p = calloc(1, sizeof(*p));
 	if (!p)
@@ -199,12 +205,7 @@ static int prepare_kind(struct isb_config *c, enum isb_ct_kind kind, struct isb_
 
 static int ct_prepare(struct isb_config *c, struct isb_err *err)
 {
-	return prepare_kind(c, ISB_CT_CONTAINER, err);
-}
-
-static int sb_prepare(struct isb_config *c, struct isb_err *err)
-{
-	return prepare_kind(c, ISB_CT_SANDBOX, err);
+	return isb_ct_prepare(c, &isb_ct_container, err);
 }
 
 static int lo_up(void)
@@ -227,7 +228,7 @@ static int lo_up(void)
 static void ct_child(struct isb_config *c, struct ct_priv *p, struct ct_tenant *ct,
 		     const cpu_set_t *cpus, int in, int out, int sync, char **argv)
 {
-	char host_cg[4096] = "", what[300], b;
+	char host_cg[4096] = "", b;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	setpgid(0, 0);
 	signal(SIGINT, SIG_DFL);
@@ -256,10 +257,11 @@ static void ct_child(struct isb_config *c, struct ct_priv *p, struct ct_tenant *
 				       .user_ns = ns & (1u << ISB_NS_USER),
 				       .cgroup_ns = ns & (1u << ISB_NS_CGROUP),
 				       .host_cgroup = host_cg};
-		int e = isb_rootfs_enter(&r, what, sizeof(what));
+		struct isb_err rerr = {0};
+		int e = isb_rootfs_enter(&r, &rerr);
 		if (e < 0) {
 			errno = -e;
-			isb_child_fail(what);
+			isb_child_fail(rerr.msg);
 		}
 	}
 	if (sched_setaffinity(0, sizeof(*cpus), cpus) < 0)
@@ -294,8 +296,8 @@ static int write_maps(pid_t pid, struct isb_err *err)
 /* Clone inside the tenant's prepared network namespace: enter it, clone, come back. */
 static pid_t clone_in_netns(unsigned long flags, const char *netns, struct isb_err *err)
 {
-	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	int target = open(netns, O_RDONLY | O_CLOEXEC);
+	cleanup_close int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	cleanup_close int target = open(netns, O_RDONLY | O_CLOEXEC);
 	pid_t pid = -1;
 	if (self < 0 || target < 0 || setns(target, CLONE_NEWNET) < 0) {
 		isb_errf(err, errno, "enter %s", netns);
@@ -310,15 +312,99 @@ static pid_t clone_in_netns(unsigned long flags, const char *netns, struct isb_e
 			abort();
 		}
 	}
-	if (self >= 0)
-		close(self);
-	if (target >= 0)
-		close(target);
 	return pid;
 }
 
-static int ct_spawn(struct isb_config *c, const struct isb_tenant_spec *spec_in,
-		    struct isb_tenant *t, struct isb_err *err)
+static void ct_tenant_free(struct ct_tenant *ct)
+{
+	isb_cg_tenant_remove(&ct->cg);
+	isb_rdt_tenant_remove(&ct->rdt);
+	isb_tenant_net_remove(&ct->net);
+	if (ct->rootdir[0])
+		rmdir(ct->rootdir);
+	free(ct);
+}
+
+/* Before the clone: the tenant's cgroup (its own, or the campaign's) into procs, its
+ * resctrl group, the directory of its root. */
+static int ct_groups(struct isb_config *c, struct ct_priv *p, struct ct_tenant *ct,
+		     const char *name, const char *label, const struct isb_limits *l,
+		     const char *procs[], struct isb_err *err)
+{
+	char note[256] = "";
+	if (isb_ctconf_wants_cgroup(&p->cf)) {
+		if (isb_cg_tenant_create(isb_cgroup_mode(), "/sys/fs/cgroup", c->campaign_id, name,
+					 l, &ct->cg, note, sizeof(note), err) < 0)
+			return -EIO;
+		for (size_t i = 0; ct->cg.procs[i][0] && i < ISB_CG_MAX_BASES; i++)
+			procs[i] = ct->cg.procs[i];
+	} else {
+		/* a runtime that tidies up empty groups may have taken the leaf away: re-create it
+		 */
+		struct isb_err cerr = {0};
+		if (p->nprocs && access(p->procs[0], F_OK) < 0 &&
+		    isb_cgroup_campaign_create(c->campaign_id, isb_config_mem_limit(c),
+					       c->pids_ceiling, p->procs, &p->nprocs, &cerr) < 0)
+			return isb_errf(err, 0, "campaign cgroup: %s", cerr.msg);
+		for (size_t i = 0; i < p->nprocs; i++)
+			procs[i] = p->procs[i];
+	}
+	/* its resctrl group (llc.ways, mb.percent): the harness adds the tenant before release */
+	if (isb_rdt_tenant_create(isb_rdt_root(), &p->cf.rdt, c->campaign_id, name, label, &ct->rdt,
+				  err) < 0)
+		return -EIO;
+	if (p->cf.ns & (1u << ISB_NS_MNT)) {
+		snprintf(ct->rootdir, sizeof(ct->rootdir), "%s/root-%s", c->state_dir, name);
+		if (mkdir(ct->rootdir, 0700) < 0 && errno != EEXIST)
+			return isb_errf(err, errno, "mkdir %s", ct->rootdir);
+	}
+	return 0;
+}
+
+/* The harness's side of a cloned tenant: its user-namespace maps, its groups, then the
+ * byte on sync that releases it. */
+static int ct_release(struct isb_config *c, struct ct_priv *p, struct ct_tenant *ct, pid_t pid,
+		      const char *procs[], int sync, const char *label, struct isb_err *err)
+{
+	char self[32];
+	setpgid(pid, pid);
+	if (c->record_pid)
+		c->record_pid(pid);
+	if ((p->cf.ns & (1u << ISB_NS_USER)) && write_maps(pid, err) < 0)
+		return -EIO;
+	snprintf(self, sizeof(self), "%d", (int)pid);
+	for (size_t i = 0; procs[i]; i++) {
+		int r = isb_write_file(procs[i], self);
+		if (r < 0)
+			return isb_errf(err, r, "put %s into %s", label, procs[i]);
+	}
+	/* every thread (one, before release); what it forks inherits the group */
+	if (isb_rdt_add_task(&ct->rdt, pid, err) < 0)
+		return -EIO;
+	if (write(sync, "g", 1) != 1)
+		return isb_errf(err, errno, "release %s", label);
+	return 0;
+}
+
+/* Clones the tenant with its namespaces (in its network namespace where it has a link). */
+static pid_t ct_clone(struct ct_priv *p, struct ct_tenant *ct, const char *label,
+		      struct isb_err *err)
+{
+	unsigned long flags = 0;
+	pid_t pid;
+	for (int i = 0; i < ISB_NS__COUNT; i++)
+		if (i != ISB_NS_CGROUP && (p->cf.ns & (1u << i)) &&
+		    !(i == ISB_NS_NET && ct->net.made))
+			flags |= ns_clone_flag[i];
+	if (ct->net.made)
+		return clone_in_netns(flags, ct->net.path, err);
+	if ((pid = clone_ns(flags)) < 0)
+		isb_errf(err, errno, "clone3 %s (namespaces %#lx)", label, flags);
+	return pid;
+}
+
+int isb_ct_spawn(struct isb_config *c, const struct isb_tenant_spec *spec_in, struct isb_tenant *t,
+		 struct isb_err *err)
 {
 	struct ct_priv *p = c->priv;
 	struct isb_tenant_spec spec_buf = *spec_in, *spec = &spec_buf;
@@ -330,8 +416,8 @@ static int ct_spawn(struct isb_config *c, const struct isb_tenant_spec *spec_in,
 			spec->peer = net.addr; /* a peer listens on its own address */
 		snprintf(t->addr, sizeof(t->addr), "%s", net.addr);
 	}
-	char *argv[64], store[8192], name[64], note[256] = "";
-	int in[2] = {-1, -1}, out[2] = {-1, -1}, sync[2] = {-1, -1};
+	char *argv[64], store[8192], name[64];
+	int in[2] = {-1, -1}, out[2] = {-1, -1}, sync[2] = {-1, -1}, e = 0;
 	struct isb_limits l;
 	cpu_set_t cpus;
 	const char *procs[ISB_CG_MAX_BASES + 2] = {0};
@@ -344,95 +430,29 @@ static int ct_spawn(struct isb_config *c, const struct isb_tenant_spec *spec_in,
 	ct->sb = p->cf.sb;
 	if (isb_agent_argv(c, spec, argv, ISB_ARRAY_SIZE(argv) - 1, store, sizeof(store)) < 0 ||
 	    isb_ctconf_limits(&p->cf, c, spec, &l, &cpus, err) < 0) {
-		isb_tenant_net_remove(&ct->net);
-		free(ct);
+		ct_tenant_free(ct);
 		return isb_errf(err, E2BIG, "%s: agent arguments or limits", spec->label);
 	}
 	snprintf(name, sizeof(name), "%s-%u", spec->label, ++p->seq);
-	if (isb_ctconf_wants_cgroup(&p->cf)) {
-		if (isb_cg_tenant_create(isb_cgroup_mode(), "/sys/fs/cgroup", c->campaign_id, name,
-					 &l, &ct->cg, note, sizeof(note), err) < 0) {
-			isb_tenant_net_remove(&ct->net);
-			free(ct);
-			return -EIO;
-		}
-		for (size_t i = 0; ct->cg.procs[i][0] && i < ISB_CG_MAX_BASES; i++)
-			procs[i] = ct->cg.procs[i];
-	} else {
-		/* a runtime that tidies up empty groups may have taken the leaf away: re-create it
-		 */
-		struct isb_err cerr = {0};
-		if (p->nprocs && access(p->procs[0], F_OK) < 0 &&
-		    isb_cgroup_campaign_create(c->campaign_id, isb_config_mem_limit(c),
-					       c->pids_ceiling, p->procs, &p->nprocs, &cerr) < 0) {
-			isb_tenant_net_remove(&ct->net);
-			free(ct);
-			return isb_errf(err, 0, "campaign cgroup: %s", cerr.msg);
-		}
-		for (size_t i = 0; i < p->nprocs; i++)
-			procs[i] = p->procs[i];
+	if ((e = ct_groups(c, p, ct, name, spec->label, &l, procs, err)) < 0) {
+		ct_tenant_free(ct);
+		return e;
 	}
-	/* its resctrl group (llc.ways, mb.percent): the harness adds the tenant before release */
-	if (isb_rdt_tenant_create(isb_rdt_root(), &p->cf.rdt, c->campaign_id, name, spec->label,
-				  &ct->rdt, err) < 0) {
-		isb_cg_tenant_remove(&ct->cg);
-		isb_tenant_net_remove(&ct->net);
-		free(ct);
-		return -EIO;
-	}
-	if (p->cf.ns & (1u << ISB_NS_MNT)) {
-		snprintf(ct->rootdir, sizeof(ct->rootdir), "%s/root-%s", c->state_dir, name);
-		if (mkdir(ct->rootdir, 0700) < 0 && errno != EEXIST) {
-			int e = errno;
-			isb_cg_tenant_remove(&ct->cg);
-			isb_rdt_tenant_remove(&ct->rdt);
-			isb_tenant_net_remove(&ct->net);
-			free(ct);
-			return isb_errf(err, e, "mkdir %s", ct->rootdir);
-		}
-	}
-	unsigned long flags = 0;
-	for (int i = 0; i < ISB_NS__COUNT; i++)
-		if (i != ISB_NS_CGROUP && (p->cf.ns & (1u << i)) &&
-		    !(i == ISB_NS_NET && ct->net.made))
-			flags |= ns_clone_flag[i];
-	int e = 0;
+	pid_t pid = -1;
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(sync, O_CLOEXEC) < 0)
 		e = isb_errf(err, errno, "pipe");
-	pid_t pid = -1;
 	if (!e) {
 		fflush(NULL);
 		t->spawn_ns = isb_now_ns();
-		if (ct->net.made)
-			pid = clone_in_netns(flags, ct->net.path, err);
-		else if ((pid = clone_ns(flags)) < 0)
-			isb_errf(err, errno, "clone3 %s (namespaces %#lx)", spec->label, flags);
-		if (pid < 0)
+		if ((pid = ct_clone(p, ct, spec->label, err)) < 0)
 			e = -EIO;
 	}
 	if (pid == 0) {
 		close(sync[1]);
 		ct_child(c, p, ct, &cpus, in[0], out[1], sync[0], argv);
 	}
-	if (pid > 0) {
-		setpgid(pid, pid);
-		if (c->record_pid)
-			c->record_pid(pid);
-		if ((p->cf.ns & (1u << ISB_NS_USER)) && write_maps(pid, err) < 0)
-			e = -EIO;
-		char self[32];
-		snprintf(self, sizeof(self), "%d", (int)pid);
-		for (size_t i = 0; !e && procs[i]; i++) {
-			int r = isb_write_file(procs[i], self);
-			if (r < 0)
-				e = isb_errf(err, r, "put %s into %s", spec->label, procs[i]);
-		}
-		/* every thread (one, before release); what it forks inherits the group */
-		if (!e && isb_rdt_add_task(&ct->rdt, pid, err) < 0)
-			e = -EIO;
-		if (!e && write(sync[1], "g", 1) != 1)
-			e = isb_errf(err, errno, "release %s", spec->label);
-	}
+	if (pid > 0 && ct_release(c, p, ct, pid, procs, sync[1], spec->label, err) < 0)
+		e = -EIO;
 	for (int i = 0; i < 2; i++) {
 		if (sync[i] >= 0)
 			close(sync[i]);
@@ -456,19 +476,14 @@ static int ct_spawn(struct isb_config *c, const struct isb_tenant_spec *spec_in,
 				close(out[0]);
 			t->in_fd = t->out_fd = -1;
 		}
-		isb_cg_tenant_remove(&ct->cg);
-		isb_rdt_tenant_remove(&ct->rdt);
-		isb_tenant_net_remove(&ct->net);
-		if (ct->rootdir[0])
-			rmdir(ct->rootdir);
-		free(ct);
+		ct_tenant_free(ct);
 		t->priv = NULL;
 		return -EIO;
 	}
 	return 0;
 }
 
-static int ct_stop(struct isb_tenant *t, uint64_t grace_ns)
+int isb_ct_stop(struct isb_tenant *t, uint64_t grace_ns)
 {
 	struct ct_tenant *ct = t->priv;
 	int r = isb_proc_stop(t, grace_ns);
@@ -483,18 +498,13 @@ static int ct_stop(struct isb_tenant *t, uint64_t grace_ns)
 		/* v1 counts an OOM kill only in the tenant's own group: read it before rmdir */
 		for (size_t i = 0; i < ct->cg.ndirs && t->oom_kills < 0; i++)
 			t->oom_kills = isb_cg_dir_oom_kills(ct->cg.dirs[i]);
-		isb_cg_tenant_remove(&ct->cg);
-		isb_rdt_tenant_remove(&ct->rdt);
-		isb_tenant_net_remove(&ct->net);
-		if (ct->rootdir[0])
-			rmdir(ct->rootdir); /* its mounts died with the tenant's namespace */
-		free(ct);
+		ct_tenant_free(ct); /* its root's mounts died with the tenant's namespace */
 		t->priv = NULL;
 	}
 	return r;
 }
 
-static void ct_cleanup(struct isb_config *c)
+void isb_ct_cleanup(struct isb_config *c)
 {
 	free(c->priv);
 	c->priv = NULL;
@@ -506,23 +516,11 @@ const struct isb_backend isb_backend_container = {
     .name = "container",
     .class = ISB_CLASS_CONTAINER,
     .help = "isobench's own runtime: each namespace, cgroup limit and capability a switch",
-    .available = ct_available,
-    .check = ct_check,
+    .available = isb_ct_available,
+    .options = isb_ctconf_options,
+    .option_set = CT_KEYS,
     .prepare = ct_prepare,
-    .spawn = ct_spawn,
-    .stop = ct_stop,
-    .cleanup = ct_cleanup,
-};
-
-const struct isb_backend isb_backend_sandbox = {
-    .name = "sandbox",
-    .class = ISB_CLASS_SANDBOX,
-    .help = "isobench's own system-call interception (sandbox = seccomp | seccomp-notify | ptrace "
-	    "| sud), composable with every container key",
-    .available = ct_available,
-    .check = sb_check,
-    .prepare = sb_prepare,
-    .spawn = ct_spawn,
-    .stop = ct_stop,
-    .cleanup = ct_cleanup,
+    .spawn = isb_ct_spawn,
+    .stop = isb_ct_stop,
+    .cleanup = isb_ct_cleanup,
 };

@@ -26,6 +26,7 @@
  */
 #include "config.h"
 #include "backends/backend.h"
+#include "backends/ctconf.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -39,10 +40,7 @@
 const char *const isb_ns_names[ISB_NS__COUNT] = {"cgroup", "ipc",  "mount", "net",
 						 "pid",	   "time", "user",  "uts"};
 
-/* Docker's default namespaces and capabilities (moby's oci/defaults.go). */
-#define NS_DOCKER                                                                                  \
-	((1u << ISB_NS_CGROUP) | (1u << ISB_NS_IPC) | (1u << ISB_NS_MNT) | (1u << ISB_NS_NET) |    \
-	 (1u << ISB_NS_PID) | (1u << ISB_NS_UTS))
+/* Docker's default capabilities (moby's oci/defaults.go). */
 static const char *const docker_caps[] = {
     "CHOWN",  "DAC_OVERRIDE", "FSETID",	 "FOWNER",	     "MKNOD",	   "NET_RAW", "SETGID",
     "SETUID", "SETFCAP",      "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT", "KILL",    "AUDIT_WRITE",
@@ -93,7 +91,6 @@ static const char *const cap_names[] = {
     "CHECKPOINT_RESTORE",
 };
 
-const char *isb_cap_name(unsigned i);
 const char *isb_cap_name(unsigned i)
 {
 	return i < ISB_ARRAY_SIZE(cap_names) ? cap_names[i] : NULL;
@@ -118,54 +115,31 @@ static int parse_yesno(const char *v, bool *out)
 	return -1;
 }
 
-/* One key into cf (or only its validity when cf is NULL). */
-static int vm_unknown(const char *k, struct isb_err *err)
+const char *const isb_cg_policy_names[] = {"none", "fair", "partitioned", "capped", NULL};
+
+static int ns_find(const char *name)
 {
-	return isb_errf(err, 0,
-			"unknown key '%s' (accel, devices, machine, vcpus, memory, disk, cpu, "
-			"kernel, iothread, io.rbps, io.wbps, io.riops, io.wiops, and the cgroup "
-			"keys: cgroups, cpu.weight, cpu.max, cpuset, memory.max, memory.swap, "
-			"memory.low, io.weight, pids.max, net.rate, llc.ways, mb.percent)",
-			k);
+	for (int i = 0; i < ISB_NS__COUNT; i++)
+		if (!strcmp(name, isb_ns_names[i]) || (i == ISB_NS_MNT && !strcmp(name, "mnt")))
+			return i;
+	return -1;
 }
 
-static int apply_key(struct isb_ctconf *cf, const char *k, const char *v, enum isb_ct_kind kind,
-		     struct isb_err *err)
+/* namespaces = all | none | docker | LIST */
+static int parse_namespaces(void *conf, const char *k, const char *v, struct isb_err *err)
 {
-	struct isb_ctconf scratch;
-	if (!cf) {
-		memset(&scratch, 0, sizeof(scratch));
-		cf = &scratch;
-	}
-	struct isb_limits *l = &cf->set;
-	uint64_t u;
-	double d;
-	if (kind == ISB_CT_VM &&
-	    (!strcmp(k, "namespaces") || !strncmp(k, "ns.", 3) || !strcmp(k, "capabilities")))
-		return vm_unknown(k, err);
-	if (!strcmp(k, "namespaces")) {
-		if (!strcmp(v, "all")) {
-			cf->ns = (1u << ISB_NS__COUNT) - 1;
-			return 0;
-		}
-		if (!strcmp(v, "none")) {
-			cf->ns = 0;
-			return 0;
-		}
-		if (!strcmp(v, "docker")) {
-			cf->ns = NS_DOCKER;
-			return 0;
-		}
+	struct isb_ctconf *cf = conf;
+	unsigned ns = 0;
+	if (!strcmp(v, "all")) {
+		ns = (1u << ISB_NS__COUNT) - 1;
+	} else if (!strcmp(v, "docker")) {
+		ns = ISB_NS_DOCKER;
+	} else if (strcmp(v, "none")) {
 		char buf[192];
-		unsigned ns = 0;
 		snprintf(buf, sizeof(buf), "%s", v);
 		for (char *save, *t = strtok_r(buf, ", ", &save); t;
 		     t = strtok_r(NULL, ", ", &save)) {
-			int found = -1;
-			for (int i = 0; i < ISB_NS__COUNT; i++)
-				if (!strcmp(t, isb_ns_names[i]) ||
-				    (i == ISB_NS_MNT && !strcmp(t, "mnt")))
-					found = i;
+			int found = ns_find(t);
 			if (found < 0)
 				return isb_errf(
 				    err, 0,
@@ -175,219 +149,176 @@ static int apply_key(struct isb_ctconf *cf, const char *k, const char *v, enum i
 				    t);
 			ns |= 1u << found;
 		}
+	}
+	if (cf)
 		cf->ns = ns;
-		return 0;
-	}
-	if (!strncmp(k, "ns.", 3)) {
-		for (int i = 0; i < ISB_NS__COUNT; i++) {
-			if (strcmp(k + 3, isb_ns_names[i]) &&
-			    !(i == ISB_NS_MNT && !strcmp(k + 3, "mnt")))
-				continue;
-			bool on;
-			if (parse_yesno(v, &on) < 0)
-				return isb_errf(err, 0, "%s: '%s' is not yes or no", k, v);
-			cf->ns = on ? cf->ns | (1u << i) : cf->ns & ~(1u << i);
-			return 0;
-		}
-		return isb_errf(err, 0, "unknown namespace key '%s'", k);
-	}
-	if (!strcmp(k, "cgroups")) {
-		static const char *const p[] = {"none", "fair", "partitioned", "capped"};
-		for (size_t i = 0; i < ISB_ARRAY_SIZE(p); i++)
-			if (!strcmp(v, p[i]))
-				return cf->policy = (enum isb_cg_policy)i, 0;
-		return isb_errf(err, 0, "cgroups: '%s' is not none, fair, partitioned or capped",
-				v);
-	}
-	if (!strcmp(k, "cpu.weight") || !strcmp(k, "io.weight")) {
-		if (isb_parse_u64(v, &u) < 0 || u < 1 || u > 10000)
-			return isb_errf(err, 0, "%s: '%s' is not an integer in [1, 10000]", k, v);
-		*(k[0] == 'c' ? &l->cpu_weight : &l->io_weight) = (unsigned)u;
-		return 0;
-	}
-	if (!strcmp(k, "cpu.max")) {
-		if (isb_parse_double(v, &d) < 0 || d < 0.01 || d > 4096)
-			return isb_errf(err, 0,
-					"cpu.max: '%s' is not a number of CPUs in [0.01, 4096]", v);
-		l->cpu_max = d;
-		return 0;
-	}
-	if (!strcmp(k, "cpuset")) {
-		for (const char *p = v; *p; p++)
-			if (!strchr("0123456789,-", *p))
-				return isb_errf(err, 0, "cpuset: '%s' is not a CPU list like 0-3,6",
-						v);
-		if (!*v || strlen(v) >= sizeof(l->cpuset))
-			return isb_errf(err, 0, "cpuset: '%s' is not a CPU list like 0-3,6", v);
-		snprintf(l->cpuset, sizeof(l->cpuset), "%s", v);
-		return 0;
-	}
-	if (!strcmp(k, "memory.low")) {
-		/* protection of the tenant's pages from reclaim (not from the OOM killer) */
-		if (isb_parse_size(v, &u) < 0 || !u)
-			return isb_errf(err, 0, "memory.low: '%s' is not a size like 512M or 2G",
-					v);
-		l->mem_low = u;
-		return 0;
-	}
-	if (!strcmp(k, "memory.max") || !strcmp(k, "memory.swap")) {
-		if (isb_parse_size(v, &u) < 0 || (k[7] == 'm' && u < (4u << 20)))
-			return isb_errf(err, 0, "%s: '%s' is not a size like 512M or 2G%s", k, v,
-					k[7] == 'm' ? " (at least 4M)" : "");
-		if (k[7] == 'm')
-			l->mem_max = u;
-		else
-			l->swap_max = u, l->swap_set = true;
-		return 0;
-	}
-	static const struct {
-		const char *key;
-		size_t off;
-	} io[] = {
-	    {"io.rbps", offsetof(struct isb_limits, io_rbps)},
-	    {"io.wbps", offsetof(struct isb_limits, io_wbps)},
-	    {"io.riops", offsetof(struct isb_limits, io_riops)},
-	    {"io.wiops", offsetof(struct isb_limits, io_wiops)},
-	};
-	for (size_t i = 0; i < ISB_ARRAY_SIZE(io); i++) {
-		if (strcmp(k, io[i].key))
-			continue;
-		if ((strstr(k, "bps") ? isb_parse_size(v, &u) : isb_parse_u64(v, &u)) < 0 || !u)
-			return isb_errf(err, 0, "%s: '%s' is not a positive %s", k, v,
-					strstr(k, "bps") ? "size per second (e.g. 50M)"
-							 : "integer");
-		memcpy((char *)l + io[i].off, &u, sizeof(u));
-		return 0;
-	}
-	if (!strcmp(k, "net.rate")) {
-		if (isb_parse_rate(v, &u) < 0 || u < 8000)
-			return isb_errf(err, 0,
-					"net.rate: '%s' is not a rate in bits/s like 100M "
-					"(k, M, G: powers of 1000; at least 8k)",
-					v);
-		cf->net_rate = u;
-		return 0;
-	}
-	if (!strcmp(k, "pids.max")) {
-		if (isb_parse_u64(v, &u) < 0 || u < 8)
-			return isb_errf(err, 0, "pids.max: '%s' is not an integer >= 8", v);
-		l->pids_max = u;
-		return 0;
-	}
-	if (!strcmp(k, "llc.ways") || !strcmp(k, "mb.percent")) {
-		/* resctrl (backends/resctrl.c): the host's own limits are checked at prepare */
-		bool ways = k[0] == 'l';
-		if (isb_parse_u64(v, &u) < 0 || u < 1 || u > (ways ? 32 : 100))
-			return isb_errf(err, 0, "%s: '%s' is not an integer in [1, %d]%s", k, v,
-					ways ? 32 : 100,
-					ways ? " (L3 cache ways per side)"
-					     : " (percent of memory bandwidth)");
-		*(ways ? &cf->rdt.ways : &cf->rdt.percent) = (unsigned)u;
-		return 0;
-	}
-	if (!strcmp(k, "capabilities")) {
-		snprintf(cf->caps_name, sizeof(cf->caps_name), "%.31s", v);
-		cf->caps_all = !strcmp(v, "all");
-		cf->caps = 0;
-		if (cf->caps_all || !strcmp(v, "none"))
-			return 0;
-		if (!strcmp(v, "docker")) {
-			for (size_t i = 0; i < ISB_ARRAY_SIZE(docker_caps); i++)
-				cf->caps |= 1ull << cap_find(docker_caps[i]);
-			return 0;
-		}
-		char buf[192];
-		snprintf(buf, sizeof(buf), "%s", v);
-		snprintf(cf->caps_name, sizeof(cf->caps_name), "list");
-		for (char *save, *t = strtok_r(buf, ", ", &save); t;
-		     t = strtok_r(NULL, ", ", &save)) {
-			int c = cap_find(t);
-			if (c < 0)
-				return isb_errf(err, 0,
-						"capabilities: unknown capability '%s' (all, none, "
-						"docker, or CAP_ names)",
-						t);
-			cf->caps |= 1ull << c;
-		}
-		return 0;
-	}
-	if ((kind == ISB_CT_CONTAINER || kind == ISB_CT_SANDBOX) && !strcmp(k, "sandbox")) {
-		for (int i = 0; i < ISB_SB__COUNT; i++)
-			if (!strcmp(v, isb_sb_names[i]))
-				return cf->sb = (enum isb_sb_mode)i, 0;
-		return isb_errf(
-		    err, 0, "sandbox: '%s' is not none, seccomp, seccomp-notify, ptrace or sud", v);
-	}
-	if (kind == ISB_CT_GVISOR && !strcmp(k, "platform")) {
-		if (strcmp(v, "ptrace") && strcmp(v, "kvm") && strcmp(v, "systrap"))
-			return isb_errf(err, 0, "platform: '%s' is not ptrace, kvm or systrap", v);
-		snprintf(cf->platform, sizeof(cf->platform), "%s", v);
-		return 0;
-	}
-	if (kind == ISB_CT_GVISOR && !strcmp(k, "network")) {
-		if (strcmp(v, "none") && strcmp(v, "host") && strcmp(v, "sandbox"))
-			return isb_errf(err, 0, "network: '%s' is not none, host or sandbox", v);
-		snprintf(cf->network, sizeof(cf->network), "%s", v);
-		return 0;
-	}
-	if (kind == ISB_CT_OCI && !strcmp(k, "runtime")) {
-		if (strcmp(v, "runc") && strcmp(v, "crun"))
-			return isb_errf(err, 0, "runtime: '%s' is not runc or crun", v);
-		snprintf(cf->runtime, sizeof(cf->runtime), "%s", v);
-		return 0;
-	}
-	if (kind == ISB_CT_VM)
-		return vm_unknown(k, err);
-	return isb_errf(
-	    err, 0,
-	    "unknown key '%s' (namespaces, ns.NAME, cgroups, cpu.weight, cpu.max, "
-	    "cpuset, memory.max, memory.swap, memory.low, io.weight, io.rbps, io.wbps, "
-	    "io.riops, io.wiops, pids.max, net.rate, llc.ways, mb.percent, capabilities%s)",
-	    k,
-	    kind == ISB_CT_OCI	    ? ", runtime"
-	    : kind == ISB_CT_GVISOR ? ", platform, network"
-				    : ", sandbox");
+	return 0;
 }
 
-int isb_ctconf_check(const char *key, const char *value, enum isb_ct_kind kind, struct isb_err *err)
+/* ns.NAME = yes | no: one namespace, over `namespaces` */
+static int parse_ns_one(void *conf, const char *k, const char *v, struct isb_err *err)
 {
-	return apply_key(NULL, key, value, kind, err);
+	struct isb_ctconf *cf = conf;
+	int i = ns_find(k + 3);
+	bool on;
+	if (i < 0)
+		return isb_errf(err, 0, "unknown namespace key '%s'", k);
+	if (parse_yesno(v, &on) < 0)
+		return isb_errf(err, 0, "%s: '%s' is not yes or no", k, v);
+	if (cf)
+		cf->ns = on ? cf->ns | (1u << i) : cf->ns & ~(1u << i);
+	return 0;
 }
 
-int isb_ctconf_parse(const struct isb_config *c, struct isb_ctconf *cf, enum isb_ct_kind kind,
+/* capabilities = all | none | docker | LIST of CAP_ names kept */
+static int parse_caps(void *conf, const char *k, const char *v, struct isb_err *err)
+{
+	struct isb_ctconf scratch, *cf = conf ? conf : &scratch;
+	snprintf(cf->caps_name, sizeof(cf->caps_name), "%.31s", v);
+	cf->caps_all = !strcmp(v, "all");
+	cf->caps = 0;
+	if (cf->caps_all || !strcmp(v, "none"))
+		return 0;
+	if (!strcmp(v, "docker")) {
+		for (size_t i = 0; i < ISB_ARRAY_SIZE(docker_caps); i++)
+			cf->caps |= 1ull << cap_find(docker_caps[i]);
+		return 0;
+	}
+	char buf[192];
+	snprintf(buf, sizeof(buf), "%s", v);
+	snprintf(cf->caps_name, sizeof(cf->caps_name), "list");
+	for (char *save, *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+		int c = cap_find(t);
+		if (c < 0)
+			return isb_errf(err, 0,
+					"capabilities: unknown capability '%s' (all, none, docker, "
+					"or CAP_ names)",
+					t);
+		cf->caps |= 1ull << c;
+	}
+	return 0;
+}
+
+static const char *const platforms[] = {"ptrace", "kvm", "systrap", NULL};
+static const char *const networks[] = {"none", "host", "sandbox", NULL};
+static const char *const runtimes[] = {"runc", "crun", NULL};
+
+#define CF(member)  ISB_OPT_FIELD(struct isb_ctconf, member)
+#define LIM(member) ISB_OPT_FIELD(struct isb_ctconf, set.member)
+#define NS	    ISB_CTK_NS
+#define CG	    ISB_CTK_CGROUP
+
+/* The order is the one an unknown key's error lists them in. */
+const struct isb_backend_option isb_ctconf_options[] = {
+    {"namespaces", NULL, ISB_OPT_CUSTOM, .parse = parse_namespaces, .kinds = NS,
+     .help = "all | none | docker | a list of cgroup, ipc, mount, net, pid, time, user, uts"},
+    {"ns.", "ns.NAME", ISB_OPT_CUSTOM, .parse = parse_ns_one, .kinds = NS,
+     .help = "yes | no: one namespace, over namespaces"},
+    {"cgroups", NULL, ISB_OPT_ENUM, CF(policy), .names = isb_cg_policy_names, .kinds = CG,
+     .help = "the policy of each side's limits"},
+    {"cpu.weight", NULL, ISB_OPT_UINT, LIM(cpu_weight), .min = 1, .max = 10000, .kinds = CG,
+     .help = "cpu weight (v2 units, 100: the default)"},
+    {"cpu.max", NULL, ISB_OPT_DOUBLE, LIM(cpu_max), .min = 0.01, .max = 4096, .kinds = CG,
+     .expect = "a number of CPUs in [0.01, 4096]", .help = "CPUs of quota per period"},
+    {"cpuset", NULL, ISB_OPT_CPULIST, LIM(cpuset), .kinds = CG, .help = "the CPUs it runs on"},
+    {"memory.max", NULL, ISB_OPT_SIZE, LIM(mem_max), .min = 4u << 20, .hint = "at least 4M",
+     .kinds = CG, .help = "memory limit"},
+    {"memory.swap", NULL, ISB_OPT_SIZE, LIM(swap_max),
+     .set_off = ISB_OPT_FLAG(struct isb_ctconf, set.swap_set), .kinds = CG,
+     .help = "swap beyond memory.max (none by default when memory is limited)"},
+    /* protection of the tenant's pages from reclaim (not from the OOM killer) */
+    {"memory.low", NULL, ISB_OPT_SIZE, LIM(mem_low), .min = 1, .kinds = CG,
+     .help = "memory protected from reclaim"},
+    {"io.weight", NULL, ISB_OPT_UINT, LIM(io_weight), .min = 1, .max = 10000, .kinds = CG,
+     .help = "io weight (v2 units; needs bfq on the device)"},
+    {"io.rbps", NULL, ISB_OPT_SIZE, LIM(io_rbps), .min = 1,
+     .expect = "a positive size per second (e.g. 50M)", .kinds = CG,
+     .help = "read bytes per second"},
+    {"io.wbps", NULL, ISB_OPT_SIZE, LIM(io_wbps), .min = 1,
+     .expect = "a positive size per second (e.g. 50M)", .kinds = CG,
+     .help = "write bytes per second"},
+    {"io.riops", NULL, ISB_OPT_UINT, LIM(io_riops), .min = 1, .expect = "a positive integer",
+     .kinds = CG, .help = "reads per second"},
+    {"io.wiops", NULL, ISB_OPT_UINT, LIM(io_wiops), .min = 1, .expect = "a positive integer",
+     .kinds = CG, .help = "writes per second"},
+    {"pids.max", NULL, ISB_OPT_UINT, LIM(pids_max), .min = 8, .kinds = CG, .help = "processes"},
+    {"net.rate", NULL, ISB_OPT_RATE, CF(net_rate), .min = 8000,
+     .expect = "a rate in bits/s like 100M (k, M, G: powers of 1000; at least 8k)", .kinds = CG,
+     .help = "bits/s of the tenant's class on the campaign's shaped link (link_rate)"},
+    /* resctrl (backends/resctrl.c): the host's own limits are checked at prepare */
+    {"llc.ways", NULL, ISB_OPT_UINT, CF(rdt.ways), .min = 1, .max = 32,
+     .hint = "L3 cache ways per side", .kinds = CG, .help = "cache allocation (resctrl)"},
+    {"mb.percent", NULL, ISB_OPT_UINT, CF(rdt.percent), .min = 1, .max = 100,
+     .hint = "percent of memory bandwidth", .kinds = CG,
+     .help = "memory bandwidth allocation (resctrl)"},
+    {"capabilities", NULL, ISB_OPT_CUSTOM, .parse = parse_caps, .kinds = NS,
+     .help = "all | none | docker | a list of CAP_ names kept"},
+    {"sandbox", NULL, ISB_OPT_ENUM, CF(sb), .names = isb_sb_names, .kinds = ISB_CTK_SANDBOX,
+     .help = "the own system-call interception"},
+    {"runtime", NULL, ISB_OPT_STRING, CF(runtime), .names = runtimes, .kinds = ISB_CTK_RUNTIME,
+     .help = "the OCI runtime"},
+    {"platform", NULL, ISB_OPT_STRING, CF(platform), .names = platforms, .kinds = ISB_CTK_GVISOR,
+     .help = "gVisor's platform"},
+    {"network", NULL, ISB_OPT_STRING, CF(network), .names = networks, .kinds = ISB_CTK_GVISOR,
+     .help = "gVisor's network"},
+    {0},
+};
+
+/* QEMU's process: no namespaces nor capabilities, cgroups only when asked. */
+const struct isb_ct_kind isb_ct_vm = {
+    .keys = ISB_CTK_CGROUP,
+    .caps = "all",
+    .runtime = "runc",
+    .own_address = true,
+    .io_elsewhere = true,
+    .keys_help = "accel, devices, machine, vcpus, memory, disk, cpu, kernel, iothread, io.rbps, "
+		 "io.wbps, io.riops, io.wiops, and the cgroup keys: cgroups, cpu.weight, cpu.max, "
+		 "cpuset, memory.max, memory.swap, memory.low, io.weight, pids.max, net.rate, "
+		 "llc.ways, mb.percent",
+};
+
+static int unknown_key(const char *k, const struct isb_ct_kind *kind, struct isb_err *err)
+{
+	char keys[1024];
+	return isb_errf(err, 0, "unknown key '%s' (%s)", k,
+			kind->keys_help
+			    ? kind->keys_help
+			    : isb_option_list(isb_ctconf_options, kind->keys, keys, sizeof(keys)));
+}
+
+int isb_ctconf_check(const char *key, const char *value, const struct isb_ct_kind *kind,
 		     struct isb_err *err)
 {
+	int r = isb_option_apply(isb_ctconf_options, kind->keys, NULL, key, value, err);
+	return r == -ENOENT ? unknown_key(key, kind, err) : r;
+}
+
+int isb_ctconf_parse(const struct isb_config *c, struct isb_ctconf *cf,
+		     const struct isb_ct_kind *kind, struct isb_err *err)
+{
 	memset(cf, 0, sizeof(*cf));
-	if (kind == ISB_CT_VM) {
-		/* QEMU's process: no namespaces nor capabilities, cgroups only when asked */
-		cf->ns = 0;
-		cf->policy = ISB_POLICY_NONE;
-		apply_key(cf, "capabilities", "all", ISB_CT_CONTAINER, NULL);
-	} else if (kind == ISB_CT_SANDBOX) {
-		/* the sandbox alone; container leaves are added key by key */
-		cf->ns = 0;
-		cf->policy = ISB_POLICY_NONE;
-		apply_key(cf, "capabilities", "all", kind, NULL);
-		cf->sb = ISB_SB_SECCOMP;
-	} else {
-		/* What a user who writes only "backend = container" expects: Docker's defaults. */
-		cf->ns = NS_DOCKER;
-		cf->policy = ISB_POLICY_FAIR;
-		apply_key(cf, "capabilities", "docker", kind, NULL);
-	}
-	snprintf(cf->runtime, sizeof(cf->runtime), kind == ISB_CT_GVISOR ? "runsc" : "runc");
+	cf->ns = kind->ns;
+	cf->policy = kind->policy;
+	parse_caps(cf, "capabilities", kind->caps, NULL);
+	cf->sb = kind->sb;
+	snprintf(cf->runtime, sizeof(cf->runtime), "%s", kind->runtime);
 	snprintf(cf->platform, sizeof(cf->platform), "ptrace");
 	snprintf(cf->network, sizeof(cf->network), "none");
 	/* namespaces before ns.NAME, whatever the order in the file */
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < c->nopts; i++) {
-			bool first = !strcmp(c->opts[i].key, "namespaces");
-			if ((pass == 0) != first)
+			const char *k = c->opts[i].key;
+			if ((pass == 0) != !strcmp(k, "namespaces"))
 				continue;
-			if (apply_key(cf, c->opts[i].key, c->opts[i].value, kind, err) < 0)
+			int r = isb_option_apply(isb_ctconf_options, kind->keys, cf, k,
+						 c->opts[i].value, err);
+			if (r == -ENOENT)
+				unknown_key(k, kind, err);
+			if (r < 0)
 				return -EINVAL;
 		}
-	if (kind == ISB_CT_OCI && (cf->ns & (1u << ISB_NS_TIME)) && !strcmp(cf->runtime, "runc"))
+	if ((kind->keys & ISB_CTK_RUNTIME) && (cf->ns & (1u << ISB_NS_TIME)) &&
+	    !strcmp(cf->runtime, "runc"))
 		return isb_errf(err, 0, "runc 1.1 has no time namespace: drop ns.time");
 	return 0;
 }
@@ -420,7 +351,7 @@ unsigned isb_ctconf_leaves(const struct isb_ctconf *cf)
 
 void isb_ctconf_describe(const struct isb_ctconf *cf, char *buf, size_t size)
 {
-	static const char *const pol[] = {"none", "fair", "partitioned", "capped"};
+	const char *const *pol = isb_cg_policy_names;
 	size_t o = (size_t)snprintf(buf, size, "ns=");
 	bool any = false;
 	for (int i = 0; i < ISB_NS__COUNT && o < size; i++)
@@ -463,22 +394,6 @@ static int online_cpus(cpu_set_t *set)
 	if (isb_read_file("/sys/devices/system/cpu/online", buf, sizeof(buf)) <= 0)
 		return -1;
 	return isb_cpulist_parse(buf, set);
-}
-
-static void cpulist(const cpu_set_t *s, char *buf, size_t size)
-{
-	size_t o = 0;
-	buf[0] = 0;
-	for (int i = 0; i < CPU_SETSIZE && o < size; i++) {
-		if (!CPU_ISSET(i, s))
-			continue;
-		int j = i;
-		while (j + 1 < CPU_SETSIZE && CPU_ISSET(j + 1, s))
-			j++;
-		o += (size_t)(j > i ? snprintf(buf + o, size - o, "%s%d-%d", o ? "," : "", i, j)
-				    : snprintf(buf + o, size - o, "%s%d", o ? "," : "", i));
-		i = j;
-	}
 }
 
 /*
@@ -556,7 +471,7 @@ int isb_ctconf_limits(const struct isb_ctconf *cf, const struct isb_config *c,
 				CPU_SET(i, &half);
 			seen++;
 		}
-		cpulist(&half, l->cpuset, sizeof(l->cpuset));
+		isb_cpuset_str(&half, l->cpuset, sizeof(l->cpuset));
 		*cpus = half; /* the partition replaces the placement's pinning */
 	}
 	if (cf->policy == ISB_POLICY_CAPPED)
@@ -608,12 +523,13 @@ static void rate_str(uint64_t bps, char *buf, size_t size)
 		snprintf(buf, size, "%gk", (double)bps / 1e3);
 }
 
-int isb_ctconf_net_class(struct isb_config *c, const struct isb_ctconf *cf, enum isb_ct_kind kind,
-			 char *note, size_t size, struct isb_err *err)
+int isb_ctconf_net_class(struct isb_config *c, const struct isb_ctconf *cf,
+			 const struct isb_ct_kind *kind, char *note, size_t size,
+			 struct isb_err *err)
 {
 	/* A class matches a tenant's source address (u32): only a tenant with an address of
 	 * its own (its own network namespace, or a VM's tap) can have one. */
-	bool own = kind == ISB_CT_VM || (cf->ns & (1u << ISB_NS_NET));
+	bool own = kind->own_address || (cf->ns & (1u << ISB_NS_NET));
 	uint64_t link = c->link_rate_bps;
 	char r[24], l[24];
 	c->net_class_rate = c->net_class_ceil = 0;

@@ -17,6 +17,7 @@
  */
 #include "config.h"
 #include "backends/backend.h"
+#include "backends/proc.h"
 #include "backends/guest.h"
 
 #include <dirent.h>

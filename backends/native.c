@@ -6,6 +6,8 @@
  */
 #include "config.h"
 #include "backends/backend.h"
+#include "backends/cgroup.h"
+#include "backends/proc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +18,7 @@ struct native_priv {
 	size_t nprocs;
 };
 
-static int native_available(struct isb_why *why)
+static int native_available(struct isb_err *err)
 {
 	return 1;
 }

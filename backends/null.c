@@ -5,8 +5,9 @@
  */
 #include "config.h"
 #include "backends/backend.h"
+#include "backends/proc.h"
 
-static int null_available(struct isb_why *why)
+static int null_available(struct isb_err *err)
 {
 	return 1;
 }

@@ -14,6 +14,10 @@
  */
 #include "config.h"
 #include "backends/backend.h"
+#include "backends/ctconf.h"
+#include "backends/oci.h"
+#include "backends/proc.h"
+#include "backends/tenantnet.h"
 
 #include <json-c/json.h>
 #include <fcntl.h>
@@ -25,37 +29,20 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-const char *isb_cap_name(unsigned i);
-
-struct oci_priv {
-	enum isb_ct_kind kind;
-	struct isb_ctconf cf;
-	unsigned seq;
-	char root[600]; /* the runtime's --root */
-	char version[64];
-	bool hide_unified; /* crun on a hybrid host */
-};
-
 struct oci_tenant {
 	struct isb_tenant_net net;
 	struct isb_rdt_tenant rdt;
 	char id[128], bundle[700], name[64], campaign_id[40];
-	struct oci_priv *p;
+	struct isb_oci *p;
 };
 
-static int oci_available(struct isb_why *why)
+int isb_oci_available(struct isb_err *err)
 {
 	if (geteuid() != 0) {
-		snprintf(why->reason, sizeof(why->reason),
-			 "needs root (runc and crun run rootful)");
+		isb_errf(err, 0, "needs root (runc and crun run rootful)");
 		return 0;
 	}
 	return 1;
-}
-
-static int oci_check(const char *key, const char *value, struct isb_err *err)
-{
-	return isb_ctconf_check(key, value, ISB_CT_OCI, err);
 }
 
 static int in_path(const char *prog)
@@ -80,18 +67,16 @@ static int hide_unified(void *arg)
 	return umount2("/sys/fs/cgroup/unified", MNT_DETACH);
 }
 
-static int write_bundle(struct isb_config *c, struct oci_priv *p, struct oci_tenant *ot,
+static int write_bundle(struct isb_config *c, struct isb_oci *p, struct oci_tenant *ot,
 			const char *name, char **argv, const struct isb_limits *l,
 			struct isb_err *err);
-static size_t run_argv(struct oci_priv *p, struct oci_tenant *ot, char **rargv);
+static size_t run_argv(struct isb_oci *p, struct oci_tenant *ot, char **rargv);
 
-/* gVisor: whether this platform and network really start here, with runsc's own words
- * when they do not (an unknown platform, no /dev/kvm, a refused sandboxed network). */
-static int gvisor_smoke(struct isb_config *c, struct oci_priv *p, struct isb_err *err)
+int isb_oci_try(struct isb_config *c, struct isb_oci *p, struct isb_err *err)
 {
 	struct oci_tenant ot = {.p = p};
 	struct isb_limits l = {0};
-	char *argv[] = {"/bin/true", NULL}, *rargv[16], msg[512];
+	char *argv[] = {"/bin/true", NULL}, *rargv[16];
 	snprintf(ot.name, sizeof(ot.name), "check");
 	snprintf(ot.campaign_id, sizeof(ot.campaign_id), "%s", c->campaign_id);
 	snprintf(ot.id, sizeof(ot.id), "isobench-%s-check", c->campaign_id);
@@ -101,84 +86,35 @@ static int gvisor_smoke(struct isb_config *c, struct oci_priv *p, struct isb_err
 		rargv[0] = "timeout";
 		rargv[1] = "20";
 		run_argv(p, &ot, rargv + 2);
-		r = isb_run_cmd(rargv, msg, sizeof(msg));
-		if (r != 0) {
-			/* runsc logs "W1128 21:03:30 ... util.go:64] FATAL ERROR: why": keep why */
-			const char *why_rs = msg, *q;
-			while ((q = strstr(why_rs, "] ")))
-				why_rs = q + 2;
-			if (!strncmp(why_rs, "FATAL ERROR: ", 13))
-				why_rs += 13;
-			size_t len = strlen(why_rs);
-			isb_errf(err, 0,
-				 "runsc --platform=%s --network=%s cannot start a sandbox here "
-				 "(exit %d%s): %s",
-				 p->cf.platform, p->cf.network, r, r == 124 ? ", timed out" : "",
-				 len > 300 ? why_rs + len - 300 : why_rs);
-		}
+		err->errnum = 0;
+		r = isb_run_cmd(rargv, err->msg, sizeof(err->msg));
 	}
 	char *del[] = {p->cf.runtime, "--root", p->root, "delete", "-f", ot.id, NULL};
 	isb_run_cmd(del, NULL, 0);
 	isb_remove_tree(ot.bundle);
 	isb_cgroup_campaign_remove(c->campaign_id); /* recreated by prepare */
-	return r ? -EIO : 0;
+	return r;
 }
 
-/* v1 cpuset: the campaign's parent group of the tenants' cpusets, with the root's CPUs and
- * memory nodes. runc fills a parent it creates; runsc (20221219) leaves it empty, and its
- * write of a tenant's cpuset.cpus then fails with EACCES (not a subset of the parent's) when
- * no other configuration of the campaign made the parent first. Removed with the campaign's
- * other groups. */
-static int cpuset_parent(const char *campaign_id, struct isb_err *err)
-{
-	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
-	const char *root = "/sys/fs/cgroup/cpuset";
-	char dir[300];
-	struct stat st;
-	if (stat(root, &st) < 0)
-		return 0; /* no v1 cpuset hierarchy: nothing to prepare */
-	snprintf(dir, sizeof(dir), "%s/isobench-%s", root, campaign_id);
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return isb_errf(err, errno, "mkdir %s", dir);
-	for (size_t i = 0; i < ISB_ARRAY_SIZE(files); i++) {
-		char path[400], v[256];
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		if (isb_read_file(path, v, sizeof(v)) > 0 && isb_trim(v)[0])
-			continue; /* made and filled by another configuration */
-		snprintf(path, sizeof(path), "%s/%s", root, files[i]);
-		if (isb_read_file(path, v, sizeof(v)) <= 0)
-			return isb_errf(err, errno, "read %s", path);
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		if (isb_write_file(path, isb_trim(v)) < 0)
-			return isb_errf(err, errno, "write %s", path);
-	}
-	return 0;
-}
-
-static int prepare_kind(struct isb_config *c, enum isb_ct_kind kind, struct isb_err *err)
+int isb_oci_prepare(struct isb_config *c, const struct isb_oci_runtime *rt, struct isb_err *err)
 {
 	char procs[3][512];
 	size_t nprocs = 0;
-	struct oci_priv *p = calloc(1, sizeof(*p));
+	struct isb_oci *p = calloc(1, sizeof(*p));
 	if (!p)
 		return isb_errf(err, ENOMEM, "oci: prepare");
-	p->kind = kind;
-	if (isb_ctconf_parse(c, &p->cf, kind, err) < 0)
-		goto fail;
-	char why[200];
-	if (kind == ISB_CT_GVISOR && !strcmp(p->cf.platform, "kvm") &&
-	    !isb_kvm_usable(why, sizeof(why))) {
-		isb_errf(err, 0, "platform kvm needs a usable /dev/kvm: %s", why);
-		goto fail;
-	}
+	p->rt = rt;
+	if (isb_ctconf_parse(c, &p->cf, rt->kind, err) < 0 ||
+	    (rt->check && rt->check(&p->cf, err) < 0))
+		goto fail_free_p;
 	if (!(p->cf.ns & (1u << ISB_NS_MNT))) {
 		isb_errf(err, 0, "OCI runtimes always use a mount namespace: drop ns.mount = no");
-		goto fail;
+		goto fail_free_p;
 	}
 	if (!in_path(p->cf.runtime)) {
 		isb_errf(err, 0, "%s is not installed (apt-get install %s)", p->cf.runtime,
 			 p->cf.runtime);
-		goto fail;
+		goto fail_free_p;
 	}
 	FILE *f = NULL;
 	char cmd[64];
@@ -189,344 +125,46 @@ static int prepare_kind(struct isb_config *c, enum isb_ct_kind kind, struct isb_
 			snprintf(p->version, sizeof(p->version), "%s", isb_trim(line));
 		pclose(f);
 	}
-	enum isb_cgroup_mode mode = isb_cgroup_mode();
-	p->hide_unified = !strcmp(p->cf.runtime, "crun") && mode == ISB_CG_HYBRID;
+	p->hide_unified = !strcmp(p->cf.runtime, "crun") && isb_cgroup_mode() == ISB_CG_HYBRID;
 	snprintf(p->root, sizeof(p->root), "%s/%s", c->state_dir, p->cf.runtime);
 	if (mkdir(p->root, 0700) < 0 && errno != EEXIST) {
 		isb_errf(err, errno, "mkdir %s", p->root);
-		goto fail;
+		goto fail_free_p;
 	}
-	if (isb_ct_prepare_common(c, &p->cf, kind, procs, &nprocs, err) < 0)
-		goto fail;
+	if (isb_ct_prepare_common(c, &p->cf, rt->kind, procs, &nprocs, err) < 0)
+		goto fail_free_p;
 	/* OCI runtimes always give a tenant a cgroup of its own */
 	c->declared_leaves |= ISB_LEAF(CT_CGROUPS);
-	if (kind == ISB_CT_GVISOR) {
-		/* the platform is the isolation leaf (TAXONOMY.md: gVisor with ptrace, with KVM) */
-		if (!strcmp(p->cf.platform, "ptrace"))
-			c->declared_leaves |= ISB_LEAF(SB_PTRACE);
-		else if (!strcmp(p->cf.platform, "systrap"))
-			c->declared_leaves |= ISB_LEAF(SB_SECCOMP);
-		else
-			c->declared_leaves |=
-			    ISB_LEAF(HV_TYPE1) | ISB_LEAF(HV_PARA) | ISB_LEAF(HV_HWA);
-		if (gvisor_smoke(c, p, err) < 0 ||
-		    isb_cgroup_campaign_create(c->campaign_id, isb_config_mem_limit(c),
-					       c->pids_ceiling, procs, &nprocs, err) < 0 ||
-		    (mode != ISB_CG_V2 && cpuset_parent(c->campaign_id, err) < 0))
-			goto fail;
-	}
 	size_t n = strlen(c->cgroup_note);
-	snprintf(
-	    c->cgroup_note + n, sizeof(c->cgroup_note) - n, "; %s%s%s%s%s%s", p->version,
-	    p->hide_unified ? "; hybrid host: crun runs in a private mount namespace with "
-			      "the cgroup2 mount /sys/fs/cgroup/unified unmounted"
-			    : "",
-	    kind == ISB_CT_GVISOR ? "; platform " : "", kind == ISB_CT_GVISOR ? p->cf.platform : "",
-	    kind == ISB_CT_GVISOR ? ", network " : "", kind == ISB_CT_GVISOR ? p->cf.network : "");
+	snprintf(c->cgroup_note + n, sizeof(c->cgroup_note) - n, "; %s%s", p->version,
+		 p->hide_unified ? "; hybrid host: crun runs in a private mount namespace with "
+				   "the cgroup2 mount /sys/fs/cgroup/unified unmounted"
+				 : "");
+	if (rt->prepared && rt->prepared(c, p, procs, &nprocs, err) < 0)
+		goto fail_free_p;
 	c->priv = p;
 	return 0;
-fail:
+fail_free_p:
 	free(p);
 	return -EINVAL;
 }
 
-static int oci_prepare(struct isb_config *c, struct isb_err *err)
-{
-	return prepare_kind(c, ISB_CT_OCI, err);
-}
-
-static int gvisor_prepare(struct isb_config *c, struct isb_err *err)
-{
-	return prepare_kind(c, ISB_CT_GVISOR, err);
-}
-
-static int gvisor_check(const char *key, const char *value, struct isb_err *err)
-{
-	return isb_ctconf_check(key, value, ISB_CT_GVISOR, err);
-}
-
-/* gVisor with network = none has its own loopback only: a network stressor's peer listens on
- * the tenant's test-network address, which the sandbox never has (net.peer: listen: Cannot
- * assign requested address). Said once per cell instead of failing every trial. */
-static const char *gvisor_unsupported(const struct isb_config *c,
-				      const struct isb_tenant_spec *spec)
-{
-	const struct oci_priv *p = c->priv;
-	if (p && (spec->resource == ISB_RES_NETWORK || spec->talks_to_peer) &&
-	    !strcmp(p->cf.network, "none"))
-		return "gVisor with network = none has only its own loopback: a network stressor "
-		       "needs network = sandbox (or host)";
-	return NULL;
-}
-
-static json_object *jstrs(const char *const *v, size_t n)
-{
-	json_object *a = json_object_new_array();
-	for (size_t i = 0; i < n; i++)
-		json_object_array_add(a, json_object_new_string(v[i]));
-	return a;
-}
-
-static void add_mount(json_object *mounts, const char *dst, const char *type, const char *src,
-		      const char *const *opts, size_t nopts)
-{
-	json_object *m = json_object_new_object();
-	json_object_object_add(m, "destination", json_object_new_string(dst));
-	json_object_object_add(m, "type", json_object_new_string(type));
-	json_object_object_add(m, "source", json_object_new_string(src));
-	json_object_object_add(m, "options", jstrs(opts, nopts));
-	json_object_array_add(mounts, m);
-}
-
-static json_object *caps_json(const struct isb_ctconf *cf)
-{
-	json_object *set = json_object_new_array();
-	int last = 40;
-	char buf[32];
-	if (isb_read_file("/proc/sys/kernel/cap_last_cap", buf, sizeof(buf)) > 0)
-		last = atoi(buf);
-	for (int i = 0; i <= last; i++) {
-		const char *n = isb_cap_name((unsigned)i);
-		if (!n || !(cf->caps_all || (cf->caps & (1ull << i))))
-			continue;
-		char name[40];
-		snprintf(name, sizeof(name), "CAP_%s", n);
-		json_object_array_add(set, json_object_new_string(name));
-	}
-	json_object *caps = json_object_new_object();
-	static const char *const sets[] = {"bounding", "effective", "permitted"};
-	for (size_t i = 0; i < 3; i++)
-		json_object_object_add(caps, sets[i], i ? json_object_get(set) : set);
-	return caps;
-}
-
-static void throttle(json_object *bio, const char *key, const struct isb_limits *l, uint64_t v)
-{
-	if (!v)
-		return;
-	json_object *a = json_object_new_array(), *d = json_object_new_object();
-	json_object_object_add(d, "major", json_object_new_int64(l->io_major));
-	json_object_object_add(d, "minor", json_object_new_int64(l->io_minor));
-	json_object_object_add(d, "rate", json_object_new_int64((int64_t)v));
-	json_object_array_add(a, d);
-	json_object_object_add(bio, key, a);
-}
-
-static json_object *resources_json(const struct isb_ctconf *cf, const struct isb_limits *l)
-{
-	json_object *r = json_object_new_object(), *cpu = json_object_new_object();
-	if (l->cpu_weight)
-		json_object_object_add(cpu, "shares",
-				       json_object_new_int64(l->cpu_weight * 1024 / 100 < 2
-								 ? 2
-								 : l->cpu_weight * 1024 / 100));
-	if (l->cpu_max > 0) {
-		json_object_object_add(cpu, "quota",
-				       json_object_new_int64((int64_t)(l->cpu_max * 100000 + 0.5)));
-		json_object_object_add(cpu, "period", json_object_new_int64(100000));
-	}
-	if (l->cpuset[0])
-		json_object_object_add(cpu, "cpus", json_object_new_string(l->cpuset));
-	json_object_object_add(r, "cpu", cpu);
-	if (l->mem_max || l->mem_low) {
-		json_object *m = json_object_new_object();
-		if (l->mem_max)
-			json_object_object_add(m, "limit",
-					       json_object_new_int64((int64_t)l->mem_max));
-		/* memory.low: the runtime's "reservation" (v2 memory.low, v1 soft limit) */
-		if (l->mem_low)
-			json_object_object_add(m, "reservation",
-					       json_object_new_int64((int64_t)l->mem_low));
-		if (l->mem_max && l->swap_set &&
-		    access("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", F_OK) == 0)
-			json_object_object_add(
-			    m, "swap", json_object_new_int64((int64_t)(l->mem_max + l->swap_max)));
-		json_object_object_add(r, "memory", m);
-	}
-	if (l->pids_max) {
-		json_object *pj = json_object_new_object();
-		json_object_object_add(pj, "limit", json_object_new_int64((int64_t)l->pids_max));
-		json_object_object_add(r, "pids", pj);
-	}
-	json_object *bio = json_object_new_object();
-	/* only an explicit io.weight: the runtimes' v1 path wants CFQ's blkio.weight */
-	if (cf->set.io_weight)
-		json_object_object_add(
-		    bio, "weight",
-		    json_object_new_int(cf->set.io_weight > 1000 ? 1000 : (int)cf->set.io_weight));
-	throttle(bio, "throttleReadBpsDevice", l, l->io_rbps);
-	throttle(bio, "throttleWriteBpsDevice", l, l->io_wbps);
-	throttle(bio, "throttleReadIOPSDevice", l, l->io_riops);
-	throttle(bio, "throttleWriteIOPSDevice", l, l->io_wiops);
-	json_object_object_add(r, "blockIO", bio);
-	return r;
-}
-
-/* The bundle: rootfs/ (an empty root whose system directories are bind mounts) and
- * config.json. */
-static int write_bundle(struct isb_config *c, struct oci_priv *p, struct oci_tenant *ot,
+static int write_bundle(struct isb_config *c, struct isb_oci *p, struct oci_tenant *ot,
 			const char *name, char **argv, const struct isb_limits *l,
 			struct isb_err *err)
 {
-	char path[800];
-	snprintf(path, sizeof(path), "%s/rootfs", ot->bundle);
-	if ((mkdir(ot->bundle, 0700) < 0 && errno != EEXIST) ||
-	    (mkdir(path, 0755) < 0 && errno != EEXIST))
-		return isb_errf(err, errno, "mkdir %s", path);
-	json_object *o = json_object_new_object(), *proc = json_object_new_object(),
-		    *user = json_object_new_object(), *args = json_object_new_array(),
-		    *mounts = json_object_new_array(), *lx = json_object_new_object(),
-		    *nss = json_object_new_array(), *root = json_object_new_object();
-	json_object_object_add(o, "ociVersion", json_object_new_string("1.0.2"));
-	for (size_t i = 0; argv[i]; i++)
-		json_object_array_add(args, json_object_new_string(argv[i]));
-	json_object_object_add(user, "uid", json_object_new_int(0));
-	json_object_object_add(user, "gid", json_object_new_int(0));
-	json_object_object_add(proc, "terminal", json_object_new_boolean(0));
-	json_object_object_add(proc, "user", user);
-	json_object_object_add(proc, "args", args);
-	json_object *env = json_object_new_array();
-	json_object_array_add(
-	    env, json_object_new_string(
-		     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
-	/* a build that is not installed finds its libraries where the harness did */
-	static const char *const pass[] = {"LD_LIBRARY_PATH", "ISOBENCH_FIO"};
-	for (size_t i = 0; i < ISB_ARRAY_SIZE(pass); i++) {
-		const char *v = getenv(pass[i]);
-		if (v && *v) {
-			char kv[1024];
-			snprintf(kv, sizeof(kv), "%s=%s", pass[i], v);
-			json_object_array_add(env, json_object_new_string(kv));
-		}
-	}
-	json_object_object_add(proc, "env", env);
-	json_object_object_add(proc, "cwd", json_object_new_string("/"));
-	json_object_object_add(proc, "capabilities", caps_json(&p->cf));
-	json_object_object_add(o, "process", proc);
-	json_object_object_add(root, "path", json_object_new_string("rootfs"));
-	json_object_object_add(root, "readonly", json_object_new_boolean(1));
-	json_object_object_add(o, "root", root);
-	if (p->cf.ns & (1u << ISB_NS_UTS))
-		json_object_object_add(o, "hostname", json_object_new_string("isobench-tenant"));
-
-	static const char *const procopt[] = {"nosuid", "noexec", "nodev"};
-	static const char *const devopt[] = {"nosuid", "strictatime", "mode=755", "size=65536k"};
-	static const char *const shmopt[] = {"nosuid", "noexec", "nodev", "mode=1777",
-					     "size=65536k"};
-	static const char *const sysopt[] = {"nosuid", "noexec", "nodev", "ro"};
-	static const char *const cgopt[] = {"nosuid", "noexec", "nodev", "relatime", "ro"};
-	static const char *const ro[] = {"rbind", "ro", "nosuid", "nodev"};
-	static const char *const rw[] = {"rbind", "rw"};
-	add_mount(mounts, "/proc", "proc", "proc", procopt, 3);
-	add_mount(mounts, "/dev", "tmpfs", "tmpfs", devopt, 4);
-	add_mount(mounts, "/dev/shm", "tmpfs", "shm", shmopt, 5);
-	add_mount(mounts, "/tmp", "tmpfs", "tmpfs", shmopt, 5);
-	if (p->cf.ns & (1u << ISB_NS_NET)) {
-		add_mount(mounts, "/sys", "sysfs", "sysfs", sysopt, 4);
-		if (p->kind != ISB_CT_GVISOR) /* gVisor has its own view */
-			add_mount(mounts, "/sys/fs/cgroup", "cgroup", "cgroup", cgopt, 5);
-	} else { /* sysfs cannot be mounted afresh without a network namespace */
-		static const char *const sysro[] = {"rbind", "ro", "nosuid", "nodev", "noexec"};
-		add_mount(mounts, "/sys", "bind", "/sys", sysro, 5);
-	}
-	static const char *const sys_dirs[] = {"/usr", "/etc",	 "/bin",   "/sbin",
-					       "/lib", "/lib32", "/lib64", "/libx32"};
-	for (size_t i = 0; i < ISB_ARRAY_SIZE(sys_dirs); i++) {
-		struct stat st;
-		char link[256], lp[900];
-		if (lstat(sys_dirs[i], &st) < 0)
-			continue;
-		if (S_ISLNK(st.st_mode)) { /* merged /usr: the same symlink in the root */
-			ssize_t n = readlink(sys_dirs[i], link, sizeof(link) - 1);
-			if (n > 0) {
-				link[n] = 0;
-				snprintf(lp, sizeof(lp), "%s%s", path, sys_dirs[i]);
-				if (symlink(link, lp) < 0 && errno != EEXIST) {
-					json_object_put(o);
-					return isb_errf(err, errno, "symlink %s", lp);
-				}
-			}
-		} else if (S_ISDIR(st.st_mode)) {
-			add_mount(mounts, sys_dirs[i], "bind", sys_dirs[i], ro, 4);
-		}
-	}
-	char agentdir[1024];
-	snprintf(agentdir, sizeof(agentdir), "%s", argv[0]);
-	char *slash = strrchr(agentdir, '/');
-	if (slash && slash != agentdir && strncmp(agentdir, "/usr/", 5)) {
-		*slash = 0;
-		add_mount(mounts, agentdir, "bind", agentdir, ro, 4);
-	}
-	if (c->scratch_dir[0])
-		add_mount(mounts, c->scratch_dir, "bind", c->scratch_dir, rw, 2);
-	json_object_object_add(o, "mounts", mounts);
-
-	static const char *const oci_ns[ISB_NS__COUNT] = {"cgroup", "ipc",  "mount", "network",
-							  "pid",    "time", "user",  "uts"};
-	for (int i = 0; i < ISB_NS__COUNT; i++) {
-		if (!(p->cf.ns & (1u << i)))
-			continue;
-		json_object *n = json_object_new_object();
-		json_object_object_add(n, "type", json_object_new_string(oci_ns[i]));
-		if (i == ISB_NS_NET && ot->net.made) /* the namespace with its test-network link */
-			json_object_object_add(n, "path", json_object_new_string(ot->net.path));
-		json_object_array_add(nss, n);
-	}
-	json_object_object_add(lx, "namespaces", nss);
-	if (p->cf.ns & (1u << ISB_NS_USER)) {
-		static const char *const maps[] = {"uidMappings", "gidMappings"};
-		for (size_t i = 0; i < 2; i++) {
-			json_object *a = json_object_new_array(), *m = json_object_new_object();
-			json_object_object_add(m, "containerID", json_object_new_int(0));
-			json_object_object_add(m, "hostID", json_object_new_int(0));
-			json_object_object_add(m, "size", json_object_new_int64(4294967295LL));
-			json_object_array_add(a, m);
-			json_object_object_add(lx, maps[i], a);
-		}
-	}
-	char cgpath[256];
-	snprintf(cgpath, sizeof(cgpath), "/isobench-%s/%s", c->campaign_id, name);
-	json_object_object_add(lx, "cgroupsPath", json_object_new_string(cgpath));
-	json_object_object_add(lx, "resources", resources_json(&p->cf, l));
-	/* runc's own resctrl support: the group isobench made (closID) with the side's schemata;
-	 * crun and runsc run in the group by inheritance from their own process (runc too under
-	 * a test's fake tree, which it cannot see) */
-	if (ot->rdt.name[0] && !strcmp(p->cf.runtime, "runc") &&
-	    !strcmp(isb_rdt_root(), ISB_RESCTRL_ROOT)) {
-		int side = !strncmp(name, "aggressor", 9) ? 1 : 0;
-		json_object *rdt = json_object_new_object();
-		json_object_object_add(rdt, "closID", json_object_new_string(ot->rdt.name));
-		if (p->cf.rdt.l3_line[side][0])
-			json_object_object_add(rdt, "l3CacheSchema",
-					       json_object_new_string(p->cf.rdt.l3_line[side]));
-		if (p->cf.rdt.mb_line[side][0])
-			json_object_object_add(rdt, "memBwSchema",
-					       json_object_new_string(p->cf.rdt.mb_line[side]));
-		json_object_object_add(lx, "intelRdt", rdt);
-	}
-	json_object_object_add(o, "linux", lx);
-
-	snprintf(path, sizeof(path), "%s/config.json", ot->bundle);
-	int r = json_object_to_file_ext(path, o,
-					JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-	json_object_put(o);
-	return r < 0 ? isb_errf(err, EIO, "write %s: %s", path, json_util_get_last_err()) : 0;
+	return isb_oci_bundle(c, p, ot->bundle, name, argv, l, &ot->net, &ot->rdt, err);
 }
 
 /* RUNTIME [its global flags] --root R run --bundle B ID */
-static size_t run_argv(struct oci_priv *p, struct oci_tenant *ot, char **rargv)
+static size_t run_argv(struct isb_oci *p, struct oci_tenant *ot, char **rargv)
 {
-	static char plat[40], net[40];
 	size_t n = 0;
 	rargv[n++] = p->cf.runtime;
 	if (!strcmp(p->cf.runtime, "crun"))
 		rargv[n++] = "--cgroup-manager=cgroupfs";
-	if (p->kind == ISB_CT_GVISOR) {
-		snprintf(plat, sizeof(plat), "--platform=%s", p->cf.platform);
-		snprintf(net, sizeof(net), "--network=%s", p->cf.network);
-		rargv[n++] = plat;
-		rargv[n++] = net;
-	}
+	if (p->rt->flags)
+		n += p->rt->flags(&p->cf, rargv + n);
 	rargv[n++] = "--root";
 	rargv[n++] = p->root;
 	rargv[n++] = "run";
@@ -537,7 +175,7 @@ static size_t run_argv(struct oci_priv *p, struct oci_tenant *ot, char **rargv)
 	return n;
 }
 
-static void runtime_cmd(struct oci_priv *p, const char *verb, const char *id, const char *arg)
+static void runtime_cmd(struct isb_oci *p, const char *verb, const char *id, const char *arg)
 {
 	char *argv[10];
 	size_t n = 0;
@@ -555,10 +193,10 @@ static void runtime_cmd(struct oci_priv *p, const char *verb, const char *id, co
 	isb_run_cmd(argv, errbuf, sizeof(errbuf));
 }
 
-static int oci_spawn(struct isb_config *c, const struct isb_tenant_spec *spec_in,
-		     struct isb_tenant *t, struct isb_err *err)
+int isb_oci_spawn(struct isb_config *c, const struct isb_tenant_spec *spec_in, struct isb_tenant *t,
+		  struct isb_err *err)
 {
-	struct oci_priv *p = c->priv;
+	struct isb_oci *p = c->priv;
 	struct isb_tenant_spec spec_buf = *spec_in, *spec = &spec_buf;
 	struct isb_tenant_net net = {0};
 	char *argv[64], store[8192], name[64];
@@ -627,7 +265,7 @@ static int oci_spawn(struct isb_config *c, const struct isb_tenant_spec *spec_in
 	return 0;
 }
 
-static int oci_stop(struct isb_tenant *t, uint64_t grace_ns)
+int isb_oci_stop(struct isb_tenant *t, uint64_t grace_ns)
 {
 	struct oci_tenant *ot = t->priv;
 	if (ot && t->pid > 0) {
@@ -682,7 +320,7 @@ static int oci_stop(struct isb_tenant *t, uint64_t grace_ns)
 	return 0;
 }
 
-static void oci_cleanup(struct isb_config *c)
+void isb_oci_cleanup(struct isb_config *c)
 {
 	free(c->priv);
 	c->priv = NULL;
@@ -690,28 +328,51 @@ static void oci_cleanup(struct isb_config *c)
 	isb_rdt_campaign_remove(c->campaign_id);
 }
 
+#define OCI_KEYS (ISB_CTK_NS | ISB_CTK_CGROUP | ISB_CTK_RUNTIME)
+
+/* Docker's defaults, as the own runtime's */
+const struct isb_ct_kind isb_ct_oci = {
+    .keys = OCI_KEYS,
+    .ns = ISB_NS_DOCKER,
+    .policy = ISB_POLICY_FAIR,
+    .caps = "docker",
+    .runtime = "runc",
+};
+
+static const struct isb_oci_runtime oci_runtime = {.kind = &isb_ct_oci};
+
+static int oci_prepare(struct isb_config *c, struct isb_err *err)
+{
+	return isb_oci_prepare(c, &oci_runtime, err);
+}
+
+/* The runtimes the oci and gvisor backends run, as the host's description found them. */
+static void oci_describe(FILE *out, json_object *host)
+{
+	static const char *const rt[] = {"runc", "crun", "runsc", "libcap-ng"};
+	json_object *v, *x;
+	if (!json_object_object_get_ex(host, "versions", &v))
+		return;
+	fprintf(out, "runtimes:\n");
+	for (size_t i = 0; i < ISB_ARRAY_SIZE(rt); i++)
+		if (json_object_object_get_ex(v, rt[i], &x))
+			fprintf(out, "  %-9s %s%s\n", rt[i], json_object_get_string(x),
+				!strcmp(rt[i], "crun") && isb_cgroup_mode() == ISB_CG_HYBRID
+				    ? " (hybrid host: run with the cgroup2 mount hidden in a "
+				      "private mount namespace)"
+				    : "");
+}
+
 const struct isb_backend isb_backend_oci = {
     .name = "oci",
     .class = ISB_CLASS_CONTAINER,
     .help = "an OCI runtime (runtime = runc | crun) on a bundle isobench writes",
-    .available = oci_available,
-    .check = oci_check,
+    .available = isb_oci_available,
+    .options = isb_ctconf_options,
+    .option_set = OCI_KEYS,
     .prepare = oci_prepare,
-    .spawn = oci_spawn,
-    .stop = oci_stop,
-    .cleanup = oci_cleanup,
-};
-
-const struct isb_backend isb_backend_gvisor = {
-    .name = "gvisor",
-    .class = ISB_CLASS_SANDBOX,
-    .help = "gVisor (runsc) on the same bundle: platform = ptrace | kvm | systrap, network = "
-	    "none | host | sandbox",
-    .available = oci_available,
-    .check = gvisor_check,
-    .prepare = gvisor_prepare,
-    .spawn = oci_spawn,
-    .stop = oci_stop,
-    .cleanup = oci_cleanup,
-    .unsupported = gvisor_unsupported,
+    .spawn = isb_oci_spawn,
+    .stop = isb_oci_stop,
+    .cleanup = isb_oci_cleanup,
+    .describe = oci_describe,
 };

@@ -19,6 +19,7 @@
  */
 #include "config.h"
 #include "backends/backend.h"
+#include "backends/rdt.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -86,31 +87,31 @@ static void cpu_flags(char *out, size_t size, bool *vm)
 }
 
 /* Why a root with no info/ directory offers nothing: the CPU, the kernel or the mount. */
-static void why_missing(const char *root, char *why, size_t size)
+static void why_missing(const char *root, struct isb_err *err)
 {
 	if (strcmp(root, ISB_RESCTRL_ROOT)) {
-		snprintf(why, size, "%s/info is missing (not a resctrl mount)", root);
+		isb_errf(err, 0, "%s/info is missing (not a resctrl mount)", root);
 		return;
 	}
 	char flags[128], fs[4096] = "";
 	bool vm;
 	cpu_flags(flags, sizeof(flags), &vm);
 	if (!flags[0]) {
-		snprintf(
-		    why, size,
+		isb_errf(
+		    err, 0,
 		    "the CPU reports no cache or memory-bandwidth allocation (no rdt_a, cat_l3 "
 		    "or mba flag in /proc/cpuinfo%s)",
 		    vm ? "; a virtual machine: its hypervisor does not pass RDT/PQoS through" : "");
 		return;
 	}
 	if (isb_read_file("/proc/filesystems", fs, sizeof(fs)) < 0 || !strstr(fs, "\tresctrl")) {
-		snprintf(why, size,
+		isb_errf(err, 0,
 			 "the CPU has %s but the kernel has no resctrl file system "
 			 "(CONFIG_X86_CPU_RESCTRL, or rdt= on its command line)",
 			 flags);
 		return;
 	}
-	snprintf(why, size,
+	isb_errf(err, 0,
 		 "the CPU has %s but resctrl is not mounted at %s (mount -t resctrl resctrl %s; "
 		 "isobench does not mount it itself)",
 		 flags, ISB_RESCTRL_ROOT, ISB_RESCTRL_ROOT);
@@ -151,14 +152,14 @@ static bool mounted_mbps(const char *root)
 	return false;
 }
 
-int isb_rdt_probe(const char *root, struct isb_rdt_host *h, char *why, size_t size)
+int isb_rdt_probe(const char *root, struct isb_rdt_host *h, struct isb_err *err)
 {
 	memset(h, 0, sizeof(*h));
 	char path[800], buf[4096];
 	struct stat st;
 	snprintf(path, sizeof(path), "%s/info", root);
 	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		why_missing(root, why, size);
+		why_missing(root, err);
 		return -1;
 	}
 	const char *l3info = "info/L3";
@@ -186,7 +187,7 @@ int isb_rdt_probe(const char *root, struct isb_rdt_host *h, char *why, size_t si
 	}
 	/* the default group's schemata: the cache domains and the MB maximum */
 	if (!read_at(root, "schemata", buf, sizeof(buf))) {
-		snprintf(why, size, "cannot read %s/schemata", root);
+		isb_errf(err, 0, "cannot read %s/schemata", root);
 		return -1;
 	}
 	for (char *save, *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
@@ -205,7 +206,7 @@ int isb_rdt_probe(const char *root, struct isb_rdt_host *h, char *why, size_t si
 	h->mb_percent = h->mb_max == 100;
 	h->mba_mbps = h->mb && !h->mb_percent && mounted_mbps(root);
 	if (!h->l3 && !h->mb) {
-		snprintf(why, size, "resctrl at %s offers no L3 or MB allocation (monitoring only)",
+		isb_errf(err, 0, "resctrl at %s offers no L3 or MB allocation (monitoring only)",
 			 root);
 		return -1;
 	}
@@ -249,14 +250,14 @@ int isb_rdt_plan_make(const char *root, unsigned ways, unsigned percent, struct 
 		      char *note, size_t note_size, struct isb_err *err)
 {
 	struct isb_rdt_host h;
-	char why[300];
+	struct isb_err why = {0};
 	memset(p, 0, sizeof(*p));
 	p->ways = ways;
 	p->percent = percent;
 	if (!ways && !percent)
 		return 0;
-	if (isb_rdt_probe(root, &h, why, sizeof(why)) < 0)
-		return isb_errf(err, 0, "no resctrl on this host (%s)", why);
+	if (isb_rdt_probe(root, &h, &why) < 0)
+		return isb_errf(err, 0, "no resctrl on this host (%s)", why.msg);
 	if (ways && !h.l3)
 		return isb_errf(err, 0, "llc.ways: resctrl at %s has no L3 cache allocation", root);
 	if (ways && (2 * ways > h.cbm_bits || ways < h.min_cbm_bits))

@@ -11,6 +11,7 @@
  */
 #include "config.h"
 #include "backends/backend.h"
+#include "backends/rootfs.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -24,7 +25,8 @@
 #define FAIL(...)                                                                                  \
 	do {                                                                                       \
 		int e_ = errno ? errno : EIO;                                                      \
-		snprintf(what, size, __VA_ARGS__);                                                 \
+		isb_errf(err, 0, __VA_ARGS__);                                                     \
+		err->errnum = e_;                                                                  \
 		return -e_;                                                                        \
 	} while (0)
 
@@ -45,8 +47,8 @@ static int mkdir_p(const char *path, mode_t mode)
 
 /* Bind src at root+src (or dst), read-only unless rw; keeps the flags a user namespace
  * may not clear (nosuid, nodev, noexec). */
-static int bind(const char *root, const char *src, const char *dst, bool rw, bool rec, char *what,
-		size_t size)
+static int bind(const char *root, const char *src, const char *dst, bool rw, bool rec,
+		struct isb_err *err)
 {
 	char target[1200];
 	struct stat st;
@@ -89,7 +91,7 @@ static int bind(const char *root, const char *src, const char *dst, bool rw, boo
 }
 
 /* The host's /bin, /lib... : symlinks on merged-/usr systems, directories elsewhere. */
-static int system_dir(const char *root, const char *d, char *what, size_t size)
+static int system_dir(const char *root, const char *d, struct isb_err *err)
 {
 	struct stat st;
 	char link[256], target[1200];
@@ -106,13 +108,13 @@ static int system_dir(const char *root, const char *d, char *what, size_t size)
 			FAIL("symlink %s", target);
 		return 0;
 	}
-	return S_ISDIR(st.st_mode) ? bind(root, d, NULL, false, true, what, size) : 0;
+	return S_ISDIR(st.st_mode) ? bind(root, d, NULL, false, true, err) : 0;
 }
 
 /* /sys/fs/cgroup read-only, as a runtime mounts it: with a cgroup namespace only the
  * tenant's own groups (host_cgroup is /proc/self/cgroup read before the namespace), else
  * the host's hierarchies. */
-static int cgroup_view(const char *root, const char *host_cgroup, bool own, char *what, size_t size)
+static int cgroup_view(const char *root, const char *host_cgroup, bool own, struct isb_err *err)
 {
 	char cgdir[1100], buf[4096];
 	snprintf(cgdir, sizeof(cgdir), "%s/sys/fs/cgroup", root);
@@ -155,30 +157,25 @@ static int cgroup_view(const char *root, const char *host_cgroup, bool own, char
 		}
 		if (access(src, F_OK) < 0)
 			continue;
-		int r = bind(root, src, dst, false, false, what, size);
+		int r = bind(root, src, dst, false, false, err);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
-int isb_rootfs_enter(const struct isb_rootfs *r, char *what, size_t size)
+/* The root's own directories: the host's system directories read-only, /tmp, /proc. */
+static int rootfs_dirs(const struct isb_rootfs *r, const char *root, struct isb_err *err)
 {
-	const char *root = r->dir;
-	char path[1200];
-	errno = 0;
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		FAIL("make / private");
-	if (mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=16m") < 0)
-		FAIL("mount tmpfs on %s", root);
 	static const char *const sys_dirs[] = {"/usr", "/etc",	 "/bin",   "/sbin",
 					       "/lib", "/lib32", "/lib64", "/libx32"};
+	static const char *const own[] = {"/tmp", "/proc", "/dev", "/sys"};
+	char path[1200];
 	for (size_t i = 0; i < ISB_ARRAY_SIZE(sys_dirs); i++) {
-		int e = system_dir(root, sys_dirs[i], what, size);
+		int e = system_dir(root, sys_dirs[i], err);
 		if (e < 0)
 			return e;
 	}
-	static const char *const own[] = {"/tmp", "/proc", "/dev", "/sys"};
 	for (size_t i = 0; i < ISB_ARRAY_SIZE(own); i++) {
 		snprintf(path, sizeof(path), "%s%s", root, own[i]);
 		if (mkdir_p(path, own[i][1] == 't' ? 01777 : 0755) < 0)
@@ -195,14 +192,24 @@ int isb_rootfs_enter(const struct isb_rootfs *r, char *what, size_t size)
 	} else if (mount("/proc", path, NULL, MS_BIND | MS_REC, NULL) < 0) {
 		FAIL("bind /proc");
 	}
-	/* /dev: a few harmless nodes bound from the host, nothing else */
+	return 0;
+}
+
+/* /dev: a few harmless nodes bound from the host, nothing else */
+static int rootfs_dev(const char *root, struct isb_err *err)
+{
+	static const char *const nodes[] = {"/dev/null", "/dev/zero", "/dev/full", "/dev/random",
+					    "/dev/urandom"};
+	static const char *const links[][2] = {{"/proc/self/fd", "/dev/fd"},
+					       {"/proc/self/fd/0", "/dev/stdin"},
+					       {"/proc/self/fd/1", "/dev/stdout"},
+					       {"/proc/self/fd/2", "/dev/stderr"}};
+	char path[1200];
 	snprintf(path, sizeof(path), "%s/dev", root);
 	if (mount("tmpfs", path, "tmpfs", MS_NOSUID, "mode=755,size=64k") < 0)
 		FAIL("mount /dev");
-	static const char *const nodes[] = {"/dev/null", "/dev/zero", "/dev/full", "/dev/random",
-					    "/dev/urandom"};
 	for (size_t i = 0; i < ISB_ARRAY_SIZE(nodes); i++) {
-		int e = bind(root, nodes[i], NULL, true, false, what, size);
+		int e = bind(root, nodes[i], NULL, true, false, err);
 		if (e < 0)
 			return e;
 	}
@@ -210,17 +217,18 @@ int isb_rootfs_enter(const struct isb_rootfs *r, char *what, size_t size)
 	if (mkdir(path, 01777) < 0 ||
 	    mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m") < 0)
 		FAIL("mount /dev/shm");
-	static const char *const links[][2] = {{"/proc/self/fd", "/dev/fd"},
-					       {"/proc/self/fd/0", "/dev/stdin"},
-					       {"/proc/self/fd/1", "/dev/stdout"},
-					       {"/proc/self/fd/2", "/dev/stderr"}};
 	for (size_t i = 0; i < ISB_ARRAY_SIZE(links); i++) {
 		snprintf(path, sizeof(path), "%s%s", root, links[i][1]);
 		if (symlink(links[i][0], path) < 0)
 			FAIL("symlink %s", path);
 	}
-	/* after /tmp: the agent or the scratch directory may live below it */
-	/* the agent's directory, unless /usr already has it */
+	return 0;
+}
+
+/* After /tmp (the agent or the scratch directory may live below it): the agent's directory
+ * unless /usr already has it, the scratch directory, /sys, the cgroup view. */
+static int rootfs_binds(const struct isb_rootfs *r, const char *root, struct isb_err *err)
+{
 	int e;
 	if (r->agent && strncmp(r->agent, "/usr/", 5)) {
 		char dir[1024];
@@ -228,20 +236,33 @@ int isb_rootfs_enter(const struct isb_rootfs *r, char *what, size_t size)
 		char *slash = strrchr(dir, '/');
 		if (slash && slash != dir) {
 			*slash = 0;
-			e = bind(root, dir, NULL, false, false, what, size);
+			e = bind(root, dir, NULL, false, false, err);
 			if (e < 0)
 				return e;
 		}
 	}
 	if (r->scratch && r->scratch[0]) {
-		e = bind(root, r->scratch, NULL, true, false, what, size);
+		e = bind(root, r->scratch, NULL, true, false, err);
 		if (e < 0)
 			return e;
 	}
-	e = bind(root, "/sys", NULL, false, true, what, size);
+	e = bind(root, "/sys", NULL, false, true, err);
 	if (e < 0)
 		return e;
-	if ((e = cgroup_view(root, r->host_cgroup, r->cgroup_ns, what, size)) < 0)
+	return cgroup_view(root, r->host_cgroup, r->cgroup_ns, err);
+}
+
+int isb_rootfs_enter(const struct isb_rootfs *r, struct isb_err *err)
+{
+	const char *root = r->dir;
+	int e;
+	errno = 0;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		FAIL("make / private");
+	if (mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=16m") < 0)
+		FAIL("mount tmpfs on %s", root);
+	if ((e = rootfs_dirs(r, root, err)) < 0 || (e = rootfs_dev(root, err)) < 0 ||
+	    (e = rootfs_binds(r, root, err)) < 0)
 		return e;
 	/* pivot_root(".", "."): the old root ends up on top, then is detached */
 	if (chdir(root) < 0)

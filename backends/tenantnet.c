@@ -10,6 +10,8 @@
  */
 #include "config.h"
 #include "backends/backend.h"
+#include "backends/tenantnet.h"
+#include "backends/proc.h"
 
 #include <stdarg.h>
 #include <string.h>

@@ -31,6 +31,9 @@
  */
 #include "config.h"
 #include "backends/backend.h"
+#include "backends/ctconf.h"
+#include "backends/proc.h"
+#include "backends/tenantnet.h"
 #include "backends/guest.h"
 
 #include <fcntl.h>
@@ -164,15 +167,15 @@ static int in_path(const char *prog, char *out, size_t size)
 	return 0;
 }
 
-static int vm_available(struct isb_why *why)
+static int vm_available(struct isb_err *why)
 {
 	char p[PATH_MAX];
 	struct isb_guest g;
 	if (!in_path("qemu-system-x86_64", p, sizeof(p)))
-		return snprintf(why->reason, sizeof(why->reason),
+		return snprintf(why->msg, sizeof(why->msg),
 				"no qemu-system-x86_64 (apt-get install qemu-system-x86)"),
 		       0;
-	if (isb_guest_kernel_find(NULL, &g, why->reason, sizeof(why->reason)) < 0)
+	if (isb_guest_kernel_find(NULL, &g, why->msg, sizeof(why->msg)) < 0)
 		return 0;
 	return 1;
 }
@@ -451,9 +454,9 @@ static int vcpu_threads(const char *sock, pid_t qemu, pid_t *tids, size_t max, c
 
 static int kvm_smoke(struct isb_config *c, struct vm_priv *p, struct isb_err *err)
 {
-	char why[256];
-	if (!isb_kvm_usable(why, sizeof(why)))
-		return isb_errf(err, 0, "accel = kvm: %s", why);
+	struct isb_err why = {0};
+	if (!isb_kvm_usable(&why))
+		return isb_errf(err, 0, "accel = kvm: %s", why.msg);
 	/* /dev/kvm may create a VM that still cannot run a guest (nested virtualisation that
 	 * hides CPU features): boot the probe once */
 	struct vm_tenant vt = {0};
@@ -841,6 +844,7 @@ static const char *vm_unsupported(const struct isb_config *c, const struct isb_t
 	return NULL;
 }
 
+void isb_vm_describe(FILE *out, struct json_object *host); /* vmdescribe.c */
 const struct isb_backend isb_backend_vm = {
     .name = "vm",
     .class = ISB_CLASS_HYPERVISOR,
@@ -848,6 +852,7 @@ const struct isb_backend isb_backend_vm = {
 	    "devices = virtio | emulated), optionally each in a cgroup",
     .available = vm_available,
     .check = vm_check,
+    .describe = isb_vm_describe,
     .prepare = vm_prepare,
     .spawn = vm_spawn,
     .stop = vm_stop,

@@ -84,6 +84,8 @@ void isb_remove_tree(const char *path);
 int isb_mkdir_p(const char *path);
 /* A Linux CPU list ("0-3,6") into set; returns how many CPUs it names. */
 int isb_cpulist_parse(const char *list, cpu_set_t *set);
+/* The other way: set as a CPU list ("0-3,6"; "" when empty) into buf; returns buf. */
+const char *isb_cpuset_str(const cpu_set_t *s, char *buf, size_t size);
 
 /* Sorting and percentiles of doubles (linear interpolation, p in [0,1]). */
 void isb_sort_doubles(double *v, size_t n);

@@ -7,6 +7,9 @@
 
 #include "common/isb.h"
 #include "backends/backend.h"
+#include "backends/cgroup.h"
+#include "backends/proc.h"
+#include "backends/rdt.h"
 #include "results/store.h"
 #include "stressors/agent.h"
 #include "stressors/fio.h"
@@ -112,6 +115,12 @@ struct isb_placement {
 	char victim_cpus[64], aggressor_cpus[64];
 };
 
+/* Left here from backends/backend.h for isb_topo_place only: H turns it into struct isb_err
+ * (issue 14), then this goes. */
+struct isb_why {
+	char reason[256];
+};
+
 struct isb_topology;
 /* synthetic: an hwloc synthetic description, or NULL for this machine. */
 int isb_topo_load(struct isb_topology **t, const char *synthetic, struct isb_err *err);
@@ -121,7 +130,6 @@ int isb_topo_place(struct isb_topology *t, const char *placement, struct isb_pla
 		   struct isb_why *why);
 void isb_topo_summary(struct isb_topology *t, char *buf, size_t size);
 json_object *isb_topo_json(struct isb_topology *t);
-const char *isb_cpuset_str(const cpu_set_t *s, char *buf, size_t size);
 
 /* ---- the agent protocol, harness side ---- */
 

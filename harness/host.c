@@ -38,11 +38,11 @@ json_object *isb_rdt_host_json(const char *root)
 {
 	json_object *o = json_object_new_object();
 	struct isb_rdt_host r;
-	char why[300] = "";
-	bool ok = isb_rdt_probe(root, &r, why, sizeof(why)) == 0;
+	struct isb_err why = {0};
+	bool ok = isb_rdt_probe(root, &r, &why) == 0;
 	json_object_object_add(o, "available", json_object_new_boolean(ok));
 	if (!ok) {
-		add_str(o, "reason", why);
+		add_str(o, "reason", why.msg);
 		return o;
 	}
 	json_object_object_add(o, "l3", json_object_new_boolean(r.l3));

@@ -6,7 +6,6 @@
 #include "config.h"
 #include "harness/harness.h"
 #include "analysis/analysis.h"
-#include "backends/guest.h"
 
 #include <dirent.h>
 #include <getopt.h>
@@ -67,8 +66,10 @@ static bool wants_help(int argc, char **argv)
 	return false;
 }
 
-static int cmd_run(int argc, char **argv)
+/* run's options into ov and ro: 0, 1 after --help, or -1 (usage). */
+static int run_options(int argc, char **argv, struct isb_overrides *ov, struct isb_run_opts *ro)
 {
+
 	static const struct option lo[] = {
 	    {"backends", required_argument, NULL, 'b'},
 	    {"resources", required_argument, NULL, 'r'},
@@ -84,19 +85,17 @@ static int cmd_run(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
-	struct isb_overrides ov = {.reps = -1, .max_reps = -1, .duration = -1};
-	struct isb_run_opts ro = {0};
 	int c;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'b':
-			ov.backends = optarg;
+			ov->backends = optarg;
 			break;
 		case 'r':
-			ov.resources = optarg;
+			ov->resources = optarg;
 			break;
 		case 'p':
-			ov.placements = optarg;
+			ov->placements = optarg;
 			break;
 		case 'n':
 		case 'm': {
@@ -106,47 +105,57 @@ static int cmd_run(int argc, char **argv)
 				fprintf(stderr,
 					"isobench run: --%s: '%s' is not a positive integer\n",
 					c == 'n' ? "reps" : "max-reps", optarg);
-				return ISB_EXIT_USAGE;
+				return -1;
 			}
-			*(c == 'n' ? &ov.reps : &ov.max_reps) = v;
+			*(c == 'n' ? &ov->reps : &ov->max_reps) = v;
 			break;
 		}
 		case 'd':
-			if (isb_parse_double(optarg, &ov.duration) < 0 || ov.duration <= 0) {
+			if (isb_parse_double(optarg, &ov->duration) < 0 || ov->duration <= 0) {
 				fprintf(stderr,
 					"isobench run: --duration: '%s' is not a positive number\n",
 					optarg);
-				return ISB_EXIT_USAGE;
+				return -1;
 			}
 			break;
 		case 's':
-			if (isb_parse_u64(optarg, &ov.seed) < 0) {
+			if (isb_parse_u64(optarg, &ov->seed) < 0) {
 				fprintf(stderr, "isobench run: --seed: '%s' is not an integer\n",
 					optarg);
-				return ISB_EXIT_USAGE;
+				return -1;
 			}
-			ov.seed_set = true;
+			ov->seed_set = true;
 			break;
 		case 'o':
-			ro.out_dir = optarg;
+			ro->out_dir = optarg;
 			break;
 		case 'N':
-			ro.no_report = true;
+			ro->no_report = true;
 			break;
 		case 'B':
-			ro.no_bpf = true;
+			ro->no_bpf = true;
 			break;
 		case 'S':
-			ro.scratch = optarg;
+			ro->scratch = optarg;
 			break;
 		case 'h':
 			fputs(run_help, stdout);
-			return 0;
+			return 1;
 		default:
 			fputs(run_help, stderr);
-			return ISB_EXIT_USAGE;
+			return -1;
 		}
 	}
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct isb_overrides ov = {.reps = -1, .max_reps = -1, .duration = -1};
+	struct isb_run_opts ro = {0};
+	int opt = run_options(argc, argv, &ov, &ro);
+	if (opt)
+		return opt > 0 ? 0 : ISB_EXIT_USAGE;
 	if (argc - optind > 1) {
 		fputs(run_help, stderr);
 		return ISB_EXIT_USAGE;
@@ -225,6 +234,19 @@ static int cmd_report(int argc, char **argv)
 	return 0;
 }
 
+/* A backend's [config] keys from its option table, as list stressors shows options. */
+static void list_options(const struct isb_backend *b)
+{
+	for (const struct isb_backend_option *o = b->options; o && o->name; o++) {
+		char what[256];
+		if (b->option_set && !(o->kinds & b->option_set))
+			continue;
+		printf("  option %-14s %s%s%s\n", o->shown ? o->shown : o->name,
+		       o->type == ISB_OPT_CUSTOM ? "" : isb_option_expect(o, what, sizeof(what)),
+		       o->type == ISB_OPT_CUSTOM ? "" : ": ", o->help);
+	}
+}
+
 static int cmd_list(int argc, char **argv)
 {
 	if (argc != 2 || wants_help(argc, argv)) {
@@ -236,10 +258,11 @@ static int cmd_list(int argc, char **argv)
 	if (!strcmp(what, "backends")) {
 		const struct isb_backend *const *t = isb_backends(&n);
 		for (size_t i = 0; i < n; i++) {
-			struct isb_why why = {{0}};
+			struct isb_err why = {0};
 			int ok = t[i]->available(&why);
 			printf("%-10s %-10s %s%s%s\n", t[i]->name, isb_class_name(t[i]->class),
-			       t[i]->help, ok ? "" : " — unavailable: ", ok ? "" : why.reason);
+			       t[i]->help, ok ? "" : " — unavailable: ", ok ? "" : why.msg);
+			list_options(t[i]);
 		}
 	} else if (!strcmp(what, "stressors")) {
 		const struct isb_stressor *const *t = isb_stressors(&n);
@@ -285,48 +308,6 @@ static int cmd_list(int argc, char **argv)
 	return 0;
 }
 
-/* The hypervisor class: QEMU, the guest kernel and image (built or found in the cache, as
- * a campaign would), the device models, /dev/kvm. */
-static void probe_hypervisor(void)
-{
-	char buf[256], agent[4096], self[4096];
-	struct isb_guest g;
-	struct isb_err err = {0};
-	struct isb_why why = {{0}};
-	printf("hypervisor class:\n");
-	const struct isb_backend *vm = isb_backend_find("vm");
-	if (vm && !vm->available(&why)) {
-		printf("  %-14s unavailable: %s\n", "vm", why.reason);
-	} else {
-		ssize_t l = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		self[l > 0 ? l : 0] = 0;
-		const char *env = getenv("ISOBENCH_AGENT");
-		bool sub;
-		isb_guest_agent(env ? env : self, !env, agent, sizeof(agent), &sub);
-		if (isb_guest_build(agent, NULL, &g, &err) < 0) {
-			printf("  %-14s unavailable: %s\n", "guest image", err.msg);
-		} else {
-			printf("  %-14s %s (%s), booted %s\n", "guest kernel", g.kernel, g.kver,
-			       g.boot_note);
-			printf("  %-14s %s %s (%.1f MB, agent %s%s) in %.2f s: %s\n", "guest image",
-			       g.hash, g.built ? "built" : "cached", (double)g.bytes / 1e6, agent,
-			       g.has_fio ? ", fio" : ", no fio: disk stressors unavailable",
-			       g.build_s, g.initrd);
-			printf("  %-14s %s%s\n", "virtio",
-			       g.unusable_virtio[0] ? "unavailable: " : "available",
-			       g.unusable_virtio);
-			printf("  %-14s %s%s\n", "emulated",
-			       g.unusable_emulated[0] ? "unavailable: " : "available",
-			       g.unusable_emulated);
-		}
-	}
-	bool kvm = isb_kvm_usable(buf, sizeof(buf));
-	printf("  %-14s %s%s\n", "/dev/kvm",
-	       kvm ? "creates a VM (accel = kvm boots a guest once when a campaign prepares)"
-		   : "unavailable: ",
-	       kvm ? "" : buf);
-}
-
 static int cmd_probe(int argc, char **argv)
 {
 	if (wants_help(argc, argv)) {
@@ -359,33 +340,17 @@ static int cmd_probe(int argc, char **argv)
 	size_t n;
 	const struct isb_backend *const *b = isb_backends(&n);
 	for (size_t i = 0; i < n; i++) {
-		struct isb_why why = {{0}};
+		struct isb_err why = {0};
 		if (b[i]->available(&why))
 			printf("  %-9s available\n", b[i]->name);
 		else
-			printf("  %-9s unavailable: %s\n", b[i]->name, why.reason);
+			printf("  %-9s unavailable: %s\n", b[i]->name, why.msg);
 	}
-	json_object *host = isb_host_json(t), *v, *x;
-	if (json_object_object_get_ex(host, "versions", &v)) {
-		static const char *const rt[] = {"runc", "crun", "runsc", "libcap-ng"};
-		printf("runtimes:\n");
-		for (size_t i = 0; i < ISB_ARRAY_SIZE(rt); i++)
-			if (json_object_object_get_ex(v, rt[i], &x))
-				printf(
-				    "  %-9s %s%s\n", rt[i], json_object_get_string(x),
-				    !strcmp(rt[i], "crun") && isb_cgroup_mode() == ISB_CG_HYBRID
-					? " (hybrid host: run with the cgroup2 mount hidden in a "
-					  "private mount namespace)"
-					: "");
-	}
+	json_object *host = isb_host_json(t);
+	for (size_t i = 0; i < n; i++)
+		if (b[i]->describe)
+			b[i]->describe(stdout, host);
 	json_object_put(host);
-	printf("sandbox class:\n");
-	for (int m = ISB_SB_SECCOMP; m < ISB_SB__COUNT; m++) {
-		const char *why = isb_sandbox_unavailable((enum isb_sb_mode)m);
-		printf("  %-14s %s%s\n", isb_sb_names[m], why ? "unavailable: " : "available",
-		       why ? why : "");
-	}
-	probe_hypervisor();
 	printf("counters (%s), on this process:\n", isb_counters_lib());
 	struct isb_counters c;
 	isb_counters_open(&c, 0);

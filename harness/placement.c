@@ -18,25 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-const char *isb_cpuset_str(const cpu_set_t *s, char *buf, size_t size)
-{
-	size_t o = 0;
-	buf[0] = 0;
-	for (int i = 0; i < CPU_SETSIZE && o < size; i++) {
-		if (!CPU_ISSET(i, s))
-			continue;
-		int j = i;
-		while (j + 1 < CPU_SETSIZE && CPU_ISSET(j + 1, s))
-			j++;
-		if (j > i)
-			o += (size_t)snprintf(buf + o, size - o, "%s%d-%d", o ? "," : "", i, j);
-		else
-			o += (size_t)snprintf(buf + o, size - o, "%s%d", o ? "," : "", i);
-		i = j;
-	}
-	return buf;
-}
-
 static void fill_strings(struct isb_placement *p)
 {
 	isb_cpuset_str(&p->victim, p->victim_cpus, sizeof(p->victim_cpus));

@@ -1113,7 +1113,7 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 	for (size_t i = 0; x.cfgs && i < s->nconfigs; i++) {
 		struct rconfig *rc = &x.cfgs[i];
 		struct isb_suite_config *sc = &s->configs[i];
-		struct isb_why why = {{0}};
+		struct isb_err why = {0};
 		snprintf(rc->c.name, sizeof(rc->c.name), "%s", sc->name);
 		rc->c.backend = isb_backend_find(sc->backend);
 		rc->c.time_scale = 1;
@@ -1150,7 +1150,7 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 		}
 		if (!rc->c.backend->available(&why)) {
 			snprintf(rc->unavailable, sizeof(rc->unavailable), "unavailable: %s",
-				 why.reason);
+				 why.msg);
 		} else if (rc->c.backend->prepare(&rc->c, &err) < 0) {
 			snprintf(rc->unavailable, sizeof(rc->unavailable), "unavailable: %s",
 				 err.msg);

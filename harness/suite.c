@@ -380,7 +380,7 @@ static int end_section(struct parser *p, struct isb_suite *s)
 		const struct isb_backend *b = isb_backend_find(c->backend);
 		if (!c->backend[0]) {
 			r = PERR(p, "[config %s] needs 'backend'", c->name);
-		} else if (c->nopts && !b->check &&
+		} else if (c->nopts && !isb_backend_takes_options(b) &&
 			   !(c->nopts == 1 && !strcmp(c->opts[0].key, "time_scale"))) {
 			p->line = c->opt_line[0];
 			r = PERR(p, "[config %s]: unknown key '%s' (backend %s takes no options)",
@@ -390,7 +390,8 @@ static int end_section(struct parser *p, struct isb_suite *s)
 				struct isb_err berr = {0};
 				if (!strcmp(c->opts[i].key, "time_scale"))
 					continue; /* the harness's own key, checked as it is read */
-				if (b->check(c->opts[i].key, c->opts[i].value, &berr) < 0) {
+				if (isb_backend_check(b, c->opts[i].key, c->opts[i].value, &berr) <
+				    0) {
 					p->line = c->opt_line[i];
 					r = PERR(p, "[config %s] %s", c->name, berr.msg);
 				}

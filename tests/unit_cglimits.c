@@ -5,7 +5,7 @@
  * configuration: keys, defaults, declared leaves, per-side limits.
  */
 #include "config.h"
-#include "backends/backend.h"
+#include "backends/ctconf.h"
 #include "unit.h"
 
 #include <fcntl.h>
@@ -214,7 +214,7 @@ static void test_ctconf_defaults_and_ablation(void **state)
 	struct isb_ctconf cf;
 	struct isb_err err = {0};
 	struct isb_config c = cfg(NULL, 0);
-	assert_int_equal(isb_ctconf_parse(&c, &cf, ISB_CT_CONTAINER, &err), 0);
+	assert_int_equal(isb_ctconf_parse(&c, &cf, &isb_ct_container, &err), 0);
 	/* Docker's defaults: six namespaces, fair cgroups, 14 capabilities */
 	assert_int_equal(__builtin_popcount(cf.ns), 6);
 	assert_false(cf.ns & (1u << ISB_NS_USER));
@@ -228,7 +228,7 @@ static void test_ctconf_defaults_and_ablation(void **state)
 				       {"cgroups", "none"},
 				       {"capabilities", "all"}};
 	c = cfg(none, 4);
-	assert_int_equal(isb_ctconf_parse(&c, &cf, ISB_CT_CONTAINER, &err), 0);
+	assert_int_equal(isb_ctconf_parse(&c, &cf, &isb_ct_container, &err), 0);
 	/* ns.NAME wins over namespaces, whatever the order */
 	assert_int_equal(cf.ns, 1u << ISB_NS_PID);
 	assert_int_equal(isb_ctconf_leaves(&cf), ISB_LEAF(CT_NS));
@@ -238,20 +238,20 @@ static void test_ctconf_defaults_and_ablation(void **state)
 				     {"capabilities", "all"},
 				     {"pids.max", "64"}};
 	c = cfg(cg, 4);
-	assert_int_equal(isb_ctconf_parse(&c, &cf, ISB_CT_CONTAINER, &err), 0);
+	assert_int_equal(isb_ctconf_parse(&c, &cf, &isb_ct_container, &err), 0);
 	assert_int_equal(isb_ctconf_leaves(&cf), ISB_LEAF(CT_CGROUPS));
 
 	const char *const caps[][2] = {{"namespaces", "none"},
 				       {"cgroups", "none"},
 				       {"capabilities", "CAP_NET_ADMIN, sys_admin"}};
 	c = cfg(caps, 3);
-	assert_int_equal(isb_ctconf_parse(&c, &cf, ISB_CT_CONTAINER, &err), 0);
+	assert_int_equal(isb_ctconf_parse(&c, &cf, &isb_ct_container, &err), 0);
 	assert_int_equal(isb_ctconf_leaves(&cf), ISB_LEAF(CT_CAPS));
 	assert_int_equal(cf.caps, (1ull << 12) | (1ull << 21));
 
 	const char *const t[][2] = {{"namespaces", "all"}, {"runtime", "runc"}};
 	c = cfg(t, 2);
-	assert_int_equal(isb_ctconf_parse(&c, &cf, ISB_CT_OCI, &err), -EINVAL);
+	assert_int_equal(isb_ctconf_parse(&c, &cf, &isb_ct_oci, &err), -EINVAL);
 	assert_string_equal(err.msg, "runc 1.1 has no time namespace: drop ns.time");
 }
 
@@ -268,7 +268,7 @@ static void test_ctconf_policy_limits(void **state)
 	CPU_ZERO(&victim.cpus);
 	CPU_SET(0, &victim.cpus);
 	aggressor.cpus = victim.cpus; /* shared placement */
-	assert_int_equal(isb_ctconf_parse(&c, &cf, ISB_CT_CONTAINER, &err), 0);
+	assert_int_equal(isb_ctconf_parse(&c, &cf, &isb_ct_container, &err), 0);
 	assert_int_equal(isb_ctconf_limits(&cf, &c, &victim, &l, &cpus, &err), 0);
 	assert_int_equal(l.cpu_weight, 100);
 	assert_int_equal(l.mem_max, 512ull << 20); /* half the ceiling each */
@@ -278,7 +278,7 @@ static void test_ctconf_policy_limits(void **state)
 
 	const char *const capped[][2] = {{"cgroups", "capped"}, {"memory.max", "64M"}};
 	c = cfg(capped, 2);
-	assert_int_equal(isb_ctconf_parse(&c, &cf, ISB_CT_CONTAINER, &err), 0);
+	assert_int_equal(isb_ctconf_parse(&c, &cf, &isb_ct_container, &err), 0);
 	assert_int_equal(isb_ctconf_limits(&cf, &c, &aggressor, &l, &cpus, &err), 0);
 	assert_close(l.cpu_max, 0.5, 1e-9);	  /* half of its one PU */
 	assert_int_equal(l.mem_max, 64ull << 20); /* the explicit key wins */
@@ -290,7 +290,7 @@ static void test_ctconf_policy_limits(void **state)
 	const char *const part[][2] = {{"cgroups", "partitioned"}};
 	c = cfg(part, 1);
 	cpu_set_t vc, ac;
-	assert_int_equal(isb_ctconf_parse(&c, &cf, ISB_CT_CONTAINER, &err), 0);
+	assert_int_equal(isb_ctconf_parse(&c, &cf, &isb_ct_container, &err), 0);
 	assert_int_equal(isb_ctconf_limits(&cf, &c, &victim, &l, &vc, &err), 0);
 	char vset[64];
 	snprintf(vset, sizeof(vset), "%s", l.cpuset);
@@ -317,7 +317,7 @@ static void test_budget_and_memory_low(void **state)
 	struct isb_tenant_spec victim = {.label = "victim", .pinned = true};
 	CPU_ZERO(&victim.cpus);
 	CPU_SET(0, &victim.cpus);
-	assert_int_equal(isb_ctconf_parse(&c, &cf, ISB_CT_CONTAINER, &err), 0);
+	assert_int_equal(isb_ctconf_parse(&c, &cf, &isb_ct_container, &err), 0);
 	c.mem_budget_bytes = 256ull << 20; /* below the 1 GiB ceiling */
 	assert_int_equal(isb_ctconf_limits(&cf, &c, &victim, &l, &cpus, &err), 0);
 	assert_int_equal(l.mem_max, 128ull << 20);
@@ -327,7 +327,7 @@ static void test_budget_and_memory_low(void **state)
 	assert_int_equal(l.mem_max, 512ull << 20);
 	const char *const bad[][2] = {{"memory.low", "lots"}};
 	c = cfg(bad, 1);
-	assert_int_equal(isb_ctconf_parse(&c, &cf, ISB_CT_CONTAINER, &err) < 0, 1);
+	assert_int_equal(isb_ctconf_parse(&c, &cf, &isb_ct_container, &err) < 0, 1);
 	assert_string_equal(err.msg, "memory.low: 'lots' is not a size like 512M or 2G");
 
 	struct isb_limits low = {.mem_low = 64ull << 20};
@@ -368,7 +368,7 @@ static void test_ctconf_io_derived(void **state)
 	struct isb_tenant_spec agg = {.label = "aggressor"};
 	const char *const capped[][2] = {{"cgroups", "capped"}};
 	struct isb_config c = cfg(capped, 1);
-	assert_int_equal(isb_ctconf_parse(&c, &cf, ISB_CT_CONTAINER, &err), 0);
+	assert_int_equal(isb_ctconf_parse(&c, &cf, &isb_ct_container, &err), 0);
 	assert_int_equal(isb_ctconf_limits(&cf, &c, &agg, &l, &cpus, &err), 0);
 	assert_int_equal(l.io_wbps, 0); /* no calibration: nothing derived */
 	c.disk_read_iops = 10000;
@@ -388,7 +388,7 @@ static void test_ctconf_io_derived(void **state)
 	c = cfg(part, 2);
 	c.disk_read_iops = 10000;
 	c.disk_write_bps = 1e9;
-	assert_int_equal(isb_ctconf_parse(&c, &cf, ISB_CT_CONTAINER, &err), 0);
+	assert_int_equal(isb_ctconf_parse(&c, &cf, &isb_ct_container, &err), 0);
 	cf.set.io_major = 7;
 	assert_int_equal(isb_ctconf_limits(&cf, &c, &agg, &l, &cpus, &err), 0);
 	assert_int_equal(l.io_wbps, 20ull << 20); /* the explicit key wins */
@@ -399,7 +399,7 @@ static void test_ctconf_io_derived(void **state)
 	c = cfg(fair, 1);
 	c.disk_read_iops = 10000;
 	c.disk_write_bps = 1e9;
-	assert_int_equal(isb_ctconf_parse(&c, &cf, ISB_CT_CONTAINER, &err), 0);
+	assert_int_equal(isb_ctconf_parse(&c, &cf, &isb_ct_container, &err), 0);
 	cf.set.io_major = 7;
 	assert_int_equal(isb_ctconf_limits(&cf, &c, &agg, &l, &cpus, &err), 0);
 	assert_int_equal(l.io_wbps + l.io_rbps + l.io_riops + l.io_wiops, 0);

@@ -7,6 +7,8 @@
  */
 #include "config.h"
 #include "backends/backend.h"
+#include "backends/cgroup.h"
+#include "backends/ctconf.h"
 #include "harness/harness.h"
 #include "unit.h"
 
@@ -313,9 +315,9 @@ static void test_unavailable_with_reason(void **state)
 	json_object_put(j);
 	/* this host's own /sys/fs/resctrl: available, or a reason that is not empty */
 	struct isb_rdt_host h;
-	char why[300] = "";
-	if (isb_rdt_probe(ISB_RESCTRL_ROOT, &h, why, sizeof(why)) < 0)
-		assert_true(strlen(why) > 20);
+	struct isb_err why = {0};
+	if (isb_rdt_probe(ISB_RESCTRL_ROOT, &h, &why) < 0)
+		assert_true(strlen(why.msg) > 20);
 }
 
 static void test_sweep(void **state)
@@ -369,10 +371,11 @@ static void test_keys(void **state)
 	    {"llc.ways", "two", false},	  {"mb.percent", "50", true},  {"mb.percent", "0", false},
 	    {"mb.percent", "101", false}, {"mb.percent", "-5", false},
 	};
+	const struct isb_ct_kind *const kinds[] = {&isb_ct_container, &isb_ct_oci, &isb_ct_sandbox,
+						   &isb_ct_gvisor, &isb_ct_vm};
 	for (size_t i = 0; i < ISB_ARRAY_SIZE(cases); i++) {
-		for (int kind = ISB_CT_CONTAINER; kind <= ISB_CT_VM; kind++) {
-			int r =
-			    isb_ctconf_check(cases[i].k, cases[i].v, (enum isb_ct_kind)kind, &err);
+		for (size_t kind = 0; kind < ISB_ARRAY_SIZE(kinds); kind++) {
+			int r = isb_ctconf_check(cases[i].k, cases[i].v, kinds[kind], &err);
 			assert_int_equal(r == 0, cases[i].ok);
 			if (!cases[i].ok) {
 				/* the error names the key, the value and the range */
@@ -388,7 +391,7 @@ static void test_keys(void **state)
 	snprintf(c.opts[1].key, sizeof(c.opts[1].key), "mb.percent");
 	snprintf(c.opts[1].value, sizeof(c.opts[1].value), "40");
 	struct isb_ctconf cf;
-	assert_int_equal(isb_ctconf_parse(&c, &cf, ISB_CT_CONTAINER, &err), 0);
+	assert_int_equal(isb_ctconf_parse(&c, &cf, &isb_ct_container, &err), 0);
 	assert_int_equal(cf.rdt.ways, 3);
 	assert_int_equal(cf.rdt.percent, 40);
 	char desc[256];
@@ -398,7 +401,7 @@ static void test_keys(void **state)
 	c.nopts = 3;
 	snprintf(c.opts[2].key, sizeof(c.opts[2].key), "cgroups");
 	snprintf(c.opts[2].value, sizeof(c.opts[2].value), "none");
-	assert_int_equal(isb_ctconf_parse(&c, &cf, ISB_CT_CONTAINER, &err), 0);
+	assert_int_equal(isb_ctconf_parse(&c, &cf, &isb_ct_container, &err), 0);
 	assert_false(isb_ctconf_wants_cgroup(&cf));
 }
 
