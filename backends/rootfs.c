@@ -2,7 +2,7 @@
  * The root file system of a tenant with its own mount namespace, built in
  * the tenant just before it runs the agent: a tmpfs holding read-only bind
  * mounts of the host's system directories (so the agent, fio and their
- * libraries run unchanged), the agent's own directory read-only, the
+ * libraries run unchanged), the agent's binary read-only, the
  * campaign's scratch directory read-write, and a private /tmp, /proc, /dev
  * and /dev/shm; /sys read-only, with the tenant's own cgroups at
  * /sys/fs/cgroup when it has a cgroup namespace. pivot_root then makes it
@@ -60,6 +60,11 @@ static int bind(const char *root, const char *src, const char *dst, bool rw, boo
 		if (mkdir_p(target, 0755) < 0)
 			FAIL("mkdir %s", target);
 	} else {
+		char parent[1200];
+		snprintf(parent, sizeof(parent), "%s", target);
+		*strrchr(parent, '/') = 0;
+		if (mkdir_p(parent, 0755) < 0)
+			FAIL("mkdir %s", parent);
 		int fd = open(target, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
 		if (fd < 0)
 			FAIL("create %s", target);
@@ -225,21 +230,18 @@ static int rootfs_dev(const char *root, struct isb_err *err)
 	return 0;
 }
 
-/* After /tmp (the agent or the scratch directory may live below it): the agent's directory
- * unless /usr already has it, the scratch directory, /sys, the cgroup view. */
+/* After /tmp (the agent or the scratch directory may live below it): the agent's binary
+ * unless /usr already has it, the scratch directory, /sys, the cgroup view. The binary, not
+ * its directory: that directory often holds the campaign itself (campaigns/<id>/scratch
+ * beside ./isobench), whose loop-device mount a user namespace locks, and the kernel refuses
+ * a non-recursive bind over locked mounts (EINVAL). */
 static int rootfs_binds(const struct isb_rootfs *r, const char *root, struct isb_err *err)
 {
 	int e;
-	if (r->agent && strncmp(r->agent, "/usr/", 5)) {
-		char dir[1024];
-		snprintf(dir, sizeof(dir), "%s", r->agent);
-		char *slash = strrchr(dir, '/');
-		if (slash && slash != dir) {
-			*slash = 0;
-			e = bind(root, dir, NULL, false, false, err);
-			if (e < 0)
-				return e;
-		}
+	if (r->agent && r->agent[0] == '/' && strncmp(r->agent, "/usr/", 5)) {
+		e = bind(root, r->agent, NULL, false, false, err);
+		if (e < 0)
+			return e;
 	}
 	if (r->scratch && r->scratch[0]) {
 		e = bind(root, r->scratch, NULL, true, false, err);
