@@ -207,7 +207,8 @@ static size_t link_text(double med[NCH][2], char *out, size_t size, size_t o)
 		o += (size_t)snprintf(out + o, size - o, ", %s in the victim's own class",
 				      med[LVDROP][1] > 0 ? "some" : "none");
 	if (isfinite(med[LVBYTES][1]) && med[LBYTES][1] > 0 && o < size)
-		o += (size_t)snprintf(out + o, size - o, "; the victim's class carried %.0f %% of it",
+		o += (size_t)snprintf(out + o, size - o,
+				      "; the victim's class carried %.0f %% of it",
 				      100 * med[LVBYTES][1] / med[LBYTES][1]);
 	return o;
 }

@@ -337,8 +337,8 @@ static bool metric_d(const struct isb_analysis *a, struct isb_cell *c, size_t k,
 	cleanup_free double *pc = malloc(m->nb * sizeof(double));
 	size_t np =
 	    pb && pc ? make_pairs(&g->base[k], &g->brep[k], &g->cont[k], &g->crep[k], pb, pc) : 0;
-	int pr = np >= 2 ? isb_paired_d(pb, pc, np, m->def.higher, a->resamples, s2, &m->d,
-					&m->lo, &m->hi)
+	int pr = np >= 2 ? isb_paired_d(pb, pc, np, m->def.higher, a->resamples, s2, &m->d, &m->lo,
+					&m->hi)
 			 : -EINVAL;
 	if (pr >= 2)
 		m->npairs = (size_t)pr;

@@ -35,7 +35,8 @@ static void campaign_section(FILE *f, const struct isb_analysis *a)
 	    "| campaign | %s |\n|---|---|\n| status | %s |\n| seed | %lld |\n| suite | %s |\n| command | `%s` |\n",
 	    cp->id, cp->status, cp->seed, cp->suite_path, cp->argv);
 	if (cp->finished)
-		fprintf(f, "| duration | %.0f s |\n", (double)(cp->finished_ns - cp->started_ns) / 1e9);
+		fprintf(f, "| duration | %.0f s |\n",
+			(double)(cp->finished_ns - cp->started_ns) / 1e9);
 	if (h && json_object_object_get_ex(h, "kernel", &x))
 		fprintf(f, "| kernel | %s |\n", json_object_get_string(x));
 	if (h && json_object_object_get_ex(h, "cpu_model", &x))
@@ -47,7 +48,8 @@ static void campaign_section(FILE *f, const struct isb_analysis *a)
 		fprintf(f, "| cgroups | %s |\n", json_object_get_string(x));
 	if (h && json_object_object_get_ex(h, "versions", &t)) {
 		fprintf(f, "| versions |");
-		json_object_object_foreach(t, k, v) fprintf(f, " %s %s;", k, json_object_get_string(v));
+		json_object_object_foreach(t, k, v)
+		    fprintf(f, " %s %s;", k, json_object_get_string(v));
 		fprintf(f, " |\n");
 	}
 }
@@ -186,7 +188,8 @@ static void grade_row(FILE *f, const struct isb_cell *c)
 		snprintf(g, sizeof(g), "**%s%d** %s", undecided ? "~" : "", v->grade,
 			 isb_grade_name(v->grade));
 	else
-		snprintf(g, sizeof(g), "%s", !strcmp(c->row.status, "skipped") ? "skipped" : "ungraded");
+		snprintf(g, sizeof(g), "%s",
+			 !strcmp(c->row.status, "skipped") ? "skipped" : "ungraded");
 	if (v->worst >= 0) {
 		const struct isb_metric_verdict *m = &v->m[v->worst];
 		snprintf(by, sizeof(by), "%s", m->def.name);
@@ -294,8 +297,8 @@ static void rank_resource(FILE *f, const struct isb_analysis *a, const char *res
 				continue;
 			const struct isb_cell *c = &cells[idx[j]];
 			fprintf(f, "| %s | %d | %s | %s/%s | %.3f [%.3f, %.3f] | %d %s |\n", res,
-				rk[j], c->row.config, c->row.scenario, c->row.placement, d[j], lo[j],
-				hi[j], c->v.grade, isb_grade_name(c->v.grade));
+				rk[j], c->row.config, c->row.scenario, c->row.placement, d[j],
+				lo[j], hi[j], c->v.grade, isb_grade_name(c->v.grade));
 		}
 }
 
@@ -305,7 +308,8 @@ static void ranking_section(FILE *f, const struct isb_analysis *a)
 {
 	static const char *const res[] = {"cpu", "memory", "disk", "network", "pids", "cache"};
 	struct isb_err why[2] = {{0}};
-	int nomech[2] = {no_membw_mechanism(a, false, &why[0]), no_membw_mechanism(a, true, &why[1])};
+	int nomech[2] = {no_membw_mechanism(a, false, &why[0]),
+			 no_membw_mechanism(a, true, &why[1])};
 	size_t nomech_cells = 0;
 	fprintf(
 	    f,
@@ -383,12 +387,13 @@ static void overhead_rows(FILE *f, const struct isb_cell *c, const struct isb_ce
 		if (!overhead_metric(m, b))
 			continue;
 		if (!*any)
-			fprintf(f, "\n## Overhead (baseline against native's baseline)\n\n"
-				   "Overhead = 1 − config/native for a rate, 1 − "
-				   "native/config for a cost; × is config/native. Beside "
-				   "each: the cell's isolation grade.\n\n"
-				   "| config | scenario | placement | metric | native | config "
-				   "| × | overhead | grade |\n|---|---|---|---|---|---|---|---|---|\n");
+			fprintf(
+			    f, "\n## Overhead (baseline against native's baseline)\n\n"
+			       "Overhead = 1 − config/native for a rate, 1 − "
+			       "native/config for a cost; × is config/native. Beside "
+			       "each: the cell's isolation grade.\n\n"
+			       "| config | scenario | placement | metric | native | config "
+			       "| × | overhead | grade |\n|---|---|---|---|---|---|---|---|---|\n");
 		*any = true;
 		double ratio = m->base_med / b->base_med;
 		double ov = m->def.higher ? 1 - ratio : 1 - 1 / ratio;

@@ -69,9 +69,9 @@ static double device_share(const struct isb_analysis *a, const struct isb_cell *
 		    t->contended != aggressor || !t->attribution_json)
 			continue;
 		cleanup_json json_object *at = json_tokener_parse(t->attribution_json);
-		cleanup_json json_object *m = json_tokener_parse(
-		    aggressor ? (t->aggressor_json ? t->aggressor_json : "")
-			      : (t->metrics_json ? t->metrics_json : ""));
+		cleanup_json json_object *m =
+		    json_tokener_parse(aggressor ? (t->aggressor_json ? t->aggressor_json : "")
+						 : (t->metrics_json ? t->metrics_json : ""));
 		double win = isb_jpath(at, "window_s");
 		/* the host's count of its block requests: its cgroup's where it has one (a
 		 * throttled bio is dispatched by a kernel worker, not the tenant's thread the
@@ -98,7 +98,8 @@ static const struct isb_cell *native_of(const struct isb_analysis *a, const stru
 {
 	for (size_t j = 0; j < a->n && strcmp(c->row.backend, "native"); j++) {
 		const struct isb_cell *r = &a->cells[j];
-		if (!strcmp(r->row.backend, "native") && !strcmp(r->row.scenario, c->row.scenario) &&
+		if (!strcmp(r->row.backend, "native") &&
+		    !strcmp(r->row.scenario, c->row.scenario) &&
 		    !strcmp(r->row.placement, c->row.placement))
 			return r;
 	}

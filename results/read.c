@@ -68,11 +68,12 @@ int isb_read_campaign(struct isb_results *rs, struct isb_campaign_row *row, stru
 {
 	sqlite3_stmt *s;
 	memset(row, 0, sizeof(*row));
-	if (sqlite3_prepare_v2(rs->db,
-			       "SELECT id, status, seed, COALESCE(suite_path,''), COALESCE(argv,''),"
-			       " COALESCE(host_json,'{}'), COALESCE(settings_json,'{}'),"
-			       " started_ns, finished_ns FROM campaign LIMIT 1",
-			       -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+		rs->db,
+		"SELECT id, status, seed, COALESCE(suite_path,''), COALESCE(argv,''),"
+		" COALESCE(host_json,'{}'), COALESCE(settings_json,'{}'),"
+		" started_ns, finished_ns FROM campaign LIMIT 1",
+		-1, &s, NULL) != SQLITE_OK)
 		return isb_errf(err, 0, "%s: not an isobench results store: %s", rs->path,
 				sqlite3_errmsg(rs->db)),
 		       -EINVAL;
@@ -131,8 +132,7 @@ int isb_read_configs(struct isb_results *rs, struct isb_configs *out, struct isb
 	if (sqlite3_prepare_v2(rs->db, configs_sql, -1, &s, NULL) != SQLITE_OK) {
 		out->leaves = false;
 		if (sqlite3_prepare_v2(rs->db, configs_sql_v1, -1, &s, NULL) != SQLITE_OK)
-			return isb_errf(err, 0, "%s: config: %s", rs->path,
-					sqlite3_errmsg(rs->db)),
+			return isb_errf(err, 0, "%s: config: %s", rs->path, sqlite3_errmsg(rs->db)),
 			       -EIO;
 	}
 	int r = 0;
