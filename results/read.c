@@ -38,6 +38,21 @@ static char *dup_nullable(sqlite3_stmt *s, int i)
 
 #define COPY(field, s, i) snprintf(field, sizeof(field), "%s", col(s, i))
 
+/* Room for one more element in *rows (n used of *cap, each size bytes): 0, or -ENOMEM. */
+static int grow(void *rows, size_t n, size_t *cap, size_t size)
+{
+	void **p = rows;
+	if (n < *cap)
+		return 0;
+	size_t ncap = *cap ? *cap * 2 : 16;
+	void *nr = realloc(*p, ncap * size);
+	if (!nr)
+		return -ENOMEM;
+	*p = nr;
+	*cap = ncap;
+	return 0;
+}
+
 int isb_results_open(struct isb_results **out, const char *path, struct isb_err *err)
 {
 	*out = NULL;
@@ -137,15 +152,8 @@ int isb_read_configs(struct isb_results *rs, struct isb_configs *out, struct isb
 	}
 	int r = 0;
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		if (out->n == cap) {
-			cap = cap ? cap * 2 : 8;
-			struct isb_config_row *nr = realloc(out->row, cap * sizeof(*nr));
-			if (!nr) {
-				r = -ENOMEM;
-				break;
-			}
-			out->row = nr;
-		}
+		if ((r = grow(&out->row, out->n, &cap, sizeof(*out->row))) < 0)
+			break;
 		struct isb_config_row *c = &out->row[out->n++];
 		memset(c, 0, sizeof(*c));
 		c->name = dup_col(s, 0);
@@ -223,13 +231,8 @@ int isb_read_cells(struct isb_results *rs, struct isb_cell_row **rows, size_t *n
 		return isb_errf(err, 0, "results.db: %s", sqlite3_errmsg(rs->db));
 	size_t cap = 0;
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct isb_cell_row *nc = realloc(*rows, cap * sizeof(**rows));
-			if (!nc)
-				break;
-			*rows = nc;
-		}
+		if (grow(rows, *n, &cap, sizeof(**rows)) < 0)
+			break;
 		struct isb_cell_row *c = &(*rows)[(*n)++];
 		memset(c, 0, sizeof(*c));
 		c->id = sqlite3_column_int64(s, 0);
@@ -302,15 +305,8 @@ int isb_read_trials(struct isb_results *rs, struct isb_trials *out, struct isb_e
 		return isb_errf(err, 0, "%s: trial: %s", rs->path, sqlite3_errmsg(rs->db)), -EIO;
 	int r = 0;
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		if (out->n == cap) {
-			cap = cap ? cap * 2 : 64;
-			struct isb_trial_row *nr = realloc(out->row, cap * sizeof(*nr));
-			if (!nr) {
-				r = -ENOMEM;
-				break;
-			}
-			out->row = nr;
-		}
+		if ((r = grow(&out->row, out->n, &cap, sizeof(*out->row))) < 0)
+			break;
 		if ((r = trial_row(s, &out->row[out->n++])) < 0)
 			break;
 	}
