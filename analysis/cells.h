@@ -113,7 +113,8 @@ struct isb_attribution {
 void isb_attribute_cell(const struct isb_analysis *a, const struct isb_cell *c,
 			struct isb_attribution *out, char *bpf_why, size_t why_size);
 
-/* csv.c and md.c: the writers. */
+/* csv.c and md.c: the writers; leaves.c: report.md's section on the configurations' leaves. */
+void isb_md_leaves_section(FILE *f, const struct isb_analysis *a);
 int isb_write_cells_csv(const char *path, const struct isb_analysis *a);
 int isb_write_trials_csv(const char *path, const struct isb_analysis *a);
 int isb_write_report_md(const char *path, const struct isb_analysis *a);
