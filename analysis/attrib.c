@@ -66,8 +66,7 @@ static void for_attribution(const struct isb_analysis *a, const struct isb_cell 
 /* The channels' values over a cell's trials, and the aggressor's share of the preemptions. */
 struct channel_values {
 	struct isb_vec v[NCHAN][2], share;
-	char *bpf_why;
-	size_t why_size;
+	char *bpf_unavailable; /* sizeof(struct isb_attribution.bpf_unavailable) */
 };
 
 static void add_channels(json_object *j, bool cont, void *arg)
@@ -82,9 +81,11 @@ static void add_channels(json_object *j, bool cont, void *arg)
 	double sh = isb_jpath(j, "bpf/runq/aggressor_share");
 	if (cont && isfinite(sh))
 		isb_vpush(&cv->share, sh);
-	if (!cv->bpf_why[0] && json_object_object_get_ex(j, "bpf", &b) &&
+	if (!cv->bpf_unavailable[0] && json_object_object_get_ex(j, "bpf", &b) &&
 	    json_object_object_get_ex(b, "unavailable", &u))
-		snprintf(cv->bpf_why, cv->why_size, "%s", json_object_get_string(u));
+		snprintf(cv->bpf_unavailable,
+			 sizeof(((struct isb_attribution *)0)->bpf_unavailable), "%s",
+			 json_object_get_string(u));
 }
 
 struct grown {
@@ -122,9 +123,9 @@ static size_t grown_channels(const struct channel_values *cv, struct grown *best
 
 /* The channels that grew most from baseline to contended, as text; "" when none did. */
 static void attribute_channels(const struct isb_analysis *a, const struct isb_cell *c,
-			       struct isb_attribution *at, char *bpf_why, size_t why_size)
+			       struct isb_attribution *at)
 {
-	struct channel_values cv = {.bpf_why = bpf_why, .why_size = why_size};
+	struct channel_values cv = {.bpf_unavailable = at->bpf_unavailable};
 	struct grown best[NCHAN];
 	char *out = at->channels, *source = at->source;
 	size_t size = sizeof(at->channels), source_size = sizeof(at->source), o = 0;
@@ -258,9 +259,9 @@ static void network_attribution(const struct isb_analysis *a, const struct isb_c
 }
 
 void isb_attribute_cell(const struct isb_analysis *a, const struct isb_cell *c,
-			struct isb_attribution *out, char *bpf_why, size_t why_size)
+			struct isb_attribution *out)
 {
 	memset(out, 0, sizeof(*out));
-	attribute_channels(a, c, out, bpf_why, why_size);
+	attribute_channels(a, c, out);
 	network_attribution(a, c, out->channels, out->network, sizeof(out->network));
 }

@@ -109,9 +109,11 @@ struct isb_attribution {
 	char channels[1024]; /* "" when none grew */
 	char source[64];     /* "neighbour, host", "" */
 	char network[400];   /* a network cell's stack and link, "" */
+	/* why kernel probes were unavailable, from the first of its trials that says so */
+	char bpf_unavailable[300];
 };
 void isb_attribute_cell(const struct isb_analysis *a, const struct isb_cell *c,
-			struct isb_attribution *out, char *bpf_why, size_t why_size);
+			struct isb_attribution *out);
 
 /* csv.c and md.c: the writers; leaves.c: report.md's section on the configurations' leaves. */
 void isb_md_leaves_section(FILE *f, const struct isb_analysis *a);

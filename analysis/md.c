@@ -371,7 +371,9 @@ static void attribution_section(FILE *f, const struct isb_analysis *a)
 		char pl[48];
 		if (c->v.grade < 0 || c->v.grade >= 4)
 			continue; /* isolated or ungraded: nothing to explain */
-		isb_attribute_cell(a, c, &at, why, sizeof(why));
+		isb_attribute_cell(a, c, &at);
+		if (!why[0])
+			snprintf(why, sizeof(why), "%s", at.bpf_unavailable);
 		if (!head) {
 			fprintf(
 			    f, "\n## Attribution of degraded cells\n\nThe channels that grew most "
