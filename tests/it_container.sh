@@ -73,9 +73,9 @@ for cfg in runc crun; do
 done
 cells=$(( $(q camp "select count(*) from cell where status='planned'") + $(q camp2 "select count(*) from cell where status='planned'") ))
 check "18 cells planned ($cells)" [ "$cells" = 18 ]
-ungraded=$(awk -F, 'NR > 1 && $12 == "" { print $1 "/" $4 }' camp/cells.csv camp2/cells.csv | sort -u)
+ungraded=$(awk "$CSV_AWK"'F["cell_grade"] == "" { print F["config"] "/" F["scenario"] }' camp/cells.csv camp2/cells.csv | sort -u)
 check "every cell grades (ungraded: ${ungraded:-none})" [ -z "$ungraded" ]
-grade() { awk -F, -v c="$1" -v s="$2" 'NR > 1 && $1 == c && $4 == s { print $12; exit }' camp/cells.csv; }
+grade() { awk -v c="$1" -v s="$2" "$CSV_AWK"'F["config"] == c && F["scenario"] == s { print F["cell_grade"]; exit }' camp/cells.csv; }
 for cfg in cgroups-only container-all runc crun; do
 	g=$(grade "$cfg" cpu-hog)
 	check "cpu shared: $cfg partitions the CPUs and isolates (grade $g >= 3)" [ "${g:-0}" -ge 3 ]

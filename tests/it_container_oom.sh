@@ -37,8 +37,8 @@ nc=$(q camp "select count(*) from trial t join cell c on c.id = t.cell_id where 
 check "the bomb was OOM-killed in its own cgroup in every contended trial ($killed of $nc, 5 to 10 pairs)" sh -c "[ $killed = $nc ] && [ $nc -ge 5 ]"
 check "no victim failed" [ "$(q camp "select count(*) from trial where status <> 'ok'")" = 0 ]
 # the victim beside the bomb against the same victim beside nothing (an A/A cell)
-g=$(awk -F, '$4 == "bomb" { print $12; exit }' camp/cells.csv)
-a=$(awk -F, '$4 == "alone" { print $12; exit }' camp/cells.csv)
+g=$(awk "$CSV_AWK"'F["scenario"] == "bomb" { print F["cell_grade"]; exit }' camp/cells.csv)
+a=$(awk "$CSV_AWK"'F["scenario"] == "alone" { print F["cell_grade"]; exit }' camp/cells.csv)
 check "the victim grades as it does without an aggressor (grade $g, alone $a, within one)" [ "${g:-0}" -ge $(( ${a:-4} - 1 )) ]
 check "the report shows the bomb's death" grep -q 'aggressor died in' camp/report.md
 id=$(q camp "select id from campaign")

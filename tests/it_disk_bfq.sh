@@ -53,7 +53,7 @@ check "the io.weight configuration is unavailable: no bfq" grep -q "config weigh
 check "the database records why" [ -n "$(q nobfq "select unavailable_reason from config where name='weight' and available=0 and unavailable_reason like '%no bfq%'")" ]
 check "its cell is skipped with the reason" [ "$(q nobfq "select count(*) from cell where config='weight' and status='skipped' and reason like '%no bfq%'")" = 1 ]
 for c in native capped; do
-	g=$(awk -F, -v c=$c '$1 == c && $6 == "iops" { print $10 }' nobfq/cells.csv)
+	g=$(awk -v c=$c "$CSV_AWK"'F["config"] == c && F["metric"] == "iops" { print F["grade"] }' nobfq/cells.csv)
 	check "the $c cell still runs and is graded (grade '$g')" sh -c "[ -n '$g' ] && [ '$g' -ge 0 ] 2>/dev/null"
 done
 check "the report names the reason" grep -qi "no bfq" nobfq/report.md

@@ -55,7 +55,7 @@ for mode in kill hang exit garbage; do
 	esac
 	check "$mode: the cause says '$want' ($cause)" sh -c "echo '$cause' | grep -q '$want'"
 	check "$mode: failing alone too, the cell is not measurable" sh -c "grep -q '^| native | native | cpu | s | shared | not measurable | not measurable: the victim failed in 2 of 2 baseline' c-$mode/report.md"
-	check "$mode: ... and gets no grade in cells.csv" [ "$(awk -F, 'NR == 2 { print $12 }' "c-$mode/cells.csv")" = "" ]
+	check "$mode: ... and gets no grade in cells.csv" [ "$(awk "$CSV_AWK"'FNR == 2 { print F["cell_grade"] }' "c-$mode/cells.csv")" = "" ]
 	check "$mode: the report lists the failed trials" grep -q "^- trial 1 " "c-$mode/report.md"
 	id=$(q "c-$mode" "select id from campaign")
 	check "$mode: nothing left behind" no_leftovers "$id"

@@ -13,10 +13,10 @@ check "quick suite on native exits 0" [ "$rc" = 0 ]
 [ "$rc" = 0 ] || sed 's/^/# /' err.txt
 cat out.txt | sed 's/^/# /'
 for r in cpu memory disk network; do
-	rows=$(awk -F, -v r="$r" 'NR > 1 && $3 == r && $12 != ""' camp/cells.csv | wc -l)
+	rows=$(awk -v r="$r" "$CSV_AWK"'F["resource"] == r && F["cell_grade"] != ""' camp/cells.csv | wc -l)
 	check "$r: graded cells in cells.csv ($rows rows)" [ "$rows" -gt 0 ]
 done
-check "every row of cells.csv names its metric" [ "$(awk -F, 'NR > 1 && $6 == ""' camp/cells.csv | wc -l)" = 0 ]
+check "every row of cells.csv names its metric" [ "$(awk "$CSV_AWK"'F["metric"] == ""' camp/cells.csv | wc -l)" = 0 ]
 d=$(cell_field camp disk-seqwrite split lat_p99_ns d)
 check "disk: randread p99 latency degrades beside seqwrite (d = $d > 0.2)" awk -v d="$d" 'BEGIN { exit !(d != "" && d > 0.2) }'
 check "disk: the fio version is recorded with the host" sh -c "sqlite3 camp/results.db 'select host_json from campaign' | grep -q '\"fio\":\"fio-'"

@@ -92,10 +92,10 @@ fi
 # Under TCG a guest's disk victim reads a fraction of native's IOPS and its STREAM aggressor
 # moves a few % of native's bytes (CPU-bound in the emulator): such a cell is set apart as
 # "not demonstrated: weak victim / weak aggressor", never ranked as isolation.
-graded=$(awk -F, 'NR > 1 && ($12 != "" || $22 ~ /^"?not demonstrated: weak (victim|aggressor)/) { print $1 "/" $4 }' camp/cells.csv | sort -u | grep -c -v '^native/')
+graded=$(awk "$CSV_AWK"'F["cell_grade"] != "" || F["verdict"] ~ /^not demonstrated: weak (victim|aggressor)/ { print F["config"] "/" F["scenario"] }' camp/cells.csv | sort -u | grep -c -v '^native/')
 check "every VM cell grades or is set apart as not demonstrated ($graded of $n)" [ "$graded" = "$n" ]
-awk -F, 'NR > 1 && $22 != "" { print "# " $1 "/" $4 ": " $22 }' camp/cells.csv | sort -u
-check "every native cell grades" [ "$(awk -F, 'NR > 1 && $1 == "native" && $12 != "" { print $4 }' camp/cells.csv | sort -u | wc -l)" = 3 ]
+awk "$CSV_AWK"'F["verdict"] != "" { print "# " F["config"] "/" F["scenario"] ": " F["verdict"] }' camp/cells.csv | sort -u
+check "every native cell grades" [ "$(awk "$CSV_AWK"'F["config"] == "native" && F["cell_grade"] != "" { print F["scenario"] }' camp/cells.csv | sort -u | wc -l)" = 3 ]
 leaves() { q camp "select group_concat(distinct coalesce(t.probed_leaves, '?')) from trial t join cell c on c.id = t.cell_id where c.config = '$1' and t.status = 'ok'"; }
 check "tcg-virtio's guests probe HV_TYPE2,HV_FULL,HV_PARA ($(leaves tcg-virtio))" [ "$(leaves tcg-virtio)" = HV_TYPE2,HV_FULL,HV_PARA ]
 check "tcg-emulated's guests probe HV_TYPE2,HV_FULL ($(leaves tcg-emulated))" [ "$(leaves tcg-emulated)" = HV_TYPE2,HV_FULL ]

@@ -32,7 +32,7 @@ INI
 sed 's/^/# /' out.txt
 grep -e 'failed' -e 'error' err.txt | head -5 | sed 's/^/# /'
 check "the campaign finishes (exit $rc)" [ "$rc" = 0 ]
-graded=$(awk -F, 'NR > 1 && $12 != "" { print $1 }' camp/cells.csv | sort -u | wc -l)
+graded=$(awk "$CSV_AWK"'F["cell_grade"] != "" { print F["config"] }' camp/cells.csv | sort -u | wc -l)
 check "both network cells grade ($graded of 2)" [ "$graded" = 2 ]
 ok_trials=$(q camp "select count(*) from trial where status = 'ok'")
 check "every trial ran ($ok_trials of 4)" [ "$ok_trials" = 4 ]

@@ -49,11 +49,36 @@ INI
 # SQL on a campaign's results.db
 q() { sqlite3 "$1/results.db" "$2"; }
 
+# CSV_AWK: awk code that reads cells.csv and trials.csv by column name. Prepend it to a
+# program: each data row's fields are then in F["column"] (a quoted field read whole, with
+# its commas and doubled quotes; numbers compare as numbers); header rows are skipped, per
+# file. E.g. awk "$CSV_AWK"'F["metric"] == "ops_per_s" { print F["d"] }' camp/cells.csv
+CSV_AWK='
+function csv_split(s, out,    n, i, ch, q, v) {
+	n = 0; v = ""; q = 0
+	for (i = 1; i <= length(s); i++) {
+		ch = substr(s, i, 1)
+		if (q && ch == "\"" && substr(s, i + 1, 1) == "\"") { v = v ch; i++ }
+		else if (ch == "\"") q = !q
+		else if (!q && ch == ",") { out[++n] = csv_value(v); v = "" }
+		else v = v ch
+	}
+	out[++n] = csv_value(v)
+	return n
+}
+# a field as awk reads one: a number compares as a number, "" as the empty string
+function csv_value(v,    t) { if (v == "") return ""; split(v, t, "\001"); return t[1] }
+FNR == 1 { ncol = csv_split($0, csv_name); next }
+{ for (csv_i in F) delete F[csv_i]; csv_split($0, csv_row); for (csv_i = 1; csv_i <= ncol; csv_i++) F[csv_name[csv_i]] = csv_row[csv_i] }
+'
+
+# csv_col FILE NAME: the column NAME of every data row of a CSV file, one a line
+csv_col() { awk -v name="$2" "$CSV_AWK"'{ print F[name] }' "$1"; }
+
 # A number from cells.csv: field of the row for scenario/placement/metric
 cell_field() { # dir scenario placement metric column
-	awk -F, -v s="$2" -v p="$3" -v m="$4" -v c="$5" '
-		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-		$4 == s && $5 == p && $6 == m { print $col[c]; exit }' "$1/cells.csv"
+	awk -v s="$2" -v p="$3" -v m="$4" -v c="$5" "$CSV_AWK"'
+		F["scenario"] == s && F["placement"] == p && F["metric"] == m { print F[c]; exit }' "$1/cells.csv"
 }
 
 # Nothing of campaign $1 may remain: state directory (bundles, runtime state, root
