@@ -10,6 +10,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/isb.h"
 
 /* Debian 12's cmocka lacks assert_double_equal. */
 #define assert_close(a, b, eps)                                                                    \
@@ -24,5 +29,40 @@
 		cmocka_set_message_output(CM_OUTPUT_TAP);                                          \
 		return cmocka_run_group_tests(t, NULL, NULL);                                      \
 	} while (0)
+
+/* Fake /sys trees for the cgroup and resctrl tests: a file with content, mkdir -p, a file's
+ * trimmed content ("(missing)" where there is none). */
+static inline void mkfile(const char *dir, const char *name, const char *content)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
+	close(fd);
+}
+
+static inline void mkdirs(const char *path)
+{
+	char buf[1024];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++)
+		if (*p == '/') {
+			*p = 0;
+			mkdir(buf, 0755);
+			*p = '/';
+		}
+	mkdir(buf, 0755);
+}
+
+static inline const char *file_at(const char *dir, const char *name)
+{
+	static char buf[1024];
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (isb_read_file(path, buf, sizeof(buf)) < 0)
+		return "(missing)";
+	return isb_trim(buf);
+}
 
 #endif

@@ -15,39 +15,6 @@
 
 static char tmp[256];
 
-static void mkfile(const char *dir, const char *name, const char *content)
-{
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
-	close(fd);
-}
-
-static void mkdirs(const char *path)
-{
-	char buf[1024];
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++)
-		if (*p == '/') {
-			*p = 0;
-			mkdir(buf, 0755);
-			*p = '/';
-		}
-	mkdir(buf, 0755);
-}
-
-static const char *slurp(const char *dir, const char *name)
-{
-	static char buf[512];
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (isb_read_file(path, buf, sizeof(buf)) < 0)
-		return "(missing)";
-	return isb_trim(buf);
-}
-
 static int setup(void **state)
 {
 	snprintf(tmp, sizeof(tmp), "/tmp/isb-unit-cg-XXXXXX");
@@ -97,14 +64,14 @@ static void test_v2_writes_every_limit(void **state)
 	assert_int_equal(isb_cg_tenant_create(ISB_CG_V2, tmp, "T", "victim-1", &example, &t, note,
 					      sizeof(note), &err),
 			 0);
-	assert_string_equal(slurp(dir, "cpu.weight"), "100");
-	assert_string_equal(slurp(dir, "cpu.max"), "50000 100000");
-	assert_string_equal(slurp(dir, "cpuset.cpus"), "1");
-	assert_string_equal(slurp(dir, "memory.max"), "536870912");
-	assert_string_equal(slurp(dir, "memory.swap.max"), "0");
-	assert_string_equal(slurp(dir, "pids.max"), "100");
-	assert_string_equal(slurp(dir, "io.max"), "8:0 wbps=1048576");
-	assert_string_not_equal(slurp(camp, "cgroup.subtree_control"), "");
+	assert_string_equal(file_at(dir, "cpu.weight"), "100");
+	assert_string_equal(file_at(dir, "cpu.max"), "50000 100000");
+	assert_string_equal(file_at(dir, "cpuset.cpus"), "1");
+	assert_string_equal(file_at(dir, "memory.max"), "536870912");
+	assert_string_equal(file_at(dir, "memory.swap.max"), "0");
+	assert_string_equal(file_at(dir, "pids.max"), "100");
+	assert_string_equal(file_at(dir, "io.max"), "8:0 wbps=1048576");
+	assert_string_not_equal(file_at(camp, "cgroup.subtree_control"), "");
 	/* no bfq and no io.cost on this tree: said, not silently skipped */
 	assert_non_null(strstr(note, "io.weight: unavailable"));
 	assert_int_equal(t.ndirs, 1);
@@ -161,19 +128,19 @@ static void test_v1_writes_every_limit(void **state)
 			 0);
 	char dir[800];
 #define AT(ctrl) (snprintf(dir, sizeof(dir), "%s/%s/isobench-T/victim-1", tmp, ctrl), dir)
-	assert_string_equal(slurp(AT("memory"), "memory.limit_in_bytes"), "536870912");
-	assert_string_equal(slurp(AT("memory"), "memory.memsw.limit_in_bytes"), "536870912");
-	assert_string_equal(slurp(AT("pids"), "pids.max"), "100");
-	assert_string_equal(slurp(AT("cpu"), "cpu.shares"), "1024"); /* weight 100 */
-	assert_string_equal(slurp(AT("cpu"), "cpu.cfs_period_us"), "100000");
-	assert_string_equal(slurp(AT("cpu"), "cpu.cfs_quota_us"), "50000");
-	assert_string_equal(slurp(AT("cpuset"), "cpuset.cpus"), "1");
-	assert_string_equal(slurp(AT("cpuset"), "cpuset.mems"), "0"); /* inherited */
-	assert_string_equal(slurp(AT("blkio"), "blkio.throttle.write_bps_device"), "8:0 1048576");
-	assert_string_equal(slurp(AT("blkio"), "blkio.throttle.read_bps_device"), "");
+	assert_string_equal(file_at(AT("memory"), "memory.limit_in_bytes"), "536870912");
+	assert_string_equal(file_at(AT("memory"), "memory.memsw.limit_in_bytes"), "536870912");
+	assert_string_equal(file_at(AT("pids"), "pids.max"), "100");
+	assert_string_equal(file_at(AT("cpu"), "cpu.shares"), "1024"); /* weight 100 */
+	assert_string_equal(file_at(AT("cpu"), "cpu.cfs_period_us"), "100000");
+	assert_string_equal(file_at(AT("cpu"), "cpu.cfs_quota_us"), "50000");
+	assert_string_equal(file_at(AT("cpuset"), "cpuset.cpus"), "1");
+	assert_string_equal(file_at(AT("cpuset"), "cpuset.mems"), "0"); /* inherited */
+	assert_string_equal(file_at(AT("blkio"), "blkio.throttle.write_bps_device"), "8:0 1048576");
+	assert_string_equal(file_at(AT("blkio"), "blkio.throttle.read_bps_device"), "");
 	/* the campaign group inherited the root's cpuset before the tenant's was set */
 	snprintf(dir, sizeof(dir), "%s/cpuset/isobench-T", tmp);
-	assert_string_equal(slurp(dir, "cpuset.cpus"), "0-3");
+	assert_string_equal(file_at(dir, "cpuset.cpus"), "0-3");
 #undef AT
 	assert_non_null(strstr(note, "io.weight: unavailable"));
 	assert_int_equal(t.ndirs, 5);
@@ -341,7 +308,7 @@ static void test_budget_and_memory_low(void **state)
 	assert_int_equal(isb_cg_tenant_create(ISB_CG_V2, tmp, "L", "victim-1", &low, &t, note,
 					      sizeof(note), &err),
 			 0);
-	assert_string_equal(slurp(dir, "memory.low"), "67108864");
+	assert_string_equal(file_at(dir, "memory.low"), "67108864");
 
 	char v1root[600];
 	snprintf(v1root, sizeof(v1root), "%s/v1", tmp);
@@ -353,7 +320,7 @@ static void test_budget_and_memory_low(void **state)
 	assert_int_equal(isb_cg_tenant_create(ISB_CG_V1, v1root, "L", "victim-1", &low, &t, note,
 					      sizeof(note), &err),
 			 0);
-	assert_string_equal(slurp(dir, "memory.soft_limit_in_bytes"), "67108864");
+	assert_string_equal(file_at(dir, "memory.soft_limit_in_bytes"), "67108864");
 	assert_non_null(strstr(note, "memory.low: cgroup v1 soft limit (weaker"));
 }
 

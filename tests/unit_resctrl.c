@@ -21,39 +21,6 @@
 
 static char tmp[256];
 
-static void mkfile(const char *dir, const char *name, const char *content)
-{
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
-	close(fd);
-}
-
-static void mkdirs(const char *path)
-{
-	char buf[1024];
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++)
-		if (*p == '/') {
-			*p = 0;
-			mkdir(buf, 0755);
-			*p = '/';
-		}
-	mkdir(buf, 0755);
-}
-
-static const char *slurp(const char *dir, const char *name)
-{
-	static char buf[1024];
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (isb_read_file(path, buf, sizeof(buf)) < 0)
-		return "(missing)";
-	return isb_trim(buf);
-}
-
 static bool exists(const char *dir, const char *name)
 {
 	char path[1024];
@@ -170,8 +137,8 @@ static void test_both_sides_disjoint_and_tasks(void **state)
 	assert_true(exists(root, "isobench-20260101-000000-1a-aggressor-2"));
 
 	char vs[1024], as[1024];
-	snprintf(vs, sizeof(vs), "%s", slurp(v.dir, "schemata"));
-	snprintf(as, sizeof(as), "%s", slurp(a.dir, "schemata"));
+	snprintf(vs, sizeof(vs), "%s", file_at(v.dir, "schemata"));
+	snprintf(as, sizeof(as), "%s", file_at(a.dir, "schemata"));
 	assert_string_equal(vs, "L3:0=f;1=f\nMB:0=30;1=30");
 	assert_string_equal(as, "L3:0=780;1=780\nMB:0=30;1=30");
 	unsigned long long vm = l3_mask(vs, "L3"), am = l3_mask(as, "L3");
@@ -198,19 +165,19 @@ static void test_both_sides_disjoint_and_tasks(void **state)
 	pthread_mutex_unlock(&mu);
 	pthread_join(th, NULL);
 	char want1[32], want2[32], tasks[1024];
-	snprintf(tasks, sizeof(tasks), "\n%s\n", slurp(v.dir, "tasks"));
+	snprintf(tasks, sizeof(tasks), "\n%s\n", file_at(v.dir, "tasks"));
 	snprintf(want1, sizeof(want1), "\n%d\n", (int)getpid());
 	snprintf(want2, sizeof(want2), "\n%d\n", (int)second_tid);
 	assert_non_null(strstr(tasks, want1));
 	assert_non_null(strstr(tasks, want2));
-	assert_false(exists(a.dir, "tasks") && slurp(a.dir, "tasks")[0]);
+	assert_false(exists(a.dir, "tasks") && file_at(a.dir, "tasks")[0]);
 
 	/* stop: both groups go, the default group stays */
 	isb_rdt_tenant_remove(&v);
 	isb_rdt_tenant_remove(&a);
 	assert_false(exists(root, "isobench-20260101-000000-1a-victim-1"));
 	assert_false(exists(root, "isobench-20260101-000000-1a-aggressor-2"));
-	assert_string_equal(slurp(root, "tasks"), "1");
+	assert_string_equal(file_at(root, "tasks"), "1");
 	assert_true(exists(root, "schemata"));
 }
 
