@@ -13,7 +13,6 @@
  * models (guestmods.c).
  */
 #include "config.h"
-#include "backends/backend.h"
 #include "backends/guestimg.h"
 
 #include <fcntl.h>

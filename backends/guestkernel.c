@@ -198,8 +198,8 @@ int isb_guest_kernel_unpack(const char *bz, const char *out, struct isb_err *err
 		return isb_errf(err, 0, "not an XZ-compressed bzImage");
 	size_t cap = 256u << 20;
 	cleanup_free unsigned char *dst = malloc(cap);
-	size_t produced = dst ? xz_payload(at, len - (size_t)(at - (unsigned char *)buf), dst, cap)
-			      : 0;
+	size_t produced =
+	    dst ? xz_payload(at, len - (size_t)(at - (unsigned char *)buf), dst, cap) : 0;
 	if (!produced)
 		return isb_errf(err, 0, "XZ payload");
 	if (!has_pvh_note(dst, produced))

@@ -95,8 +95,7 @@ void isb_vm_last_line(const char *path, char *out, size_t size);
 /* ---- vmqmp.c ---- */
 
 /* The vCPU threads of QEMU (pid qemu) through its QMP socket: how many, or <0 with err. */
-int isb_vm_vcpu_threads(const char *sock, pid_t qemu, pid_t *tids, size_t max,
-			struct isb_err *err);
+int isb_vm_vcpu_threads(const char *sock, pid_t qemu, pid_t *tids, size_t max, struct isb_err *err);
 
 /* ---- vmtenant.c ---- */
 

@@ -30,8 +30,7 @@ void isb_vm_conf_init(struct isb_vm_conf *v)
 }
 
 /* One of two words: 0 for a, 1 for b, or <0 with err. */
-static int choice(const char *k, const char *val, const char *a, const char *b,
-		  struct isb_err *err)
+static int choice(const char *k, const char *val, const char *a, const char *b, struct isb_err *err)
 {
 	if (strcmp(val, a) && strcmp(val, b))
 		return isb_errf(err, 0, "%s: '%s' is not %s or %s", k, val, a, b);
@@ -62,8 +61,7 @@ static int cpu_key(struct isb_vm_conf *v, const char *val, struct isb_err *err)
 }
 
 /* io.rbps, io.wbps, io.riops, io.wiops (io.weight is the cgroup's) */
-static int throttle_key(struct isb_vm_conf *v, const char *k, const char *val,
-			struct isb_err *err)
+static int throttle_key(struct isb_vm_conf *v, const char *k, const char *val, struct isb_err *err)
 {
 	size_t i = 0;
 	while (i < 4 && strcmp(k, thr_keys[i]))

@@ -73,8 +73,7 @@ static int qmp_connect(const char *sock, pid_t qemu, uint64_t deadline, struct i
 	return isb_errf(err, 0, "no QMP socket %s within 10 s", sock);
 }
 
-int isb_vm_vcpu_threads(const char *sock, pid_t qemu, pid_t *tids, size_t max,
-			struct isb_err *err)
+int isb_vm_vcpu_threads(const char *sock, pid_t qemu, pid_t *tids, size_t max, struct isb_err *err)
 {
 	uint64_t deadline = isb_now_ns() + QMP_TIMEOUT_NS;
 	cleanup_close int fd = qmp_connect(sock, qemu, deadline, err);

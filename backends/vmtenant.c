@@ -169,8 +169,8 @@ static void pin_vcpus(const struct isb_tenant *t, const cpu_set_t *cpus)
 }
 
 /* QEMU's vCPU threads into t, pinned when the tenant is: 0, or <0 with err. */
-static int watch_vcpus(const struct launch *l, struct isb_tenant *t,
-		       const struct isb_vm_tenant *vt, struct isb_err *err)
+static int watch_vcpus(const struct launch *l, struct isb_tenant *t, const struct isb_vm_tenant *vt,
+		       struct isb_err *err)
 {
 	struct isb_err qerr = {0};
 	int n = isb_vm_vcpu_threads(vt->qmp, t->pid, t->threads, ISB_ARRAY_SIZE(t->threads), &qerr);
