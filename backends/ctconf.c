@@ -264,19 +264,6 @@ const struct isb_backend_option isb_ctconf_options[] = {
     {0},
 };
 
-/* QEMU's process: no namespaces nor capabilities, cgroups only when asked. */
-const struct isb_ct_kind isb_ct_vm = {
-    .keys = ISB_CTK_CGROUP,
-    .caps = "all",
-    .runtime = "runc",
-    .own_address = true,
-    .io_elsewhere = true,
-    .keys_help = "accel, devices, machine, vcpus, memory, disk, cpu, kernel, iothread, io.rbps, "
-		 "io.wbps, io.riops, io.wiops, and the cgroup keys: cgroups, cpu.weight, cpu.max, "
-		 "cpuset, memory.max, memory.swap, memory.low, io.weight, pids.max, net.rate, "
-		 "llc.ways, mb.percent",
-};
-
 static int unknown_key(const char *k, const struct isb_ct_kind *kind, struct isb_err *err)
 {
 	char keys[1024];

@@ -65,8 +65,6 @@ struct isb_ct_kind {
 /* The shipped backends' kinds (for the tests; a new backend need not add its own here). */
 extern const struct isb_ct_kind isb_ct_container, isb_ct_sandbox, isb_ct_oci, isb_ct_gvisor,
     isb_ct_vm;
-/* backends/vm.c names its kind so. */
-#define ISB_CT_VM (&isb_ct_vm)
 
 struct isb_ctconf {
 	unsigned ns; /* bits 1 << ISB_NS_* */

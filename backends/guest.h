@@ -1,6 +1,7 @@
 /*
  * The vm backend's guest image (backends/guest.c): a kernel and an initramfs
- * isobench builds itself, cached by content hash.
+ * isobench builds itself, cached by content hash. What the vm backend and
+ * `isobench probe` use; the image's own parts are in backends/guestimg.h.
  */
 #ifndef ISB_GUEST_H
 #define ISB_GUEST_H
@@ -29,7 +30,7 @@ struct isb_guest {
 /* <cache>: $ISOBENCH_CACHE or /var/cache/isobench. */
 const char *isb_guest_cache_dir(void);
 /* The kernel to boot: want (a path), the host's own, or the newest unpacked one. */
-int isb_guest_kernel_find(const char *want, struct isb_guest *g, char *why, size_t size);
+int isb_guest_kernel_find(const char *want, struct isb_guest *g, struct isb_err *err);
 /* Finds or builds the image for this agent binary. */
 int isb_guest_build(const char *agent, const char *kernel, struct isb_guest *g,
 		    struct isb_err *err);

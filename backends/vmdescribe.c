@@ -4,13 +4,10 @@
  */
 #include "config.h"
 #include "backends/backend.h"
-#include "backends/guest.h"
-#include "backends/proc.h"
+#include "backends/vm.h"
 
 #include <stdlib.h>
 #include <unistd.h>
-
-void isb_vm_describe(FILE *out, struct json_object *host);
 
 void isb_vm_describe(FILE *out, struct json_object *host)
 {

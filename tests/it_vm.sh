@@ -3,7 +3,8 @@
 # with virtio and with emulated devices on cpu, memory and disk. Every cell
 # grades; every victim's probe inside its guest saw the hypervisor leaves its
 # configuration declared; boot time is the VMs' start-up time in the report;
-# accel = kvm either runs or says why not; the guest image is cached by
+# accel = kvm either runs (its guests probe KVM) or says why not (the probe's reason, or
+# QEMU's words); the guest image is cached by
 # content (a second build reuses it, a changed agent rebuilds it); no QEMU
 # process, disk image or cgroup remains.
 . "$TESTS_SRCDIR/lib.sh"
@@ -74,13 +75,28 @@ INI
 sed 's/^/# /' out.txt
 grep -e '^vm:' -e 'config kvm' err.txt | sed 's/^/# /'
 check "the campaign finishes (exit $rc)" [ "$rc" = 0 ]
+leaves() { q camp "select group_concat(distinct coalesce(t.probed_leaves, '?')) from trial t join cell c on c.id = t.cell_id where c.config = '$1' and t.status = 'ok'"; }
+# accel = kvm: it runs where /dev/kvm creates a VM and the guest boots; else the reason is
+# the probe's for /dev/kvm, or QEMU's or the guest console's words
+devkvm=$("$ISOBENCH" probe 2>&1 | sed -n 's|^  /dev/kvm *||p')
+echo "# probe: /dev/kvm $devkvm"
 kvm=$(q camp "select available from config where name='kvm'")
+# says_why REASON: QEMU failed or the guest did not boot, with QEMU's or the console's words
+says_why() {
+	printf '%s\n' "$1" | grep -Eq 'accel = kvm: /dev/kvm creates a VM, but (QEMU failed to run the guest|the guest did not boot within [0-9]+ s) \((qemu|console): ' &&
+		! printf '%s\n' "$1" | grep -Eq '(qemu|console): nothing; (qemu|console): nothing\)'
+}
 if [ "$kvm" = 1 ]; then
-	ok "accel = kvm runs on this host"
+	check "accel = kvm runs on this host, where the probe says /dev/kvm creates a VM" has_text "$devkvm" '^creates a VM'
+	check "kvm's guests probe HV_TYPE1,HV_PARA,HV_HWA ($(leaves kvm))" [ "$(leaves kvm)" = HV_TYPE1,HV_PARA,HV_HWA ]
 	n=9
 else
 	reason=$(q camp "select unavailable_reason from config where name='kvm'")
-	check "accel = kvm is unavailable with a reason that names KVM ($reason)" has_text "$reason" 'kvm'
+	if has_text "$devkvm" '^creates a VM'; then
+		check "accel = kvm is unavailable: the guest did not run, in QEMU's or the console's words ($reason)" says_why "$reason"
+	else
+		check "accel = kvm is unavailable for the probe's reason ($reason)" sh -c 'printf "%s\n" "$1" | grep -qF "accel = kvm: $2"' _ "$reason" "${devkvm#unavailable: }"
+	fi
 	n=6
 	# a campaign of nothing but KVM cannot run a cell here: it fails, and says why
 	sed -n '1,/^aggressor_warmup/p' vm.ini >kvm.ini
@@ -96,7 +112,6 @@ graded=$(awk "$CSV_AWK"'F["cell_grade"] != "" || F["verdict"] ~ /^not demonstrat
 check "every VM cell grades or is set apart as not demonstrated ($graded of $n)" [ "$graded" = "$n" ]
 awk "$CSV_AWK"'F["verdict"] != "" { print "# " F["config"] "/" F["scenario"] ": " F["verdict"] }' camp/cells.csv | sort -u
 check "every native cell grades" [ "$(awk "$CSV_AWK"'F["config"] == "native" && F["cell_grade"] != "" { print F["scenario"] }' camp/cells.csv | sort -u | wc -l)" = 3 ]
-leaves() { q camp "select group_concat(distinct coalesce(t.probed_leaves, '?')) from trial t join cell c on c.id = t.cell_id where c.config = '$1' and t.status = 'ok'"; }
 check "tcg-virtio's guests probe HV_TYPE2,HV_FULL,HV_PARA ($(leaves tcg-virtio))" [ "$(leaves tcg-virtio)" = HV_TYPE2,HV_FULL,HV_PARA ]
 check "tcg-emulated's guests probe HV_TYPE2,HV_FULL ($(leaves tcg-emulated))" [ "$(leaves tcg-emulated)" = HV_TYPE2,HV_FULL ]
 vendor=$(q camp "select distinct json_extract(probe_json, '$.hypervisor_vendor') from trial t join cell c on c.id = t.cell_id where c.config like 'tcg-%' and t.status = 'ok'")

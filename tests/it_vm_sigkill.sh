@@ -56,7 +56,7 @@ check "no disk image of the killed run remains" sh -c "! find k1 -name 'vm-*.img
 pid=$!
 sleep 1
 state=$(ls "$ISOBENCH_STATE_DIR")
-wait_qemu "$state"
+check "a QEMU tenant runs when SIGINT comes" wait_qemu "$state"
 kill -INT "$pid"
 wait "$pid"; rc=$?
 check "SIGINT exits 130 ($rc)" [ "$rc" = 130 ]
