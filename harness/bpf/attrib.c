@@ -116,7 +116,7 @@ static int tracepoint_id(const char *cat_name)
 	return id;
 }
 
-static int attach_classic(struct isb_attrib *a, struct bpf_object *o, char *why, size_t size)
+static int attach_classic(struct isb_attrib *a, struct bpf_object *o, struct isb_err *err)
 {
 	struct bpf_program *p;
 	bpf_object__for_each_program(p, o)
@@ -126,7 +126,7 @@ static int attach_classic(struct isb_attrib *a, struct bpf_object *o, char *why,
 		const char *sec = bpf_program__section_name(p) + strlen("tracepoint/");
 		int id = tracepoint_id(sec);
 		if (id <= 0)
-			return snprintf(why, size, "tracepoint %s: no id (tracefs)", sec), -1;
+			return isb_errf(err, 0, "tracepoint %s: no id (tracefs)", sec), -1;
 		struct perf_event_attr attr = {.type = PERF_TYPE_TRACEPOINT,
 					       .size = sizeof(attr),
 					       .config = (unsigned long long)id,
@@ -134,7 +134,7 @@ static int attach_classic(struct isb_attrib *a, struct bpf_object *o, char *why,
 					       .wakeup_events = 1};
 		int fd = (int)syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
 		if (fd < 0)
-			return snprintf(why, size, "perf_event_open(tracepoint %s): %s", sec,
+			return isb_errf(err, 0, "perf_event_open(tracepoint %s): %s", sec,
 					strerror(errno)),
 			       -1;
 		struct bpf_link *l = bpf_program__attach_perf_event(p, fd);
@@ -142,7 +142,7 @@ static int attach_classic(struct isb_attrib *a, struct bpf_object *o, char *why,
 			int e = errno;
 			close(fd);
 			bpf_link__destroy(l);
-			return snprintf(why, size, "attach %s: %s", sec, strerror(e)), -1;
+			return isb_errf(err, 0, "attach %s: %s", sec, strerror(e)), -1;
 		}
 		a->links[a->nlinks++] = l;
 	}
@@ -165,7 +165,7 @@ void isb_attrib_close(struct isb_attrib *a)
 	free(a);
 }
 
-static int load(struct isb_attrib *a, char *why, size_t size)
+static int load(struct isb_attrib *a, struct isb_err *out)
 {
 	int err = 0;
 	const char *what = "runqlat";
@@ -174,7 +174,7 @@ static int load(struct isb_attrib *a, char *why, size_t size)
 	a->rc = reclaim__open();
 	a->si = softirq__open();
 	if (!a->rq || !a->bio || !a->rc || !a->si)
-		return snprintf(why, size, "open the BPF objects: %s", strerror(errno)), -1;
+		return isb_errf(out, 0, "open the BPF objects: %s", strerror(errno)), -1;
 	a->rq->rodata->follow_forks = true;
 	char pm[32];
 	long pid_max = isb_read_file("/proc/sys/kernel/pid_max", pm, sizeof(pm)) > 0 ? atol(pm) : 0;
@@ -193,7 +193,7 @@ static int load(struct isb_attrib *a, char *why, size_t size)
 	a->bits = mmap(NULL, a->bits_len, PROT_READ | PROT_WRITE, MAP_SHARED, tfd, 0);
 	if (a->bits == MAP_FAILED) {
 		a->bits = NULL;
-		return snprintf(why, size, "mmap the tenant map: %s", strerror(errno)), -1;
+		return isb_errf(out, 0, "mmap the tenant map: %s", strerror(errno)), -1;
 	}
 	what = "biolat";
 	if ((err = bpf_map__set_max_entries(a->bio->maps.tenants, words)) ||
@@ -213,25 +213,23 @@ static int load(struct isb_attrib *a, char *why, size_t size)
 			goto fail;
 		return 0;
 	}
-	if (attach_classic(a, a->rq->obj, why, size) < 0 ||
-	    attach_classic(a, a->bio->obj, why, size) < 0 ||
-	    attach_classic(a, a->rc->obj, why, size) < 0 ||
-	    attach_classic(a, a->si->obj, why, size) < 0)
+	if (attach_classic(a, a->rq->obj, out) < 0 || attach_classic(a, a->bio->obj, out) < 0 ||
+	    attach_classic(a, a->rc->obj, out) < 0 || attach_classic(a, a->si->obj, out) < 0)
 		return -1;
 	return 0;
 fail:
-	snprintf(why, size, "load %s (%s): %s", what, a->btf ? "tp_btf" : "tracepoint",
+	isb_errf(out, 0, "load %s (%s): %s", what, a->btf ? "tp_btf" : "tracepoint",
 		 strerror(err < 0 ? -err : err));
 	return -1;
 }
 
-struct isb_attrib *isb_attrib_open(char *why, size_t size)
+struct isb_attrib *isb_attrib_open(struct isb_err *err)
 {
 	const char *want = getenv("ISOBENCH_BPF"); /* tp_btf | tracepoint | off */
 	if (want && !strcmp(want, "off"))
-		return snprintf(why, size, "ISOBENCH_BPF=off"), NULL;
+		return isb_errf(err, 0, "ISOBENCH_BPF=off"), NULL;
 	if (geteuid() != 0)
-		return snprintf(why, size, "needs root (CAP_BPF and CAP_PERFMON)"), NULL;
+		return isb_errf(err, 0, "needs root (CAP_BPF and CAP_PERFMON)"), NULL;
 	libbpf_set_print(silent);
 	bool btf_ok = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
 	bool tries[2] = {true, false}; /* tp_btf first, then classic */
@@ -248,23 +246,23 @@ struct isb_attrib *isb_attrib_open(char *why, size_t size)
 		}
 		struct isb_attrib *a = calloc(1, sizeof(*a));
 		if (!a)
-			return snprintf(why, size, "out of memory"), NULL;
+			return isb_errf(err, 0, "out of memory"), NULL;
 		a->btf = btf;
 		a->ncpus = libbpf_num_possible_cpus();
 		a->si_begin = calloc((size_t)(a->ncpus > 0 ? a->ncpus : 1) * ISB_BPF_SOFTIRQS,
 				     sizeof(*a->si_begin));
-		if (a->ncpus > 0 && a->si_begin && load(a, why, size) == 0)
+		if (a->ncpus > 0 && a->si_begin && load(a, err) == 0)
 			return a;
 		if (btf)
-			snprintf(w0, sizeof(w0), "%s", why);
+			snprintf(w0, sizeof(w0), "%s", err->msg);
 		isb_attrib_close(a);
 		if (want && !strcmp(want, "tp_btf"))
 			break;
 	}
 	if (w0[0] && !(want && !strcmp(want, "tp_btf"))) {
 		char w1[256];
-		snprintf(w1, sizeof(w1), "%s", why);
-		snprintf(why, size, "%s; %s", w0, w1);
+		snprintf(w1, sizeof(w1), "%s", err->msg);
+		isb_errf(err, 0, "%s; %s", w0, w1);
 	}
 	return NULL;
 }
@@ -531,9 +529,9 @@ json_object *isb_attrib_end(struct isb_attrib *a, double window_s)
 
 #else /* built --without-libbpf */
 
-struct isb_attrib *isb_attrib_open(char *why, size_t size)
+struct isb_attrib *isb_attrib_open(struct isb_err *err)
 {
-	snprintf(why, size, "built without libbpf (--without-libbpf)");
+	isb_errf(err, 0, "built without libbpf (--without-libbpf)");
 	return NULL;
 }
 const char *isb_attrib_variant(const struct isb_attrib *a)
