@@ -90,6 +90,26 @@ uint64_t isb_suite_budget(const struct isb_suite *s, const struct isb_suite_scen
 	return sc && sc->budget_set ? sc->memory_budget : s->memory_budget;
 }
 
+/* The grade bands' 4 increasing bounds in (0, 1]. */
+static int parse_thresholds(struct parser *p, const char *v, double out[4])
+{
+	double t[4];
+	char buf[256], *save = NULL;
+	int n = 0;
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (n >= 4 || isb_parse_double(isb_trim(tok), &t[n]) < 0 || t[n] <= 0 || t[n] > 1 ||
+		    (n && t[n] <= t[n - 1]))
+			return PERR(p, "thresholds: '%s' must be 4 increasing numbers in (0, 1]",
+				    v);
+		n++;
+	}
+	if (n != 4)
+		return PERR(p, "thresholds: '%s' must be 4 increasing numbers in (0, 1]", v);
+	memcpy(out, t, sizeof(t));
+	return 0;
+}
+
 int suite_global_key(struct parser *p, struct isb_suite *s, const char *k, const char *v)
 {
 	uint64_t u = 0;
@@ -163,22 +183,7 @@ int suite_global_key(struct parser *p, struct isb_suite *s, const char *k, const
 		snprintf(s->disk_scheduler, sizeof(s->disk_scheduler), "%s", v);
 		p->disk_scheduler_line = p->line;
 	} else if (!strcmp(k, "thresholds")) {
-		double t[4];
-		char buf[256], *save = NULL;
-		int n = 0;
-		snprintf(buf, sizeof(buf), "%s", v);
-		for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			if (n >= 4 || isb_parse_double(isb_trim(tok), &t[n]) < 0 || t[n] <= 0 ||
-			    t[n] > 1 || (n && t[n] <= t[n - 1]))
-				return PERR(
-				    p, "thresholds: '%s' must be 4 increasing numbers in (0, 1]",
-				    v);
-			n++;
-		}
-		if (n != 4)
-			return PERR(p, "thresholds: '%s' must be 4 increasing numbers in (0, 1]",
-				    v);
-		memcpy(s->thresholds, t, sizeof(t));
+		return parse_thresholds(p, v, s->thresholds);
 	} else {
 		return PERR(p, "unknown key '%s' in [global]", k);
 	}
@@ -235,7 +240,7 @@ static int stressor_key(struct parser *p, struct isb_suite_scenario *sc, const c
 }
 
 int suite_scenario_key(struct parser *p, struct isb_suite_scenario *sc, const char *k,
-			const char *v)
+		       const char *v)
 {
 	if (!strcmp(k, "resource")) {
 		if (isb_resource_parse(v, &sc->resource) < 0 || sc->resource == ISB_RES_NONE)
