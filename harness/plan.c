@@ -261,7 +261,7 @@ void plan_settle(struct ctx *x)
 	for (size_t ci = 0; ci < x->ncells; ci++) {
 		struct rcell *c = &x->cells[ci];
 		if (!c->skipped && !c->settled)
-			c->settled = c->pairs >= x->max_reps || x->s->baseline_only ||
-				     cell_settled(x, c);
+			c->settled =
+			    c->pairs >= x->max_reps || x->s->baseline_only || cell_settled(x, c);
 	}
 }

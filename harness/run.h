@@ -90,9 +90,8 @@ void tenant_release(struct tenant_run *tr);
 /* oom_before/after: the campaign cgroup's OOM kill count around the tenant's life. */
 void exit_cause(const struct isb_tenant *t, long oom_before, long oom_after, char *buf,
 		size_t size);
-void spec_init(struct isb_tenant_spec *sp, const char *label, const char *stressor,
-	       unsigned role, const char (*opts)[128], size_t nopts, const char **optv,
-	       const cpu_set_t *cpus);
+void spec_init(struct isb_tenant_spec *sp, const char *label, const char *stressor, unsigned role,
+	       const char (*opts)[128], size_t nopts, const char **optv, const cpu_set_t *cpus);
 /* A network client (victim or aggressor), on the near side of the shaped link when there is
  * one. *class_id: 0, or the class to delete after it. */
 int link_client_start(struct ctx *x, struct rconfig *rc, const struct isb_tenant_spec *sp,
@@ -106,8 +105,7 @@ void peer_stop(struct rconfig *rc, struct tenant_run *pr);
 /* ---- trial.c ---- */
 
 /* One trial. Returns 0 stored, -EINTR interrupted (nothing stored), other <0 store error. */
-int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char *summary,
-	      size_t ssize);
+int run_trial(struct ctx *x, const struct rtrial *tr, unsigned seq, char *summary, size_t ssize);
 
 /* ---- plan.c ---- */
 

@@ -22,7 +22,7 @@ void interruptible_sleep(uint64_t ns)
 
 /* Spawn and wait for "ready". Returns 0, or negative with tr->err filled. */
 int tenant_start(struct ctx *x, struct rconfig *rc, const struct isb_tenant_spec *spec,
-			struct tenant_run *tr)
+		 struct tenant_run *tr)
 {
 	struct isb_err err = {0};
 	char line[4096];
@@ -52,8 +52,7 @@ int tenant_start(struct ctx *x, struct rconfig *rc, const struct isb_tenant_spec
 		enum isb_event_type type = ev.type;
 		json_object *m;
 		if (type == ISB_EV_ERROR && json_object_object_get_ex(ev.obj, "message", &m))
-			isb_errf(&tr->err, 0, "%s: %s", spec->label,
-				 json_object_get_string(m));
+			isb_errf(&tr->err, 0, "%s: %s", spec->label, json_object_get_string(m));
 		if (type != ISB_EV_READY)
 			json_object_put(ev.obj);
 		if (type == ISB_EV_READY) {
@@ -81,7 +80,7 @@ int tenant_go(struct tenant_run *tr)
 
 /* Read events until result/error/EOF/deadline. samples may be NULL. Returns 1 result, 0 other. */
 int tenant_collect(struct tenant_run *tr, uint64_t deadline, json_object *samples,
-			  const char *label)
+		   const char *label)
 {
 	char line[65536];
 	struct isb_err err = {0};
@@ -90,8 +89,7 @@ int tenant_collect(struct tenant_run *tr, uint64_t deadline, json_object *sample
 		if (r == -EINTR)
 			return isb_errf(&tr->err, 0, "interrupted"), 0;
 		if (r == -ETIMEDOUT) {
-			isb_errf(&tr->err, 0,
-				 "%s timed out: no result by its deadline", label);
+			isb_errf(&tr->err, 0, "%s timed out: no result by its deadline", label);
 			return 0;
 		}
 		if (r <= 0)
@@ -121,8 +119,7 @@ int tenant_collect(struct tenant_run *tr, uint64_t deadline, json_object *sample
 			return 1;
 		case ISB_EV_ERROR:
 			json_object_object_get_ex(ev.obj, "message", &f);
-			isb_errf(&tr->err, 0, "%s: %s", label,
-				 json_object_get_string(f));
+			isb_errf(&tr->err, 0, "%s: %s", label, json_object_get_string(f));
 			json_object_put(ev.obj);
 			return 0;
 		default:
@@ -133,8 +130,7 @@ int tenant_collect(struct tenant_run *tr, uint64_t deadline, json_object *sample
 }
 
 /* oom_before/after: the campaign cgroup's OOM kill count around the tenant's life. */
-void exit_cause(const struct isb_tenant *t, long oom_before, long oom_after, char *buf,
-		       size_t size)
+void exit_cause(const struct isb_tenant *t, long oom_before, long oom_after, char *buf, size_t size)
 {
 	if (t->term_signal == SIGKILL && t->oom_kills > 0)
 		snprintf(buf, size, "OOM-killed (its own cgroup's OOM killer, %ld kill%s)",
@@ -152,9 +148,8 @@ void exit_cause(const struct isb_tenant *t, long oom_before, long oom_after, cha
 		snprintf(buf, size, "exit code %d", t->exit_code);
 }
 
-void spec_init(struct isb_tenant_spec *sp, const char *label, const char *stressor,
-		      unsigned role, const char (*opts)[128], size_t nopts, const char **optv,
-		      const cpu_set_t *cpus)
+void spec_init(struct isb_tenant_spec *sp, const char *label, const char *stressor, unsigned role,
+	       const char (*opts)[128], size_t nopts, const char **optv, const cpu_set_t *cpus)
 {
 	memset(sp, 0, sizeof(*sp));
 	sp->label = label;
@@ -219,7 +214,7 @@ static int link_peer_start(struct ctx *x, struct rconfig *rc, struct isb_tenant_
  * as a host's processes share its NIC; then its class, when the configuration gives it
  * one (net.rate or the cgroups policy). *class_id: 0, or the class to delete after it. */
 int link_client_start(struct ctx *x, struct rconfig *rc, const struct isb_tenant_spec *sp,
-			     struct tenant_run *tr, unsigned *class_id)
+		      struct tenant_run *tr, unsigned *class_id)
 {
 	struct isb_err err = {0};
 	const struct isb_stressor *st = isb_stressor_find(sp->stressor);
@@ -237,8 +232,8 @@ int link_client_start(struct ctx *x, struct rconfig *rc, const struct isb_tenant
 	if (r < 0 || !rc->c.net_class_rate)
 		return r;
 	if (!tr->t.addr[0]) {
-		isb_errf(&tr->err, 0,
-			 "%s: no address of its own for its class on the link", sp->label);
+		isb_errf(&tr->err, 0, "%s: no address of its own for its class on the link",
+			 sp->label);
 		return -1;
 	}
 	if (isb_link_class_add(&x->link, tr->t.addr, rc->c.net_class_rate, rc->c.net_class_ceil,
@@ -252,7 +247,7 @@ int link_client_start(struct ctx *x, struct rconfig *rc, const struct isb_tenant
 /* Starts the peer (server end) a network stressor needs, pinned like its client, and
  * fills addr with where the client finds it. 0, or -1 with pr->err. */
 int peer_start(struct ctx *x, struct rconfig *rc, const char *stressor, const char *label,
-		      const cpu_set_t *cpus, struct tenant_run *pr, char *addr, size_t size)
+	       const cpu_set_t *cpus, struct tenant_run *pr, char *addr, size_t size)
 {
 	const struct isb_stressor *st = isb_stressor_find(stressor);
 	struct isb_tenant_spec ps;

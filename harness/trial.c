@@ -252,8 +252,7 @@ static void victim_run(struct trial *t)
 		trial_fail(t, ISB_OUTCOME_FAILED, "victim: stdin closed at the barrier");
 		return;
 	}
-	uint64_t deadline =
-	    isb_now_ns() + (uint64_t)((t->warmup + t->duration + t->grace) * 1e9);
+	uint64_t deadline = isb_now_ns() + (uint64_t)((t->warmup + t->duration + t->grace) * 1e9);
 	if (tenant_collect(vic, deadline, t->samples, "victim") != 1)
 		trial_fail(t, ISB_OUTCOME_FAILED, vic->err.msg);
 }
@@ -270,7 +269,8 @@ static void victim_stop(struct trial *t)
 					  t->rc->c.backend->name);
 		/* what crossed the shaped link meanwhile: the link's and each class's bytes */
 		cleanup_json json_object *link1 = t->link0 ? isb_link_stats(&x->link) : NULL;
-		json_object *lj = isb_link_delta(&x->link, t->link0, link1, t->vclass, t->aclass, win);
+		json_object *lj =
+		    isb_link_delta(&x->link, t->link0, link1, t->vclass, t->aclass, win);
 		if (lj)
 			json_object_object_add(t->attj, "link", lj);
 	}
@@ -367,8 +367,9 @@ static int trial_store(struct trial *t, unsigned seq)
 	char declared[256];
 	json_object *pl = NULL;
 	if (t->attj)
-		attribution_perf(t->attj, &t->ctr,
-				 json_object_get_double(json_object_object_get(t->attj, "window_s")));
+		attribution_perf(
+		    t->attj, &t->ctr,
+		    json_object_get_double(json_object_object_get(t->attj, "window_s")));
 	cleanup_json json_object *cj = isb_counters_json(&t->ctr);
 	if (vic->probe)
 		json_object_object_get_ex(vic->probe, "leaves", &pl);
@@ -389,8 +390,7 @@ static int trial_store(struct trial *t, unsigned seq)
 	    .counters_json = json_text(cj),
 	    .aggressor_json = json_text(t->aggj),
 	    .info_json = json_text(vic->info),
-	    .declared_leaves =
-		isb_leaves_str(t->rc->c.declared_leaves, declared, sizeof(declared)),
+	    .declared_leaves = isb_leaves_str(t->rc->c.declared_leaves, declared, sizeof(declared)),
 	    .probed_leaves = pl ? json_object_get_string(pl) : NULL,
 	    .probe_json = json_text(vic->probe),
 	    .attribution_json = json_text(t->attj),
