@@ -10,15 +10,14 @@
 # Needs stress-ng, fio and iperf3 (Debian packages) and 2 PUs; run as root.
 # usage: bench/calibrate.sh [REPS] [SECONDS]; CALIBRATE_ONLY="cpu disk" runs only those
 set -u
-top=$(cd "$(dirname "$0")/.." && pwd)
-ISOBENCH=${ISOBENCH:-$top/isobench}
+. "$(dirname "$0")/lib.sh"
 reps=${1:-3}
 dur=${2:-2}
 for t in stress-ng fio iperf3 taskset; do
 	command -v $t >/dev/null || { echo "calibrate: $t is not installed (apt-get install $t)" >&2; exit 2; }
 done
 [ "$(nproc)" -ge 2 ] || { echo "calibrate: needs 2 PUs" >&2; exit 2; }
-work=$(mktemp -d /tmp/isobench-calibrate.XXXXXX)
+bench_workdir calibrate
 pids=""
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null; done

@@ -8,16 +8,11 @@
 # Use an optimised build (./setup.sh build), not the sanitizer one.
 # usage: bench/overhead.sh [ROUNDS] [SECONDS]
 set -eu
-top=$(cd "$(dirname "$0")/.." && pwd)
-ISOBENCH=${ISOBENCH:-$top/isobench}
+. "$(dirname "$0")/lib.sh"
 rounds=${1:-7}
 dur=${2:-2}
-[ -x "$ISOBENCH" ] || { echo "build first: ./setup.sh build" >&2; exit 2; }
-if ldd "$ISOBENCH" | grep -q libasan; then
-	echo "warning: a sanitizer build; its numbers are not the product's (./setup.sh build)" >&2
-fi
-work=$(mktemp -d /tmp/isobench-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+bench_need_build
+bench_workdir bench
 export ISOBENCH_STATE_DIR="$work/state"
 
 bare_run() {

@@ -7,16 +7,11 @@
 # Use an optimised build (./setup.sh build), as root.
 # usage: bench/recording.sh [ROUNDS] [SECONDS]
 set -eu
-top=$(cd "$(dirname "$0")/.." && pwd)
-ISOBENCH=${ISOBENCH:-$top/isobench}
+. "$(dirname "$0")/lib.sh"
 rounds=${1:-5}
 dur=${2:-2}
-[ -x "$ISOBENCH" ] || { echo "build first: ./setup.sh build" >&2; exit 2; }
-if ldd "$ISOBENCH" | grep -q libasan; then
-	echo "warning: a sanitizer build; its numbers are not the product's (./setup.sh build)" >&2
-fi
-work=$(mktemp -d /tmp/isobench-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+bench_need_build
+bench_workdir bench
 export ISOBENCH_STATE_DIR="$work/state"
 
 run() { # run DIR [--no-bpf]: the median victim throughput of each scenario, "scenario value" lines

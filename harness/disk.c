@@ -410,10 +410,9 @@ int isb_disk_remove_id(const char *id)
 	return removed;
 }
 
-/* One short fio job on dir; the figure at jobs[0].<dir>.<key>, or 0 and why. */
+/* One short fio job on dir; the figure at jobs[0].<dir>.<key>, or 0 and err. */
 static double fio_figure(const char *file, const char *rw, const char *bs, const char *qd,
-			 const char *engine, const char *dirn, const char *key, char *why,
-			 size_t wsize)
+			 const char *engine, const char *dirn, const char *key, struct isb_err *err)
 {
 	char fn[1200], out[65536];
 	snprintf(fn, sizeof(fn), "--filename=%s", file);
@@ -442,7 +441,7 @@ static double fio_figure(const char *file, const char *rw, const char *bs, const
 		v = json_object_get_double(x);
 	json_object_put(o);
 	if (!(v > 0))
-		snprintf(why, wsize, "fio %s %s on %s: %s", rw + 5, bs + 5, file,
+		isb_errf(err, 0, "fio %s %s on %s: %s", rw + 5, bs + 5, file,
 			 r == 127 ? "fio not found"
 			 : r	  ? "failed"
 				  : "no figure in its output");
@@ -451,7 +450,8 @@ static double fio_figure(const char *file, const char *rw, const char *bs, const
 
 int isb_disk_calibrate(const char *dir, struct isb_disk *d, struct isb_err *err)
 {
-	char file[1200], why[300] = "";
+	char file[1200];
+	struct isb_err why = {0};
 	if (isb_fio_unavailable())
 		return isb_errf(err, 0, "%s", isb_fio_unavailable());
 	uint64_t t0 = isb_now_ns();
@@ -466,16 +466,15 @@ int isb_disk_calibrate(const char *dir, struct isb_disk *d, struct isb_err *err)
 	/* what the disk victim does (its IOPS), and what the writer aggressors do (bytes/s);
 	 * the writes go to the file the reads laid out, so it holds real data */
 	d->read_iops = fio_figure(file, "--rw=randread", "--bs=4k", "--iodepth=1",
-				  "--ioengine=psync", "read", "iops", why, sizeof(why));
+				  "--ioengine=psync", "read", "iops", &why);
 	if (d->read_iops > 0)
-		d->write_bps =
-		    fio_figure(file, "--rw=write", "--bs=1M", "--iodepth=32", "--ioengine=libaio",
-			       "write", "bw_bytes", why, sizeof(why));
+		d->write_bps = fio_figure(file, "--rw=write", "--bs=1M", "--iodepth=32",
+					  "--ioengine=libaio", "write", "bw_bytes", &why);
 	unlink(file);
 	d->calib_s = (double)(isb_now_ns() - t0) / 1e9;
 	if (!(d->read_iops > 0 && d->write_bps > 0)) {
 		d->read_iops = d->write_bps = 0;
-		return isb_errf(err, 0, "%s", why);
+		return isb_errf(err, 0, "%s", why.msg);
 	}
 	return 0;
 }

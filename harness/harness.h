@@ -115,19 +115,13 @@ struct isb_placement {
 	char victim_cpus[64], aggressor_cpus[64];
 };
 
-/* Left here from backends/backend.h for isb_topo_place only: H turns it into struct isb_err
- * (issue 14), then this goes. */
-struct isb_why {
-	char reason[256];
-};
-
 struct isb_topology;
 /* synthetic: an hwloc synthetic description, or NULL for this machine. */
 int isb_topo_load(struct isb_topology **t, const char *synthetic, struct isb_err *err);
 void isb_topo_free(struct isb_topology *t);
-/* 0 and *out, or -1 with why->reason when this machine cannot give it. */
+/* 0 and *out, or -1 with err when this machine cannot give it. */
 int isb_topo_place(struct isb_topology *t, const char *placement, struct isb_placement *out,
-		   struct isb_why *why);
+		   struct isb_err *err);
 void isb_topo_summary(struct isb_topology *t, char *buf, size_t size);
 json_object *isb_topo_json(struct isb_topology *t);
 
@@ -179,8 +173,8 @@ const char *isb_counters_lib(void);
 
 struct isb_attrib;
 /* Loads and attaches the probes once per campaign (ISOBENCH_BPF = tp_btf | tracepoint | off
- * chooses); NULL with why where they cannot run. */
-struct isb_attrib *isb_attrib_open(char *why, size_t size);
+ * chooses); NULL with err where they cannot run. */
+struct isb_attrib *isb_attrib_open(struct isb_err *err);
 const char *isb_attrib_variant(const struct isb_attrib *a);
 /* Before the start barrier: forget the last trial; track these host pids (their threads and
  * descendants, and forks from now on) as victim and aggressor. */
@@ -237,8 +231,8 @@ void isb_hostuse_end(struct isb_hostuse *h, json_object *att, const struct isb_t
 /* ---- node memory budget (membudget.c) ---- */
 
 /* Limits the campaign's group to min(ceiling, budget) for one trial (budget 0: nothing);
- * -1 and why ("memory_budget: unavailable: ...") where it cannot. */
-int isb_budget_begin(struct isb_config *c, uint64_t budget, char *why, size_t size);
+ * -1 and err ("memory_budget: unavailable: ...") where it cannot. */
+int isb_budget_begin(struct isb_config *c, uint64_t budget, struct isb_err *err);
 /* The ceiling back, after every tenant of the trial stopped. */
 void isb_budget_end(struct isb_config *c);
 struct isb_budget_tenants {

@@ -122,8 +122,8 @@ static void *hu_netread_thread(void *arg)
 
 /* The tenant's link in its own network namespace: bytes it sent and received. A tap (a
  * guest's NIC) counts from the host's side: what the guest sent arrives on the tap. Else
- * every link but loopback (a container's veth end, eth0). 0, or -1 with why. */
-static int hu_net(int nsfd, unsigned long long *tx, unsigned long long *rx, char *why, size_t size)
+ * every link but loopback (a container's veth end, eth0). 0, or -1 with err. */
+static int hu_net(int nsfd, unsigned long long *tx, unsigned long long *rx, struct isb_err *err)
 {
 	static struct hu_netread rd;
 	pthread_t th;
@@ -131,13 +131,12 @@ static int hu_net(int nsfd, unsigned long long *tx, unsigned long long *rx, char
 	rd.fd = nsfd;
 	int e = pthread_create(&th, NULL, hu_netread_thread, &rd);
 	if (e)
-		return snprintf(why, size,
-				"cannot start a thread to read its namespace's links: %s",
+		return isb_errf(err, 0, "cannot start a thread to read its namespace's links: %s",
 				strerror(e)),
 		       -1;
 	pthread_join(th, NULL);
 	if (rd.err)
-		return snprintf(why, size, "cannot read its namespace's /proc/net/dev: %s",
+		return isb_errf(err, 0, "cannot read its namespace's /proc/net/dev: %s",
 				strerror(rd.err)),
 		       -1;
 	char *buf = rd.buf;
@@ -166,7 +165,7 @@ static int hu_net(int nsfd, unsigned long long *tx, unsigned long long *rx, char
 		}
 	}
 	if (!tap && !other)
-		return snprintf(why, size,
+		return isb_errf(err, 0,
 				"no link in its network namespace (only loopback: it has no "
 				"network stressor)"),
 		       -1;
@@ -284,13 +283,14 @@ static void hu_snap(struct isb_hostuse_tenant *h, const struct isb_tenant *t,
 			snprintf(h->net_why, sizeof(h->net_why), "cannot open %s: %s", path,
 				 strerror(errno));
 	}
-	if (from && from->has_netns) {
-		h->net_pid = from->net_pid;
-		h->net_ok = hu_net(from->net_fd, &h->net_tx, &h->net_rx, h->net_why,
-				   sizeof(h->net_why)) == 0;
-	} else if (!from && h->has_netns) {
+	if ((from && from->has_netns) || (!from && h->has_netns)) {
+		struct isb_err err = {0};
+		if (from)
+			h->net_pid = from->net_pid;
 		h->net_ok =
-		    hu_net(h->net_fd, &h->net_tx, &h->net_rx, h->net_why, sizeof(h->net_why)) == 0;
+		    hu_net(from ? from->net_fd : h->net_fd, &h->net_tx, &h->net_rx, &err) == 0;
+		if (!h->net_ok)
+			snprintf(h->net_why, sizeof(h->net_why), "%s", err.msg);
 	} else if (!h->net_why[0]) {
 		snprintf(h->net_why, sizeof(h->net_why), "%s",
 			 from && from->net_why[0]

@@ -328,13 +328,13 @@ static int cmd_probe(int argc, char **argv)
 	printf("placements:\n");
 	for (size_t i = 0; isb_placement_names[i]; i++) {
 		struct isb_placement p;
-		struct isb_why why = {{0}};
+		struct isb_err why = {0};
 		if (isb_topo_place(t, isb_placement_names[i], &p, &why) == 0)
 			printf("  %-8s victim PU %s, aggressor PU %s (shares %s)\n",
 			       isb_placement_names[i], p.victim_cpus, p.aggressor_cpus,
 			       !strcmp(p.resolved, "shared") ? "the PU" : p.resolved);
 		else
-			printf("  %-8s unavailable: %s\n", isb_placement_names[i], why.reason);
+			printf("  %-8s unavailable: %s\n", isb_placement_names[i], why.msg);
 	}
 	printf("backends:\n");
 	size_t n;

@@ -11,15 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-int isb_budget_begin(struct isb_config *c, uint64_t budget, char *why, size_t size)
+int isb_budget_begin(struct isb_config *c, uint64_t budget, struct isb_err *err)
 {
-	struct isb_err err = {0};
+	struct isb_err e = {0};
 	c->mem_budget_bytes = budget;
 	if (!budget)
 		return 0;
-	if (isb_cgroup_campaign_set_memory(c->campaign_id, isb_config_mem_limit(c), &err) < 0) {
+	if (isb_cgroup_campaign_set_memory(c->campaign_id, isb_config_mem_limit(c), &e) < 0) {
 		c->mem_budget_bytes = 0;
-		snprintf(why, size, "memory_budget: unavailable: %s", err.msg);
+		isb_errf(err, 0, "memory_budget: unavailable: %s", e.msg);
 		return -1;
 	}
 	return 0;

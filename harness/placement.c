@@ -106,12 +106,12 @@ static void set_pu(cpu_set_t *s, hwloc_obj_t pu)
 }
 
 int isb_topo_place(struct isb_topology *t, const char *placement, struct isb_placement *out,
-		   struct isb_why *why)
+		   struct isb_err *err)
 {
 	int npu = hwloc_get_nbobjs_by_type(t->topo, HWLOC_OBJ_PU);
 	memset(out, 0, sizeof(*out));
 	if (npu <= 0) {
-		snprintf(why->reason, sizeof(why->reason), "hwloc found no PU");
+		isb_errf(err, 0, "hwloc found no PU");
 		return -1;
 	}
 	if (!strcmp(placement, "shared")) {
@@ -123,8 +123,8 @@ int isb_topo_place(struct isb_topology *t, const char *placement, struct isb_pla
 		return 0;
 	}
 	if (npu < 2) {
-		snprintf(why->reason, sizeof(why->reason),
-			 "%s needs two PUs and this machine lets isobench use one", placement);
+		isb_errf(err, 0, "%s needs two PUs and this machine lets isobench use one",
+			 placement);
 		return -1;
 	}
 	bool split = !strcmp(placement, "split");
@@ -148,7 +148,7 @@ int isb_topo_place(struct isb_topology *t, const char *placement, struct isb_pla
 		}
 	}
 	if (!ba) {
-		snprintf(why->reason, sizeof(why->reason),
+		isb_errf(err, 0,
 			 "no two PUs of this machine share exactly a %s (see 'isobench probe')",
 			 !strcmp(placement, "smt")    ? "core (no SMT)"
 			 : !strcmp(placement, "core") ? "non-last-level cache"
@@ -238,7 +238,7 @@ void isb_topo_free(struct isb_topology *t)
 }
 
 int isb_topo_place(struct isb_topology *t, const char *placement, struct isb_placement *out,
-		   struct isb_why *why)
+		   struct isb_err *err)
 {
 	int first = -1, second = -1;
 	memset(out, 0, sizeof(*out));
@@ -257,8 +257,7 @@ int isb_topo_place(struct isb_topology *t, const char *placement, struct isb_pla
 		fill_strings(out);
 		return 0;
 	}
-	snprintf(why->reason, sizeof(why->reason),
-		 "placement %s needs hwloc (built --without-hwloc)", placement);
+	isb_errf(err, 0, "placement %s needs hwloc (built --without-hwloc)", placement);
 	return -1;
 }
 

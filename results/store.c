@@ -7,6 +7,7 @@
 #include "results/store.h"
 
 #include <errno.h>
+#include <stdarg.h>
 
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -15,6 +16,9 @@
 struct isb_store {
 	sqlite3 *db;
 };
+
+static int store_run(struct isb_store *st, struct isb_err *err, const char *sql, const char *types,
+		     ...);
 
 static const char *const outcome_names[ISB_OUTCOME__COUNT] = {
     [ISB_OUTCOME_OK] = "ok",
@@ -94,10 +98,10 @@ int isb_store_create(struct isb_store **out, const char *path, struct isb_err *e
 	*out = st;
 	char ver[16];
 	snprintf(ver, sizeof(ver), "%d", ISB_SCHEMA_VERSION);
-	if (isb_store_run(st, err, "INSERT OR REPLACE INTO meta VALUES('schema_version', ?)", "t",
-			  ver) < 0 ||
-	    isb_store_run(st, err, "INSERT OR REPLACE INTO meta VALUES('isobench_version', ?)", "t",
-			  PACKAGE_VERSION) < 0) {
+	if (store_run(st, err, "INSERT OR REPLACE INTO meta VALUES('schema_version', ?)", "t",
+		      ver) < 0 ||
+	    store_run(st, err, "INSERT OR REPLACE INTO meta VALUES('isobench_version', ?)", "t",
+		      PACKAGE_VERSION) < 0) {
 		isb_store_close(st);
 		*out = NULL;
 		return -EIO;
@@ -113,19 +117,10 @@ void isb_store_close(struct isb_store *st)
 	free(st);
 }
 
-int isb_store_exec(struct isb_store *st, const char *sql, struct isb_err *err)
-{
-	char *msg = NULL;
-	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		isb_errf(err, 0, "sqlite: %s: %s", sql, msg ? msg : "?");
-		sqlite3_free(msg);
-		return -EIO;
-	}
-	return 0;
-}
-
-int isb_store_run(struct isb_store *st, struct isb_err *err, const char *sql, const char *types,
-		  ...)
+/* Binds (type letters: i int64, I int64 or NULL if negative, d double, t text or NULL)
+ * and steps one statement. */
+static int store_run(struct isb_store *st, struct isb_err *err, const char *sql, const char *types,
+		     ...)
 {
 	sqlite3_stmt *stmt = NULL;
 	va_list ap;
@@ -170,9 +165,74 @@ int isb_store_run(struct isb_store *st, struct isb_err *err, const char *sql, co
 	return 0;
 }
 
-long long isb_store_last_id(struct isb_store *st)
+int isb_store_campaign_begin(struct isb_store *st, const struct isb_campaign_row *row,
+			     struct isb_err *err)
 {
-	return (long long)sqlite3_last_insert_rowid(st->db);
+	return store_run(st, err, "INSERT INTO campaign VALUES(?,?,NULL,'running',?,?,?,?,?,?)",
+			 "tiittttt", row->id, row->started_ns, (long long)row->seed,
+			 row->suite_path, row->suite_text, row->argv, row->host_json,
+			 row->settings_json);
+}
+
+int isb_store_campaign_finish(struct isb_store *st, bool interrupted, long long finished_ns,
+			      struct isb_err *err)
+{
+	return store_run(st, err, "UPDATE campaign SET status=?, finished_ns=?", "ti",
+			 interrupted ? "interrupted" : "complete", finished_ns);
+}
+
+int isb_store_config(struct isb_store *st, const struct isb_config_row *row, struct isb_err *err)
+{
+	return store_run(st, err, "INSERT INTO config VALUES(?,?,?,?,?,?,?,?)",
+			 "tttttti"
+			 "t",
+			 row->name, row->backend, row->class_name, row->options_json,
+			 row->declared_leaves, row->cgroup_note, (long long)row->available,
+			 row->unavailable_reason);
+}
+
+int isb_store_metric(struct isb_store *st, const struct isb_metric_row *row, struct isb_err *err)
+{
+	return store_run(st, err, "INSERT OR REPLACE INTO metric VALUES(?,?,?,?,?,?)",
+			 "tttt"
+			 "it",
+			 row->stressor, row->name, row->unit,
+			 row->higher_better ? "higher" : "lower", (long long)row->graded,
+			 row->help);
+}
+
+int isb_store_cell(struct isb_store *st, const struct isb_cell_row *row, long long *id,
+		   struct isb_err *err)
+{
+	int r = store_run(
+	    st, err,
+	    "INSERT INTO cell(config, backend, resource, scenario, placement, resolved_placement,"
+	    " victim, aggressor, intensity, victim_opts, aggressor_opts, victim_cpus,"
+	    " aggressor_cpus, grade_metrics, status, reason) "
+	    "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    "ttttttttdttttttt", row->config, row->backend, row->resource, row->scenario,
+	    row->placement, row->resolved_placement, row->victim, row->aggressor, row->intensity,
+	    row->victim_opts, row->aggressor_opts, row->victim_cpus, row->aggressor_cpus,
+	    row->grade_metrics, row->skipped ? "skipped" : "planned", row->reason);
+	if (r == 0)
+		*id = (long long)sqlite3_last_insert_rowid(st->db);
+	return r;
+}
+
+int isb_store_trial(struct isb_store *st, const struct isb_trial_row *row, struct isb_err *err)
+{
+	return store_run(
+	    st, err,
+	    "INSERT INTO trial(cell_id, kind, rep, seq, status, cause, started_ns, wall_s,"
+	    " victim_startup_ns, aggressor_startup_ns, metrics_json, samples_json,"
+	    " counters_json, aggressor_json, info_json, declared_leaves, probed_leaves,"
+	    " probe_json, attribution_json) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    "itiittidIIttttttttt", row->cell_id, row->contended ? "contended" : "baseline",
+	    (long long)row->rep, (long long)row->seq, isb_outcome_name(row->outcome), row->cause,
+	    row->started_ns, row->wall_s, row->victim_startup_ns, row->aggressor_startup_ns,
+	    row->metrics_json, row->samples_json, row->counters_json, row->aggressor_json,
+	    row->info_json, row->declared_leaves, row->probed_leaves, row->probe_json,
+	    row->attribution_json);
 }
 
 int isb_store_mark_interrupted(const char *db_path)

@@ -11,9 +11,9 @@ static void expect(struct isb_topology *t, const char *pl, const char *resolved,
 		   const char *a)
 {
 	struct isb_placement p;
-	struct isb_why why = {{0}};
+	struct isb_err why = {0};
 	if (isb_topo_place(t, pl, &p, &why) < 0)
-		fail_msg("%s refused: %s", pl, why.reason);
+		fail_msg("%s refused: %s", pl, why.msg);
 	assert_string_equal(p.resolved, resolved);
 	assert_string_equal(p.victim_cpus, v);
 	assert_string_equal(p.aggressor_cpus, a);
@@ -22,10 +22,10 @@ static void expect(struct isb_topology *t, const char *pl, const char *resolved,
 static void expect_refused(struct isb_topology *t, const char *pl, const char *why_part)
 {
 	struct isb_placement p;
-	struct isb_why why = {{0}};
+	struct isb_err why = {0};
 	assert_int_equal(isb_topo_place(t, pl, &p, &why), -1);
-	if (!strstr(why.reason, why_part))
-		fail_msg("%s: reason '%s' lacks '%s'", pl, why.reason, why_part);
+	if (!strstr(why.msg, why_part))
+		fail_msg("%s: reason '%s' lacks '%s'", pl, why.msg, why_part);
 }
 
 #ifdef HAVE_HWLOC
@@ -97,7 +97,7 @@ static void test_this_machine(void **state)
 	struct isb_topology *t;
 	struct isb_err err = {0};
 	struct isb_placement p;
-	struct isb_why why = {{0}};
+	struct isb_err why = {0};
 	assert_int_equal(isb_topo_load(&t, NULL, &err), 0);
 	assert_int_equal(isb_topo_place(t, "shared", &p, &why), 0);
 	assert_true(CPU_EQUAL(&p.victim, &p.aggressor));
@@ -106,7 +106,7 @@ static void test_this_machine(void **state)
 		CPU_AND(&both, &p.victim, &p.aggressor);
 		assert_int_equal(CPU_COUNT(&both), 0);
 	} else {
-		assert_non_null(strstr(why.reason, "two PUs"));
+		assert_non_null(strstr(why.msg, "two PUs"));
 	}
 	isb_topo_free(t);
 }

@@ -116,7 +116,7 @@ static int tracepoint_id(const char *cat_name)
 	return id;
 }
 
-static int attach_classic(struct isb_attrib *a, struct bpf_object *o, char *why, size_t size)
+static int attach_classic(struct isb_attrib *a, struct bpf_object *o, struct isb_err *err)
 {
 	struct bpf_program *p;
 	bpf_object__for_each_program(p, o)
@@ -126,7 +126,7 @@ static int attach_classic(struct isb_attrib *a, struct bpf_object *o, char *why,
 		const char *sec = bpf_program__section_name(p) + strlen("tracepoint/");
 		int id = tracepoint_id(sec);
 		if (id <= 0)
-			return snprintf(why, size, "tracepoint %s: no id (tracefs)", sec), -1;
+			return isb_errf(err, 0, "tracepoint %s: no id (tracefs)", sec), -1;
 		struct perf_event_attr attr = {.type = PERF_TYPE_TRACEPOINT,
 					       .size = sizeof(attr),
 					       .config = (unsigned long long)id,
@@ -134,7 +134,7 @@ static int attach_classic(struct isb_attrib *a, struct bpf_object *o, char *why,
 					       .wakeup_events = 1};
 		int fd = (int)syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
 		if (fd < 0)
-			return snprintf(why, size, "perf_event_open(tracepoint %s): %s", sec,
+			return isb_errf(err, 0, "perf_event_open(tracepoint %s): %s", sec,
 					strerror(errno)),
 			       -1;
 		struct bpf_link *l = bpf_program__attach_perf_event(p, fd);
@@ -142,7 +142,7 @@ static int attach_classic(struct isb_attrib *a, struct bpf_object *o, char *why,
 			int e = errno;
 			close(fd);
 			bpf_link__destroy(l);
-			return snprintf(why, size, "attach %s: %s", sec, strerror(e)), -1;
+			return isb_errf(err, 0, "attach %s: %s", sec, strerror(e)), -1;
 		}
 		a->links[a->nlinks++] = l;
 	}
@@ -165,7 +165,7 @@ void isb_attrib_close(struct isb_attrib *a)
 	free(a);
 }
 
-static int load(struct isb_attrib *a, char *why, size_t size)
+static int load(struct isb_attrib *a, struct isb_err *out)
 {
 	int err = 0;
 	const char *what = "runqlat";
@@ -174,7 +174,7 @@ static int load(struct isb_attrib *a, char *why, size_t size)
 	a->rc = reclaim__open();
 	a->si = softirq__open();
 	if (!a->rq || !a->bio || !a->rc || !a->si)
-		return snprintf(why, size, "open the BPF objects: %s", strerror(errno)), -1;
+		return isb_errf(out, 0, "open the BPF objects: %s", strerror(errno)), -1;
 	a->rq->rodata->follow_forks = true;
 	char pm[32];
 	long pid_max = isb_read_file("/proc/sys/kernel/pid_max", pm, sizeof(pm)) > 0 ? atol(pm) : 0;
@@ -193,7 +193,7 @@ static int load(struct isb_attrib *a, char *why, size_t size)
 	a->bits = mmap(NULL, a->bits_len, PROT_READ | PROT_WRITE, MAP_SHARED, tfd, 0);
 	if (a->bits == MAP_FAILED) {
 		a->bits = NULL;
-		return snprintf(why, size, "mmap the tenant map: %s", strerror(errno)), -1;
+		return isb_errf(out, 0, "mmap the tenant map: %s", strerror(errno)), -1;
 	}
 	what = "biolat";
 	if ((err = bpf_map__set_max_entries(a->bio->maps.tenants, words)) ||
@@ -213,25 +213,23 @@ static int load(struct isb_attrib *a, char *why, size_t size)
 			goto fail;
 		return 0;
 	}
-	if (attach_classic(a, a->rq->obj, why, size) < 0 ||
-	    attach_classic(a, a->bio->obj, why, size) < 0 ||
-	    attach_classic(a, a->rc->obj, why, size) < 0 ||
-	    attach_classic(a, a->si->obj, why, size) < 0)
+	if (attach_classic(a, a->rq->obj, out) < 0 || attach_classic(a, a->bio->obj, out) < 0 ||
+	    attach_classic(a, a->rc->obj, out) < 0 || attach_classic(a, a->si->obj, out) < 0)
 		return -1;
 	return 0;
 fail:
-	snprintf(why, size, "load %s (%s): %s", what, a->btf ? "tp_btf" : "tracepoint",
+	isb_errf(out, 0, "load %s (%s): %s", what, a->btf ? "tp_btf" : "tracepoint",
 		 strerror(err < 0 ? -err : err));
 	return -1;
 }
 
-struct isb_attrib *isb_attrib_open(char *why, size_t size)
+struct isb_attrib *isb_attrib_open(struct isb_err *err)
 {
 	const char *want = getenv("ISOBENCH_BPF"); /* tp_btf | tracepoint | off */
 	if (want && !strcmp(want, "off"))
-		return snprintf(why, size, "ISOBENCH_BPF=off"), NULL;
+		return isb_errf(err, 0, "ISOBENCH_BPF=off"), NULL;
 	if (geteuid() != 0)
-		return snprintf(why, size, "needs root (CAP_BPF and CAP_PERFMON)"), NULL;
+		return isb_errf(err, 0, "needs root (CAP_BPF and CAP_PERFMON)"), NULL;
 	libbpf_set_print(silent);
 	bool btf_ok = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
 	bool tries[2] = {true, false}; /* tp_btf first, then classic */
@@ -248,23 +246,23 @@ struct isb_attrib *isb_attrib_open(char *why, size_t size)
 		}
 		struct isb_attrib *a = calloc(1, sizeof(*a));
 		if (!a)
-			return snprintf(why, size, "out of memory"), NULL;
+			return isb_errf(err, 0, "out of memory"), NULL;
 		a->btf = btf;
 		a->ncpus = libbpf_num_possible_cpus();
 		a->si_begin = calloc((size_t)(a->ncpus > 0 ? a->ncpus : 1) * ISB_BPF_SOFTIRQS,
 				     sizeof(*a->si_begin));
-		if (a->ncpus > 0 && a->si_begin && load(a, why, size) == 0)
+		if (a->ncpus > 0 && a->si_begin && load(a, err) == 0)
 			return a;
 		if (btf)
-			snprintf(w0, sizeof(w0), "%s", why);
+			snprintf(w0, sizeof(w0), "%s", err->msg);
 		isb_attrib_close(a);
 		if (want && !strcmp(want, "tp_btf"))
 			break;
 	}
 	if (w0[0] && !(want && !strcmp(want, "tp_btf"))) {
 		char w1[256];
-		snprintf(w1, sizeof(w1), "%s", why);
-		snprintf(why, size, "%s; %s", w0, w1);
+		snprintf(w1, sizeof(w1), "%s", err->msg);
+		isb_errf(err, 0, "%s; %s", w0, w1);
 	}
 	return NULL;
 }
@@ -415,53 +413,49 @@ static json_object *num(double v)
 	return json_object_new_double(v);
 }
 
-json_object *isb_attrib_end(struct isb_attrib *a, double window_s)
+/* The victim's run-queue waits, who preempted it, and the CPUs it ran on (*cpumask). */
+static json_object *runq_json(struct isb_attrib *a, double win, unsigned long long *cpumask)
 {
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "variant", json_object_new_string(isb_attrib_variant(a)));
-	double win = window_s > 0 ? window_s : (double)(isb_now_ns() - a->begin_ns) / 1e9;
-	json_object_object_add(o, "window_s", num(win));
 	static const char *const who[ISB_WHO__COUNT] = {"aggressor", "other", "kernel", "self"};
-	/* run-queue */
 	struct isb_rq_stats rs;
 	__u32 k = ISB_BPF_VICTIM;
-	unsigned long long cpumask = 0;
-	if (bpf_map_lookup_elem(bpf_map__fd(a->rq->maps.rqstats), &k, &rs) == 0) {
-		json_object *r = json_object_new_object(), *pb = json_object_new_object(),
-			    *wb = json_object_new_object();
-		json_object_object_add(r, "count", json_object_new_uint64(rs.count));
-		json_object_object_add(r, "wait_ns", json_object_new_uint64(rs.total_ns));
-		json_object_object_add(r, "wait_ms_per_s", num((double)rs.total_ns / 1e6 / win));
-		json_object_object_add(r, "p50_ns", num(hist_pct(rs.hist, rs.count, 0.50)));
-		json_object_object_add(r, "p99_ns", num(hist_pct(rs.hist, rs.count, 0.99)));
-		unsigned long long np = 0, nw = 0;
-		for (int i = 0; i < ISB_WHO__COUNT; i++) {
-			json_object_object_add(pb, who[i],
-					       json_object_new_uint64(rs.preempted_by[i]));
-			json_object_object_add(wb, who[i],
-					       json_object_new_uint64(rs.waited_behind[i]));
-			if (i == ISB_WHO_SELF)
-				continue; /* its own threads are not a neighbour */
-			np += rs.preempted_by[i];
-			nw += rs.waited_behind[i];
-		}
-		json_object_object_add(r, "preempted_by", pb);
-		json_object_object_add(r, "waited_behind", wb);
-		/* the share of the victim's preemptions by others that the aggressor caused */
-		json_object_object_add(
-		    r, "aggressor_share",
-		    np	 ? num((double)rs.preempted_by[ISB_WHO_AGGRESSOR] / (double)np)
-		    : nw ? num((double)rs.waited_behind[ISB_WHO_AGGRESSOR] / (double)nw)
-			 : NULL);
-		json_object *hist = json_object_new_array();
-		for (int i = 0; i < ISB_BPF_SLOTS; i++)
-			json_object_array_add(hist, json_object_new_uint64(rs.hist[i]));
-		json_object_object_add(r, "hist_log2_ns", hist);
-		cpumask = rs.cpumask;
-		json_object_object_add(r, "cpumask", json_object_new_uint64(cpumask));
-		json_object_object_add(o, "runq", r);
+	if (bpf_map_lookup_elem(bpf_map__fd(a->rq->maps.rqstats), &k, &rs) != 0)
+		return NULL;
+	json_object *r = json_object_new_object(), *pb = json_object_new_object(),
+		    *wb = json_object_new_object();
+	json_object_object_add(r, "count", json_object_new_uint64(rs.count));
+	json_object_object_add(r, "wait_ns", json_object_new_uint64(rs.total_ns));
+	json_object_object_add(r, "wait_ms_per_s", num((double)rs.total_ns / 1e6 / win));
+	json_object_object_add(r, "p50_ns", num(hist_pct(rs.hist, rs.count, 0.50)));
+	json_object_object_add(r, "p99_ns", num(hist_pct(rs.hist, rs.count, 0.99)));
+	unsigned long long np = 0, nw = 0;
+	for (int i = 0; i < ISB_WHO__COUNT; i++) {
+		json_object_object_add(pb, who[i], json_object_new_uint64(rs.preempted_by[i]));
+		json_object_object_add(wb, who[i], json_object_new_uint64(rs.waited_behind[i]));
+		if (i == ISB_WHO_SELF)
+			continue; /* its own threads are not a neighbour */
+		np += rs.preempted_by[i];
+		nw += rs.waited_behind[i];
 	}
-	/* block I/O, both tenants */
+	json_object_object_add(r, "preempted_by", pb);
+	json_object_object_add(r, "waited_behind", wb);
+	/* the share of the victim's preemptions by others that the aggressor caused */
+	json_object_object_add(r, "aggressor_share",
+			       np   ? num((double)rs.preempted_by[ISB_WHO_AGGRESSOR] / (double)np)
+			       : nw ? num((double)rs.waited_behind[ISB_WHO_AGGRESSOR] / (double)nw)
+				    : NULL);
+	json_object *hist = json_object_new_array();
+	for (int i = 0; i < ISB_BPF_SLOTS; i++)
+		json_object_array_add(hist, json_object_new_uint64(rs.hist[i]));
+	json_object_object_add(r, "hist_log2_ns", hist);
+	*cpumask = rs.cpumask;
+	json_object_object_add(r, "cpumask", json_object_new_uint64(rs.cpumask));
+	return r;
+}
+
+/* Block I/O, both tenants. */
+static json_object *bio_json(struct isb_attrib *a)
+{
 	json_object *b = json_object_new_object();
 	for (__u32 t = 0; t < ISB_BPF_TENANTS; t++) {
 		struct isb_bio_stats bs;
@@ -483,57 +477,79 @@ json_object *isb_attrib_end(struct isb_attrib *a, double window_s)
 		json_object_object_add(x, "write_bytes", json_object_new_uint64(bs.rw_bytes[1]));
 		json_object_object_add(b, t == ISB_BPF_VICTIM ? "victim" : "aggressor", x);
 	}
-	json_object_object_add(o, "bio", b);
-	/* reclaim and compaction stalls of the victim */
+	return b;
+}
+
+/* Reclaim and compaction stalls of the victim, or NULL. */
+static json_object *reclaim_json(struct isb_attrib *a, double win)
+{
 	struct isb_reclaim_stats cs;
-	k = ISB_BPF_VICTIM;
-	if (bpf_map_lookup_elem(bpf_map__fd(a->rc->maps.reclaimstats), &k, &cs) == 0) {
-		json_object *x = json_object_new_object();
-		json_object_object_add(x, "reclaim_count",
-				       json_object_new_uint64(cs.reclaim_count));
-		json_object_object_add(x, "compact_count",
-				       json_object_new_uint64(cs.compact_count));
-		json_object_object_add(x, "stall_ms_per_s",
-				       num((double)(cs.reclaim_ns + cs.compact_ns) / 1e6 / win));
-		json_object_object_add(x, "reclaim_ns", json_object_new_uint64(cs.reclaim_ns));
-		json_object_object_add(x, "compact_ns", json_object_new_uint64(cs.compact_ns));
-		json_object_object_add(o, "reclaim", x);
-	}
-	/* softirq time on the CPUs the victim ran on */
+	__u32 k = ISB_BPF_VICTIM;
+	if (bpf_map_lookup_elem(bpf_map__fd(a->rc->maps.reclaimstats), &k, &cs) != 0)
+		return NULL;
+	json_object *x = json_object_new_object();
+	json_object_object_add(x, "reclaim_count", json_object_new_uint64(cs.reclaim_count));
+	json_object_object_add(x, "compact_count", json_object_new_uint64(cs.compact_count));
+	json_object_object_add(x, "stall_ms_per_s",
+			       num((double)(cs.reclaim_ns + cs.compact_ns) / 1e6 / win));
+	json_object_object_add(x, "reclaim_ns", json_object_new_uint64(cs.reclaim_ns));
+	json_object_object_add(x, "compact_ns", json_object_new_uint64(cs.compact_ns));
+	return x;
+}
+
+/* Softirq time on the CPUs the victim ran on, or NULL. */
+static json_object *softirq_json(struct isb_attrib *a, unsigned long long cpumask, double win)
+{
 	unsigned long long *now = calloc((size_t)a->ncpus * ISB_BPF_SOFTIRQS, sizeof(*now));
-	if (now) {
-		softirq_snapshot(a, now);
-		static const char *const vec[ISB_BPF_SOFTIRQS] = {
-		    "hi",	"timer",   "net_tx", "net_rx",	"block",
-		    "irq_poll", "tasklet", "sched",  "hrtimer", "rcu"};
-		double sum[ISB_BPF_SOFTIRQS] = {0}, total = 0;
-		for (int c = 0; c < a->ncpus && c < 64; c++) {
-			if (!(cpumask & (1ull << c)))
-				continue;
-			for (int v = 0; v < ISB_BPF_SOFTIRQS; v++) {
-				size_t i = (size_t)c * ISB_BPF_SOFTIRQS + (size_t)v;
-				sum[v] += (double)(now[i] - a->si_begin[i]);
-			}
-		}
-		json_object *x = json_object_new_object();
+	if (!now)
+		return NULL;
+	softirq_snapshot(a, now);
+	static const char *const vec[ISB_BPF_SOFTIRQS] = {
+	    "hi",	"timer",   "net_tx", "net_rx",	"block",
+	    "irq_poll", "tasklet", "sched",  "hrtimer", "rcu"};
+	double sum[ISB_BPF_SOFTIRQS] = {0}, total = 0;
+	for (int c = 0; c < a->ncpus && c < 64; c++) {
+		if (!(cpumask & (1ull << c)))
+			continue;
 		for (int v = 0; v < ISB_BPF_SOFTIRQS; v++) {
-			char key[32];
-			snprintf(key, sizeof(key), "%s_ms_per_s", vec[v]);
-			json_object_object_add(x, key, num(sum[v] / 1e6 / win));
-			total += sum[v];
+			size_t i = (size_t)c * ISB_BPF_SOFTIRQS + (size_t)v;
+			sum[v] += (double)(now[i] - a->si_begin[i]);
 		}
-		json_object_object_add(x, "total_ms_per_s", num(total / 1e6 / win));
-		json_object_object_add(o, "softirq", x);
-		free(now);
 	}
+	json_object *x = json_object_new_object();
+	for (int v = 0; v < ISB_BPF_SOFTIRQS; v++) {
+		char key[32];
+		snprintf(key, sizeof(key), "%s_ms_per_s", vec[v]);
+		json_object_object_add(x, key, num(sum[v] / 1e6 / win));
+		total += sum[v];
+	}
+	json_object_object_add(x, "total_ms_per_s", num(total / 1e6 / win));
+	free(now);
+	return x;
+}
+
+json_object *isb_attrib_end(struct isb_attrib *a, double window_s)
+{
+	json_object *o = json_object_new_object(), *x;
+	unsigned long long cpumask = 0;
+	json_object_object_add(o, "variant", json_object_new_string(isb_attrib_variant(a)));
+	double win = window_s > 0 ? window_s : (double)(isb_now_ns() - a->begin_ns) / 1e9;
+	json_object_object_add(o, "window_s", num(win));
+	if ((x = runq_json(a, win, &cpumask)))
+		json_object_object_add(o, "runq", x);
+	json_object_object_add(o, "bio", bio_json(a));
+	if ((x = reclaim_json(a, win)))
+		json_object_object_add(o, "reclaim", x);
+	if ((x = softirq_json(a, cpumask, win)))
+		json_object_object_add(o, "softirq", x);
 	return o;
 }
 
 #else /* built --without-libbpf */
 
-struct isb_attrib *isb_attrib_open(char *why, size_t size)
+struct isb_attrib *isb_attrib_open(struct isb_err *err)
 {
-	snprintf(why, size, "built without libbpf (--without-libbpf)");
+	isb_errf(err, 0, "built without libbpf (--without-libbpf)");
 	return NULL;
 }
 const char *isb_attrib_variant(const struct isb_attrib *a)
