@@ -6,6 +6,7 @@
 #ifndef ISB_HARNESS_RUN_H
 #define ISB_HARNESS_RUN_H
 
+#include "common/events.h"
 #include "harness/harness.h"
 
 #include <gsl/gsl_rng.h>
@@ -80,7 +81,8 @@ void interruptible_sleep(uint64_t ns);
 /* Spawn and wait for "ready". Returns 0, or negative with tr->err filled. */
 int tenant_start(struct ctx *x, struct rconfig *rc, const struct isb_tenant_spec *spec,
 		 struct tenant_run *tr);
-int tenant_go(struct tenant_run *tr);
+/* Says GO or STOP (common/events.h) on the tenant's stdin: 0, or -EPIPE. */
+int tenant_say(const struct tenant_run *tr, const char *word);
 /* Read events until result/error/EOF/deadline. samples may be NULL. Returns 1 result, 0
  * other. */
 int tenant_collect(struct tenant_run *tr, uint64_t deadline, json_object *samples,

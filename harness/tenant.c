@@ -51,7 +51,7 @@ int tenant_start(struct ctx *x, struct rconfig *rc, const struct isb_tenant_spec
 		}
 		enum isb_event_type type = ev.type;
 		json_object *m;
-		if (type == ISB_EV_ERROR && json_object_object_get_ex(ev.obj, "message", &m))
+		if (type == ISB_EV_ERROR && json_object_object_get_ex(ev.obj, ISB_KEY_MESSAGE, &m))
 			isb_errf(&tr->err, 0, "%s: %s", spec->label, json_object_get_string(m));
 		if (type != ISB_EV_READY)
 			json_object_put(ev.obj);
@@ -59,11 +59,11 @@ int tenant_start(struct ctx *x, struct rconfig *rc, const struct isb_tenant_spec
 			tr->ready_ns = isb_now_ns();
 			json_object_put(tr->ready_info);
 			tr->ready_info = NULL;
-			if (json_object_object_get_ex(ev.obj, "info", &m))
+			if (json_object_object_get_ex(ev.obj, ISB_KEY_INFO, &m))
 				tr->ready_info = json_object_get(m);
 			json_object_put(tr->probe);
 			tr->probe = NULL;
-			if (json_object_object_get_ex(ev.obj, "probe", &m))
+			if (json_object_object_get_ex(ev.obj, ISB_KEY_PROBE, &m))
 				tr->probe = json_object_get(m);
 			json_object_put(ev.obj);
 			return 0;
@@ -73,9 +73,11 @@ int tenant_start(struct ctx *x, struct rconfig *rc, const struct isb_tenant_spec
 	}
 }
 
-int tenant_go(struct tenant_run *tr)
+int tenant_say(const struct tenant_run *tr, const char *word)
 {
-	return write(tr->t.in_fd, "go\n", 3) == 3 ? 0 : -EPIPE;
+	char line[16];
+	int n = snprintf(line, sizeof(line), "%s\n", word);
+	return tr->t.in_fd >= 0 && write(tr->t.in_fd, line, (size_t)n) == n ? 0 : -EPIPE;
 }
 
 /* Read events until result/error/EOF/deadline. samples may be NULL. Returns 1 result, 0 other. */
@@ -102,8 +104,8 @@ int tenant_collect(struct tenant_run *tr, uint64_t deadline, json_object *sample
 		json_object *f, *g;
 		switch (ev.type) {
 		case ISB_EV_SAMPLE:
-			if (samples && json_object_object_get_ex(ev.obj, "t_ns", &f) &&
-			    json_object_object_get_ex(ev.obj, "ops", &g)) {
+			if (samples && json_object_object_get_ex(ev.obj, ISB_KEY_T_NS, &f) &&
+			    json_object_object_get_ex(ev.obj, ISB_KEY_OPS, &g)) {
 				json_object *pair = json_object_new_array();
 				json_object_array_add(pair, json_object_get(f));
 				json_object_array_add(pair, json_object_get(g));
@@ -111,14 +113,14 @@ int tenant_collect(struct tenant_run *tr, uint64_t deadline, json_object *sample
 			}
 			break;
 		case ISB_EV_RESULT:
-			json_object_object_get_ex(ev.obj, "metrics", &f);
+			json_object_object_get_ex(ev.obj, ISB_KEY_METRICS, &f);
 			tr->result = json_object_get(f);
-			if (json_object_object_get_ex(ev.obj, "info", &g))
+			if (json_object_object_get_ex(ev.obj, ISB_KEY_INFO, &g))
 				tr->info = json_object_get(g);
 			json_object_put(ev.obj);
 			return 1;
 		case ISB_EV_ERROR:
-			json_object_object_get_ex(ev.obj, "message", &f);
+			json_object_object_get_ex(ev.obj, ISB_KEY_MESSAGE, &f);
 			isb_errf(&tr->err, 0, "%s: %s", label, json_object_get_string(f));
 			json_object_put(ev.obj);
 			return 0;
@@ -260,7 +262,7 @@ int peer_start(struct ctx *x, struct rconfig *rc, const char *stressor, const ch
 			    rc->c.time_scale +
 			30;
 	int r = x->link.up ? link_peer_start(x, rc, &ps, pr) : tenant_start(x, rc, &ps, pr);
-	if (r < 0 || tenant_go(pr) < 0)
+	if (r < 0 || tenant_say(pr, ISB_CMD_GO) < 0)
 		return -1;
 	if (!pr->ready_info || !json_object_object_get_ex(pr->ready_info, "port", &port)) {
 		isb_errf(&pr->err, 0, "%s: ready without a port", label);
@@ -278,7 +280,7 @@ void peer_stop(struct rconfig *rc, struct tenant_run *pr)
 {
 	if (!pr->spawned)
 		return;
-	if (pr->t.in_fd >= 0 && write(pr->t.in_fd, "stop\n", 5) == 5)
+	if (tenant_say(pr, ISB_CMD_STOP) == 0)
 		tenant_collect(pr, isb_now_ns() + 2000000000ull, NULL, "peer");
 	rc->c.backend->stop(&pr->t, 1000000000ull);
 	tenant_release(pr);

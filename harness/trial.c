@@ -198,7 +198,8 @@ static int aggressor_start(struct trial *t)
 		return -1;
 	}
 	t->as.peer = t->aaddr[0] ? t->aaddr : NULL;
-	if (link_client_start(t->x, t->rc, &t->as, agg, &t->aclass) < 0 || tenant_go(agg) < 0) {
+	if (link_client_start(t->x, t->rc, &t->as, agg, &t->aclass) < 0 ||
+	    tenant_say(agg, ISB_CMD_GO) < 0) {
 		trial_fail(t, ISB_OUTCOME_ERROR,
 			   agg->err.msg[0] ? agg->err.msg : "aggressor: no barrier");
 		return -1;
@@ -248,7 +249,7 @@ static void victim_run(struct trial *t)
 		return;
 	}
 	window_begin(t);
-	if (tenant_go(vic) < 0) {
+	if (tenant_say(vic, ISB_CMD_GO) < 0) {
 		trial_fail(t, ISB_OUTCOME_FAILED, "victim: stdin closed at the barrier");
 		return;
 	}
@@ -305,8 +306,7 @@ static void aggressor_stop(struct trial *t)
 	struct tenant_run *agg = &t->agg;
 	if (!agg->spawned)
 		return;
-	if (agg->t.in_fd >= 0 && write(agg->t.in_fd, "stop\n", 5) == 5 &&
-	    t->outcome != ISB_OUTCOME_ERROR)
+	if (tenant_say(agg, ISB_CMD_STOP) == 0 && t->outcome != ISB_OUTCOME_ERROR)
 		tenant_collect(agg, isb_now_ns() + 3000000000ull, NULL, "aggressor");
 	t->rc->c.backend->stop(&agg->t, 1000000000ull);
 	if (agg->info)
