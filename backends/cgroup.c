@@ -80,6 +80,19 @@ static int cg_write(const char *dir, const char *file, unsigned long long v, str
 	return r < 0 ? isb_errf(err, r, "write %s to %s", val, path) : 0;
 }
 
+int isb_cgroup_campaign_join(const struct isb_config *c, char procs[][512], size_t *nprocs,
+			     const char *out[], struct isb_err *err)
+{
+	struct isb_err cerr = {0};
+	if (*nprocs && access(procs[0], F_OK) < 0 &&
+	    isb_cgroup_campaign_create(c->campaign_id, isb_config_mem_limit(c), c->pids_ceiling,
+				       procs, nprocs, &cerr) < 0)
+		return isb_errf(err, 0, "campaign cgroup: %s", cerr.msg);
+	for (size_t i = 0; i < *nprocs; i++)
+		out[i] = procs[i];
+	return (int)*nprocs;
+}
+
 int isb_cgroup_campaign_create(const char *campaign_id, uint64_t mem_max, uint64_t pids_max,
 			       char procs[][512], size_t *nprocs, struct isb_err *err)
 {

@@ -14,6 +14,11 @@ const char *isb_cgroup_mode_name(enum isb_cgroup_mode m);
 /* Creates the campaign cgroup(s); fills up to 3 cgroup.procs paths. */
 int isb_cgroup_campaign_create(const char *campaign_id, uint64_t mem_max, uint64_t pids_max,
 			       char procs[][512], size_t *nprocs, struct isb_err *err);
+/* For a tenant without a group of its own: the campaign group's cgroup.procs paths into
+ * out (from index 0; returns how many), after re-creating the group where a runtime that
+ * tidies up empty groups took the leaf away. */
+int isb_cgroup_campaign_join(const struct isb_config *c, char procs[][512], size_t *nprocs,
+			     const char *out[], struct isb_err *err);
 /* Removes every cgroup of this campaign id (or every isobench cgroup if id is NULL
  * and owner_alive says no). Returns how many it removed. */
 int isb_cgroup_campaign_remove(const char *campaign_id);

@@ -338,16 +338,8 @@ static int ct_groups(struct isb_config *c, struct ct_priv *p, struct ct_tenant *
 			return -EIO;
 		for (size_t i = 0; ct->cg.procs[i][0] && i < ISB_CG_MAX_BASES; i++)
 			procs[i] = ct->cg.procs[i];
-	} else {
-		/* a runtime that tidies up empty groups may have taken the leaf away: re-create it
-		 */
-		struct isb_err cerr = {0};
-		if (p->nprocs && access(p->procs[0], F_OK) < 0 &&
-		    isb_cgroup_campaign_create(c->campaign_id, isb_config_mem_limit(c),
-					       c->pids_ceiling, p->procs, &p->nprocs, &cerr) < 0)
-			return isb_errf(err, 0, "campaign cgroup: %s", cerr.msg);
-		for (size_t i = 0; i < p->nprocs; i++)
-			procs[i] = p->procs[i];
+	} else if (isb_cgroup_campaign_join(c, p->procs, &p->nprocs, procs, err) < 0) {
+		return -EIO;
 	}
 	/* its resctrl group (llc.ways, mb.percent): the harness adds the tenant before release */
 	if (isb_rdt_tenant_create(isb_rdt_root(), &p->cf.rdt, c->campaign_id, name, label, &ct->rdt,

@@ -113,13 +113,10 @@ static int tenant_groups(struct isb_config *c, struct isb_vm_priv *p,
 		for (; k < ISB_CG_MAX_BASES && vt->cg.procs[k][0]; k++)
 			l->procs[k] = vt->cg.procs[k];
 	} else {
-		struct isb_err cerr = {0};
-		if (p->nprocs && access(p->procs[0], F_OK) < 0 &&
-		    isb_cgroup_campaign_create(c->campaign_id, isb_config_mem_limit(c),
-					       c->pids_ceiling, p->procs, &p->nprocs, &cerr) < 0)
-			return isb_errf(err, 0, "campaign cgroup: %s", cerr.msg);
-		for (; k < p->nprocs; k++)
-			l->procs[k] = p->procs[k];
+		int n = isb_cgroup_campaign_join(c, p->procs, &p->nprocs, l->procs, err);
+		if (n < 0)
+			return n;
+		k = (size_t)n;
 	}
 	/* QEMU joins its resctrl group before exec: the vCPU and I/O threads inherit it */
 	if (isb_rdt_tenant_create(isb_rdt_root(), &p->v.cf.rdt, c->campaign_id, name, spec->label,
