@@ -500,16 +500,6 @@ int isb_ctconf_limits(const struct isb_ctconf *cf, const struct isb_config *c,
 	return 0;
 }
 
-static void rate_str(uint64_t bps, char *buf, size_t size)
-{
-	if (bps >= 1000000000 && bps % 1000000 == 0)
-		snprintf(buf, size, "%gG", (double)bps / 1e9);
-	else if (bps >= 1000000)
-		snprintf(buf, size, "%gM", (double)bps / 1e6);
-	else
-		snprintf(buf, size, "%gk", (double)bps / 1e3);
-}
-
 int isb_ctconf_net_class(struct isb_config *c, const struct isb_ctconf *cf,
 			 const struct isb_ct_kind *kind, char *note, size_t size,
 			 struct isb_err *err)
@@ -534,7 +524,7 @@ int isb_ctconf_net_class(struct isb_config *c, const struct isb_ctconf *cf,
 					"net.rate needs a network namespace of the tenant's own "
 					"(its class matches its address): add net to namespaces");
 		c->net_class_rate = c->net_class_ceil = cf->net_rate;
-		rate_str(cf->net_rate, r, sizeof(r));
+		isb_rate_str(cf->net_rate, r, sizeof(r));
 		snprintf(note, size, "link class per tenant: htb rate=ceil=%sbit (net.rate)", r);
 		return 0;
 	}
@@ -550,8 +540,8 @@ int isb_ctconf_net_class(struct isb_config *c, const struct isb_ctconf *cf,
 	 * idle; capped: half, never more */
 	c->net_class_rate = link / 2;
 	c->net_class_ceil = cf->policy == ISB_POLICY_CAPPED ? link / 2 : link;
-	rate_str(c->net_class_rate, r, sizeof(r));
-	rate_str(c->net_class_ceil, l, sizeof(l));
+	isb_rate_str(c->net_class_rate, r, sizeof(r));
+	isb_rate_str(c->net_class_ceil, l, sizeof(l));
 	snprintf(note, size,
 		 "link class per tenant: htb rate=%sbit ceil=%sbit (cgroups policy)%s%s", r, l,
 		 c->link_no_class[0] ? "; not on this host: " : "", c->link_no_class);

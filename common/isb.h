@@ -72,6 +72,8 @@ int isb_parse_size(const char *s, uint64_t *out);
 /* A rate in bits per second: 200M, 1.5G, 800k, 100000 (k, M, G: powers of 1000, as tc and
  * link speeds count), optionally followed by "bit" or "bps". At least 1. */
 int isb_parse_rate(const char *s, uint64_t *out);
+/* A rate in bits per second as isb_parse_rate reads it back: "200M", "1.5G", "800k". */
+void isb_rate_str(uint64_t bps, char *buf, size_t size);
 
 /* Trim whitespace in place, returns the start. */
 char *isb_trim(char *s);

@@ -428,6 +428,16 @@ int isb_parse_rate(const char *v, uint64_t *out)
 	return 0;
 }
 
+void isb_rate_str(uint64_t bps, char *buf, size_t size)
+{
+	if (bps >= 1000000000 && bps % 1000000 == 0)
+		snprintf(buf, size, "%gG", (double)bps / 1e9);
+	else if (bps >= 1000000)
+		snprintf(buf, size, "%gM", (double)bps / 1e6);
+	else
+		snprintf(buf, size, "%gk", (double)bps / 1e3);
+}
+
 void isb_note_add(char *note, size_t size, const char *fmt, ...)
 {
 	size_t o = strlen(note);

@@ -294,7 +294,6 @@ void isb_link_class_del(struct isb_link *l, unsigned id);
  * isb_link_leave takes to bring it back, or negative with err. */
 int isb_link_enter(const struct isb_link *l, int side, struct isb_err *err);
 void isb_link_leave(int saved);
-void isb_link_rate_str(uint64_t bps, char *buf, size_t size); /* "200M" */
 /* The link's qdisc counters now (tc -s -j), or NULL; and the growth between two readings
  * over win seconds: the link's bytes_per_s, utilisation (of its rate), drops_per_s, and the
  * same for the victim's and the aggressor's class (0: none). */

@@ -193,16 +193,6 @@ void isb_link_leave(int saved)
 	close(saved);
 }
 
-void isb_link_rate_str(uint64_t bps, char *buf, size_t size)
-{
-	if (bps >= 1000000000 && bps % 1000000 == 0)
-		snprintf(buf, size, "%gG", (double)bps / 1e9);
-	else if (bps >= 1000000)
-		snprintf(buf, size, "%gM", (double)bps / 1e6);
-	else
-		snprintf(buf, size, "%gk", (double)bps / 1e3);
-}
-
 json_object *isb_link_stats(const struct isb_link *l)
 {
 	char out[32768];

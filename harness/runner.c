@@ -84,7 +84,7 @@ static void link_setup(struct ctx *x, const struct isb_testnet *net)
 {
 	struct isb_err err = {0};
 	char r[24];
-	isb_link_rate_str(x->s->link_rate, r, sizeof(r));
+	isb_rate_str(x->s->link_rate, r, sizeof(r));
 	if (isb_link_create(net, x->s->link_rate, &x->link, &err) < 0) {
 		snprintf(x->link_why, sizeof(x->link_why), "link_rate = %s: unavailable: %s", r,
 			 err.msg);
@@ -103,9 +103,9 @@ static void link_note(struct ctx *x, struct rconfig *rc)
 	char r[24], cr[24], cc[24], buf[400], cls[80];
 	if (!x->link.up)
 		return;
-	isb_link_rate_str(x->link.rate, r, sizeof(r));
-	isb_link_rate_str(rc->c.net_class_rate, cr, sizeof(cr));
-	isb_link_rate_str(rc->c.net_class_ceil, cc, sizeof(cc));
+	isb_rate_str(x->link.rate, r, sizeof(r));
+	isb_rate_str(rc->c.net_class_rate, cr, sizeof(cr));
+	isb_rate_str(rc->c.net_class_ceil, cc, sizeof(cc));
 	snprintf(cls, sizeof(cls), "a class per tenant, rate %sbit ceil %sbit", cr, cc);
 	snprintf(buf, sizeof(buf), "; link %sbit/s %s: %s%s", r, x->link.htb ? "htb" : "tbf",
 		 !rc->c.net_class_rate ? "no class per tenant (all share the default class)"
