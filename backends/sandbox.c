@@ -8,7 +8,7 @@
 #include "backends/backend.h"
 #include "backends/container.h"
 
-#define SB_KEYS (ISB_CTK_NS | ISB_CTK_CGROUP | ISB_CTK_SANDBOX)
+#define SB_KEYS (ISB_CTK_NS | ISB_CTK_CGROUP | ISB_CTK_SANDBOX | ISB_CTK_LSM)
 
 /* the sandbox alone; container leaves are added key by key */
 const struct isb_ct_kind isb_ct_sandbox = {
