@@ -49,5 +49,10 @@ int isb_lsm_prepare(enum isb_lsm lsm, int *abi, char *note, size_t size, struct 
 /* The BPF-LSM load probe (lsm_bpf.c): loads and unloads the policy's lsm/ programs; 0 where
  * the kernel takes them all, else -errno and the kernel's words in err. */
 int isb_bpf_lsm_probe(struct isb_err *err);
+/* The policy's rules as the BPF programs' path prefixes (harness/bpf/lsm_policy.h), ended
+ * by an empty one: their number, or -EINVAL with the path that does not fit in err. */
+struct isb_lsm_prefix;
+int isb_lsm_bpf_prefixes(const struct isb_lsm_policy *p, struct isb_lsm_prefix *out, size_t n,
+			 struct isb_err *err);
 
 #endif

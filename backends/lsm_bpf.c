@@ -1,66 +1,87 @@
 /*
- * The BPF-LSM side of the LSM sandbox leaf: a load probe. Each hook of the policy (lsm.h)
- * is loaded as a BPF_PROG_TYPE_LSM program attached by BTF id to bpf_lsm_HOOK, then closed
- * at once: nothing is attached and nothing stays loaded. The first refusal is the
- * configuration's reason, in the kernel's words (errno and the verifier's log).
+ * The BPF-LSM side of the LSM sandbox leaf: the policy (lsm.h) compiled into the path
+ * prefixes harness/bpf/lsm.bpf.c reads, and a load probe of those lsm/ programs (file_open,
+ * task_kill, ptrace_access_check, sb_mount, kernel_read_file) with libbpf. The probe opens
+ * and loads the object, then destroys it at once: nothing is attached, nothing stays loaded
+ * (the programs are held by this process's descriptors only: a SIGKILL frees them too).
+ * The first program the kernel refuses, and its errno, are the configuration's reason.
  *
- * Untested beyond the refusal: the build hosts' kernel refuses lsm programs (EPERM).
+ * Untested beyond the refusal: the build hosts' kernel refuses lsm programs (EPERM), and
+ * attaching them to tenants (their cgroup2 ids into `scoped`) is not written.
  */
 #include "config.h"
 #include "backends/lsm.h"
+#include "harness/bpf/lsm_policy.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#ifdef HAVE_LIBBPF
-#include <bpf/bpf.h>
-#include <bpf/btf.h>
-#include <bpf/libbpf.h>
-#include <linux/bpf.h>
+#define LL_FS_WRITE_FILE (1ull << 1)
+#define LL_FS_READ_DIR	 (1ull << 3)
 
-/* the policy's hooks: files, signals, mounts, module loads */
-static const char *const hooks[] = {"file_open", "task_kill", "sb_mount", "kernel_read_file"};
-
-/* one hook: "return 0" (allow), loaded and closed */
-static int probe_hook(const struct btf *vmlinux, const char *hook, struct isb_err *err)
+int isb_lsm_bpf_prefixes(const struct isb_lsm_policy *p, struct isb_lsm_prefix *out, size_t n,
+			 struct isb_err *err)
 {
-	char fn[64], log[512] = "";
-	snprintf(fn, sizeof(fn), "bpf_lsm_%s", hook);
-	int id = btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC);
-	if (id < 0)
-		return isb_errf(err, 0, "the kernel has no %s (BTF)", fn);
-	const struct bpf_insn prog[] = {
-	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
-	    {.code = BPF_JMP | BPF_EXIT},
-	};
-	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_LSM_MAC,
-		    .attach_btf_id = (__u32)id, .log_buf = log, .log_size = sizeof(log),
-		    .log_level = 1);
-	int fd = bpf_prog_load(BPF_PROG_TYPE_LSM, "isb_lsm_probe", "GPL", prog, 2, &opts);
-	if (fd >= 0) {
-		close(fd);
-		return 0;
+	size_t k = 0;
+	for (size_t i = 0; i < p->nrules; i++) {
+		/* a directory's rule (it lists): its prefix ends in '/', so /usr allows not /usrx
+		 */
+		bool dir = p->rule[i].access & LL_FS_READ_DIR;
+		int len = snprintf(out[k].path, sizeof(out[k].path), "%s%s", p->rule[i].path,
+				   dir ? "/" : "");
+		if (len < 0 || (size_t)len >= sizeof(out[k].path))
+			return isb_errf(err, 0, "%s: longer than the BPF policy's %d bytes",
+					p->rule[i].path, ISB_LSM_BPF_PATH - 1);
+		if (k + 1 >= n)
+			return isb_errf(err, 0, "more than %zu paths", n - 1);
+		out[k].len = (unsigned)len;
+		out[k++].write = (p->rule[i].access & LL_FS_WRITE_FILE) != 0;
 	}
-	int e = errno;
-	char *nl = strchr(log, '\n');
-	if (nl)
-		*nl = 0;
-	return isb_errf(err, 0, "load of lsm/%s refused: %s%s%s", hook, strerror(e),
-			log[0] ? "; " : "", log);
+	memset(&out[k], 0, sizeof(out[k])); /* the end */
+	return (int)k;
+}
+
+#ifdef HAVE_LIBBPF
+#include <bpf/libbpf.h>
+
+#include "harness/bpf/lsm.skel.h"
+
+static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return 0;
 }
 
 int isb_bpf_lsm_probe(struct isb_err *err)
 {
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	if (!vmlinux)
-		return isb_errf(err, 0, "no kernel BTF (/sys/kernel/btf/vmlinux): %s",
-				strerror(errno));
+	libbpf_print_fn_t old = libbpf_set_print(quiet);
+	struct lsm *s = lsm__open();
 	int r = 0;
-	for (size_t i = 0; i < ISB_ARRAY_SIZE(hooks) && r == 0; i++)
-		r = probe_hook(vmlinux, hooks[i], err);
-	btf__free(vmlinux);
+	if (!s) {
+		r = -errno;
+		isb_errf(err, 0, "open of the lsm/ programs: %s", strerror(-r));
+		goto restore;
+	}
+	if (!bpf_object__next_program(s->obj, NULL)) {
+		r = isb_errf(err, 0, "built without the kernel's BTF: no lsm/ programs compiled");
+		goto destroy;
+	}
+	r = lsm__load(s);
+	if (r < 0) {
+		/* libbpf loads them in order and stops at the first refusal */
+		const char *sec = "the lsm/ programs";
+		for (struct bpf_program *p = NULL; (p = bpf_object__next_program(s->obj, p));)
+			if (bpf_program__fd(p) < 0) {
+				sec = bpf_program__section_name(p);
+				break;
+			}
+		isb_errf(err, 0, "load of %s refused: %s", sec, strerror(-r));
+	}
+destroy:
+	lsm__destroy(s); /* every program's descriptor closed: nothing stays loaded */
+restore:
+	libbpf_set_print(old);
 	return r < 0 ? -EPERM : 0;
 }
 #else

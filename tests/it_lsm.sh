@@ -58,7 +58,7 @@ fi
 why=$(cfg bpf unavailable_reason)
 check "lsm = bpf is unavailable ($why)" has_text "$why" "^unavailable: lsm = bpf: "
 if command -v bpftool >/dev/null && bpftool feature probe kernel 2>/dev/null | grep -q "program_type lsm is NOT available"; then
-	check "with the kernel's refusal of the load" has_text "$why" "load of lsm/file_open refused: Operation not permitted"
+	check "with the kernel's refusal of the load" has_text "$why" "load of lsm[.s]*/[a-z_]* refused: Operation not permitted"
 fi
 check "the bpf configuration has no trial" [ "$(q camp "select count(*) from trial t join cell c on c.id = t.cell_id where c.config = 'bpf'")" = 0 ]
 check "no BPF-LSM program left loaded" sh -c '! command -v bpftool >/dev/null || ! bpftool prog show 2>/dev/null | grep -q isb_lsm'

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 #include "backends/lsm.h"
+#include "harness/bpf/lsm_policy.h"
 #include "unit.h"
 
 #include <errno.h>
@@ -145,8 +146,36 @@ static void t_bpf_probe(void **state)
 		return; /* a kernel that takes lsm/ programs: nothing to check of the refusal */
 	assert_true(r < 0);
 	assert_true(
-	    !strncmp(err.msg, "load of lsm/", 12) || !strncmp(err.msg, "no kernel BTF", 13) ||
+	    !strncmp(err.msg, "load of lsm", 11) || !strncmp(err.msg, "no kernel BTF", 13) ||
 	    !strncmp(err.msg, "the kernel has no", 17) || !strncmp(err.msg, "built without", 13));
+}
+
+static void t_bpf_prefixes(void **state)
+{
+	struct isb_lsm_policy p;
+	struct isb_lsm_prefix pre[ISB_LSM_BPF_PREFIXES];
+	struct isb_err err = {0};
+	isb_lsm_policy_build(&p, 1, "/scratch", "/opt/agent", true);
+	int n = isb_lsm_bpf_prefixes(&p, pre, ISB_LSM_BPF_PREFIXES, &err);
+	assert_int_equal(n, (int)p.nrules);
+	assert_int_equal(pre[n].len, 0); /* the end of the table */
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(pre[i].len, strlen(pre[i].path));
+		if (!strcmp(pre[i].path, "/usr/"))
+			assert_int_equal(pre[i].write, 0); /* a directory: its prefix ends in / */
+		if (!strcmp(pre[i].path, "/scratch/"))
+			assert_int_equal(pre[i].write, 1);
+		if (!strncmp(pre[i].path, "/opt/agent", 10))
+			assert_string_equal(pre[i].path, "/opt/agent"); /* a file: exact */
+		assert_string_not_equal(pre[i].path, "/usr");		/* /usrx is not /usr */
+	}
+	char longp[200];
+	memset(longp, 'a', sizeof(longp) - 1);
+	longp[0] = '/';
+	longp[sizeof(longp) - 1] = 0;
+	isb_lsm_policy_build(&p, 1, longp, "/opt/agent", true);
+	assert_true(isb_lsm_bpf_prefixes(&p, pre, ISB_LSM_BPF_PREFIXES, &err) < 0);
+	assert_non_null(strstr(err.msg, "longer than the BPF policy's 63 bytes"));
 }
 
 int main(void)
@@ -154,7 +183,7 @@ int main(void)
 	const struct CMUnitTest t[] = {
 	    cmocka_unit_test(t_policy_abis), cmocka_unit_test(t_policy_rules),
 	    cmocka_unit_test(t_policy_note), cmocka_unit_test(t_landlock_applied),
-	    cmocka_unit_test(t_bpf_probe),
+	    cmocka_unit_test(t_bpf_probe),   cmocka_unit_test(t_bpf_prefixes),
 	};
 	ISB_RUN_TESTS(t);
 }
