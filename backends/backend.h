@@ -27,7 +27,7 @@ const char *isb_class_name(enum isb_class c);
 #define ISB_LEAVES(X) \
 	X(HV_TYPE1) X(HV_TYPE2) X(HV_FULL) X(HV_PARA) X(HV_HWA) \
 	X(CT_NS) X(CT_CGROUPS) X(CT_CAPS) \
-	X(SB_PTRACE) X(SB_SECCOMP) X(SB_SUD)
+	X(SB_PTRACE) X(SB_SECCOMP) X(SB_SUD) X(SB_LSM)
 enum {
 #define X(l) ISB_LEAF_BIT_##l,
 	ISB_LEAVES(X)

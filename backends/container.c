@@ -48,6 +48,7 @@ struct ct_tenant {
 	struct isb_rdt_tenant rdt;
 	struct isb_tenant_net net;
 	char rootdir[600];
+	bool lsm_net; /* Landlock: no TCP at all (a tenant without a peer) */
 };
 
 static const unsigned long ns_clone_flag[ISB_NS__COUNT] = {
@@ -65,7 +66,7 @@ int isb_ct_available(struct isb_err *err)
 	return 1;
 }
 
-#define CT_KEYS (ISB_CTK_NS | ISB_CTK_CGROUP | ISB_CTK_SANDBOX)
+#define CT_KEYS (ISB_CTK_NS | ISB_CTK_CGROUP | ISB_CTK_SANDBOX | ISB_CTK_LSM)
 
 /* What a user who writes only "backend = container" expects: Docker's defaults. */
 const struct isb_ct_kind isb_ct_container = {
@@ -145,6 +146,9 @@ int isb_ct_prepare_common(struct isb_config *c, struct isb_ctconf *cf,
 	const char *why_sb = cf->sb ? isb_sandbox_unavailable(cf->sb) : NULL;
 	if (why_sb)
 		return isb_errf(err, 0, "sandbox = %s: %s", isb_sb_names[cf->sb], why_sb);
+	char lsmnote[300] = "";
+	if (isb_lsm_prepare(cf->lsm, &cf->lsm_abi, lsmnote, sizeof(lsmnote), err) < 0)
+		return -EINVAL;
 	char netnote[300];
 	if (isb_ctconf_net_class(c, cf, kind, netnote, sizeof(netnote), err) < 0)
 		return -EINVAL;
@@ -183,9 +187,9 @@ int isb_ct_prepare_common(struct isb_config *c, struct isb_ctconf *cf,
 	}
 	c->declared_leaves = isb_ctconf_leaves(cf);
 	isb_ctconf_describe(cf, desc, sizeof(desc));
-	snprintf(c->cgroup_note, sizeof(c->cgroup_note), "%s; %s%s%s%s%s", desc,
-		 isb_cgroup_mode_name(isb_cgroup_mode()), note[0] ? "; " : "", note,
-		 netnote[0] ? "; " : "", netnote);
+	snprintf(c->cgroup_note, sizeof(c->cgroup_note), "%s; %s%s%s%s%s%s%s", desc,
+		 isb_cgroup_mode_name(isb_cgroup_mode()), lsmnote[0] ? "; " : "", lsmnote,
+		 note[0] ? "; " : "", note, netnote[0] ? "; " : "", netnote);
 	return 0;
 }
 
@@ -266,6 +270,16 @@ static void ct_child(struct isb_config *c, struct ct_priv *p, struct ct_tenant *
 	}
 	if (sched_setaffinity(0, sizeof(*cpus), cpus) < 0)
 		isb_child_fail("sched_setaffinity");
+	if (p->cf.lsm == ISB_LSM_LANDLOCK) { /* in its root, before capabilities go */
+		struct isb_lsm_policy pol;
+		const char *what = "";
+		isb_lsm_policy_build(&pol, p->cf.lsm_abi, c->scratch_dir, argv[0], ct->lsm_net);
+		int e = isb_landlock_apply(&pol, &what);
+		if (e < 0) {
+			errno = -e;
+			isb_child_fail(what);
+		}
+	}
 	if (isb_caps_apply(&p->cf) < 0)
 		isb_child_fail("drop capabilities");
 	syscall(SYS_close_range, 3u, ~0u, 0u);
@@ -420,6 +434,7 @@ int isb_ct_spawn(struct isb_config *c, const struct isb_tenant_spec *spec_in, st
 	}
 	ct->net = net;
 	ct->sb = p->cf.sb;
+	ct->lsm_net = !spec->talks_to_peer && spec->role != ISB_ROLE_PEER;
 	if (isb_agent_argv(c, spec, argv, ISB_ARRAY_SIZE(argv) - 1, store, sizeof(store)) < 0 ||
 	    isb_ctconf_limits(&p->cf, c, spec, &l, &cpus, err) < 0) {
 		ct_tenant_free(ct);

@@ -14,6 +14,7 @@
  *   net.rate     = RATE                             (bits/s: the tenant's HTB class on the
  *                                                    campaign's shaped link, link_rate)
  *   runtime      = runc | crun                      (oci only)
+ *   lsm          = none | landlock | bpf            (the LSM sandbox's policy, lsm.c)
  *
  * Policies, per tenant (the victim side and the aggressor side each):
  *   fair         equal cpu and io weights; half of the campaign's memory and pids ceiling
@@ -255,6 +256,8 @@ const struct isb_backend_option isb_ctconf_options[] = {
      .help = "all | none | docker | a list of CAP_ names kept"},
     {"sandbox", NULL, ISB_OPT_ENUM, CF(sb), .names = isb_sb_names, .kinds = ISB_CTK_SANDBOX,
      .help = "the own system-call interception"},
+    {"lsm", NULL, ISB_OPT_ENUM, CF(lsm), .names = isb_lsm_names, .kinds = ISB_CTK_LSM,
+     .help = "the LSM sandbox's policy (files, signals, network, mounts) by Landlock or BPF-LSM"},
     {"runtime", NULL, ISB_OPT_STRING, CF(runtime), .names = runtimes, .kinds = ISB_CTK_RUNTIME,
      .help = "the OCI runtime"},
     {"platform", NULL, ISB_OPT_STRING, CF(platform), .names = platforms, .kinds = ISB_CTK_GVISOR,
@@ -333,6 +336,8 @@ unsigned isb_ctconf_leaves(const struct isb_ctconf *cf)
 		leaves |= ISB_LEAF(SB_PTRACE);
 	if (cf->sb == ISB_SB_SUD)
 		leaves |= ISB_LEAF(SB_SUD);
+	if (cf->lsm != ISB_LSM_NONE)
+		leaves |= ISB_LEAF(SB_LSM);
 	return leaves;
 }
 
@@ -371,7 +376,9 @@ void isb_ctconf_describe(const struct isb_ctconf *cf, char *buf, size_t size)
 		o += (size_t)snprintf(buf + o, size - o, "; caps=%s",
 				      cf->caps_name[0] ? cf->caps_name : "docker");
 	if (cf->sb && o < size)
-		snprintf(buf + o, size - o, "; sandbox=%s", isb_sb_names[cf->sb]);
+		o += (size_t)snprintf(buf + o, size - o, "; sandbox=%s", isb_sb_names[cf->sb]);
+	if (cf->lsm && o < size)
+		snprintf(buf + o, size - o, "; lsm=%s", isb_lsm_names[cf->lsm]);
 }
 
 static int online_cpus(cpu_set_t *set)

@@ -8,6 +8,7 @@
 #include "backends/backend.h"
 #include "backends/cgroup.h"
 #include "backends/intercept.h"
+#include "backends/lsm.h"
 #include "backends/rdt.h"
 
 /* ---- the container class's configuration, shared by container and oci ---- */
@@ -42,6 +43,7 @@ enum {
 	ISB_CTK_SANDBOX = 1u << 2, /* sandbox: the own interception */
 	ISB_CTK_RUNTIME = 1u << 3, /* runtime = runc | crun */
 	ISB_CTK_GVISOR = 1u << 4,  /* platform, network */
+	ISB_CTK_LSM = 1u << 5,	   /* lsm = none | landlock | bpf (lsm.c) */
 };
 extern const struct isb_backend_option isb_ctconf_options[];
 
@@ -79,6 +81,8 @@ struct isb_ctconf {
 	char network[16];  /* gvisor: none | host | sandbox */
 	uint64_t net_rate; /* net.rate: bits/s of the tenant's class on the shaped link; 0 unset */
 	struct isb_rdt_plan rdt; /* llc.ways, mb.percent: filled by isb_ct_prepare_common */
+	enum isb_lsm lsm;	 /* lsm: the LSM sandbox's policy, by Landlock or BPF-LSM */
+	int lsm_abi;		 /* Landlock's ABI, found by prepare */
 };
 /* Parses the container keys of a configuration (with the oci ones when oci). */
 int isb_ctconf_parse(const struct isb_config *c, struct isb_ctconf *cf,

@@ -8,7 +8,9 @@
 #include "backends/backend.h"
 #include "backends/container.h"
 
-#define SB_KEYS (ISB_CTK_NS | ISB_CTK_CGROUP | ISB_CTK_SANDBOX)
+#include <string.h>
+
+#define SB_KEYS (ISB_CTK_NS | ISB_CTK_CGROUP | ISB_CTK_SANDBOX | ISB_CTK_LSM)
 
 /* the sandbox alone; container leaves are added key by key */
 const struct isb_ct_kind isb_ct_sandbox = {
@@ -32,6 +34,18 @@ static void sb_describe(FILE *out, struct json_object *host)
 		fprintf(out, "  %-14s %s%s\n", isb_sb_names[m], why ? "unavailable: " : "available",
 			why ? why : "");
 	}
+	/* the LSM sandbox (lsm = landlock | bpf): what prepare would find */
+	int abi = isb_landlock_abi();
+	struct isb_err bpf = {0};
+	if (abi > 0)
+		fprintf(out, "  %-14s available (ABI %d)\n", "lsm=landlock", abi);
+	else
+		fprintf(out, "  %-14s unavailable: %s\n", "lsm=landlock", strerror(-abi));
+	if (isb_bpf_lsm_probe(&bpf) < 0)
+		fprintf(out, "  %-14s unavailable: %s\n", "lsm=bpf", bpf.msg);
+	else
+		fprintf(out, "  %-14s unavailable: the programs load, enforcing is not written\n",
+			"lsm=bpf");
 }
 
 const struct isb_backend isb_backend_sandbox = {

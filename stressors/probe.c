@@ -13,6 +13,10 @@
  *
  * Sandbox and hypervisor leaves are reported as raw facts (Seccomp,
  * TracerPid, the CPUID hypervisor bit) for the harness to compare.
+ *
+ *   SB_LSM      an LSM policy refuses what no policy would: listing the
+ *               root directory, which every process may otherwise (the LSM
+ *               sandbox's policy grants directories below / only).
  */
 #include "config.h"
 #include "common/events.h"
@@ -24,6 +28,8 @@
 #include <ctype.h>
 #include <stdbool.h>
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <stdlib.h>
@@ -309,7 +315,7 @@ static int probe_limits(json_object *lim, uint64_t mem_ceiling, uint64_t pids_ce
 /* The leaves the probe found, in the taxonomy's order (backends/backend.h). */
 struct probe_leaves {
 	bool hv_type1, hv_type2, hv_full, hv_para, ct_ns, ct_cg, ct_caps, sb_ptrace, sb_seccomp,
-	    sb_sud;
+	    sb_sud, sb_lsm;
 };
 
 /* No reference from the harness: init's namespaces, where we may read them. */
@@ -407,6 +413,14 @@ static void probe_sandbox(json_object *o, const char *status, const char *spec,
 	lv->sb_sud = !strcmp(sud, "armed");
 	json_object_object_add(o, "sud", json_object_new_string(sud));
 	json_object_object_add(o, "sud_dispatched", json_object_new_int64((int64_t)sud_n));
+	/* SB_LSM: opening / for reading is refused by an LSM only (DAC lets anyone list it) */
+	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int e = fd < 0 ? errno : 0;
+	if (fd >= 0)
+		close(fd);
+	lv->sb_lsm = e == EACCES || e == EPERM;
+	snprintf(v, sizeof(v), "open /: %s", e ? strerror(e) : "allowed");
+	json_object_object_add(o, "lsm_check", json_object_new_string(v));
 }
 
 /* The kernel and the hypervisor leaves: a kernel of its own (another boot id than the
@@ -454,7 +468,7 @@ static void leaves_list(const struct probe_leaves *l, char *buf, size_t size)
 	    {l->hv_type1, "HV_TYPE1"},	   {l->hv_type2, "HV_TYPE2"}, {l->hv_full, "HV_FULL"},
 	    {l->hv_para, "HV_PARA"},	   {l->hv_type1, "HV_HWA"},   {l->ct_ns, "CT_NS"},
 	    {l->ct_cg, "CT_CGROUPS"},	   {l->ct_caps, "CT_CAPS"},   {l->sb_ptrace, "SB_PTRACE"},
-	    {l->sb_seccomp, "SB_SECCOMP"}, {l->sb_sud, "SB_SUD"}};
+	    {l->sb_seccomp, "SB_SECCOMP"}, {l->sb_sud, "SB_SUD"},     {l->sb_lsm, "SB_LSM"}};
 	size_t lo = 0;
 	buf[0] = 0;
 	for (size_t i = 0; i < ISB_ARRAY_SIZE(lv) && lo < size; i++)

@@ -68,7 +68,7 @@ static const struct {
     {"[config c]\nbackend = container\nruntime = runc\n" OKSC,
      "t.ini:3: [config c] unknown key 'runtime' (namespaces, ns.NAME, cgroups, cpu.weight, "
      "cpu.max, cpuset, memory.max, memory.swap, memory.low, io.weight, io.rbps, io.wbps, "
-     "io.riops, io.wiops, pids.max, net.rate, llc.ways, mb.percent, capabilities, sandbox)"},
+     "io.riops, io.wiops, pids.max, net.rate, llc.ways, mb.percent, capabilities, sandbox, lsm)"},
     /* the shaped link and a tenant's class on it */
     {"[global]\nlink_rate = fast\n" OKCFG OKSC,
      "t.ini:2: link_rate: 'fast' is not a rate in bits/s like 200M or 1G (k, M, G: powers of "
