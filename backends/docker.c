@@ -23,6 +23,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define ISB_SWAP(a, b)                                                                             \
+	do {                                                                                       \
+		__typeof__(a) t_ = (a);                                                            \
+		(a) = (b);                                                                         \
+		(b) = t_;                                                                          \
+	} while (0)
+
 #define DOCKER_KEYS (ISB_CTK_NS | ISB_CTK_CGROUP)
 
 /* what "backend = docker" alone means: Docker's defaults */
@@ -38,6 +45,7 @@ struct docker_priv {
 	struct isb_ctconf cf;
 	struct isb_dockerd d;
 	unsigned seq;
+	bool unconfined; /* seccomp = unconfined */
 };
 
 struct docker_tenant {
@@ -68,16 +76,48 @@ static int docker_available(struct isb_err *err)
 	return 1;
 }
 
-static int docker_prepare(struct isb_config *c, struct isb_err *err)
+/* Its own key beside the container keys: seccomp = default | unconfined. */
+static int docker_check(const char *key, const char *value, struct isb_err *err)
+{
+	char keys[1024];
+	if (strcmp(key, "seccomp"))
+		return isb_errf(
+		    err, 0, "unknown key '%s' (%s, seccomp)", key,
+		    isb_option_list(isb_ctconf_options, DOCKER_KEYS, keys, sizeof(keys)));
+	if (strcmp(value, "default") && strcmp(value, "unconfined"))
+		return isb_errf(err, 0, "seccomp: '%s' is not default or unconfined", value);
+	return 0;
+}
+
+/* The container keys' parse, without the seccomp key (moved past nopts meanwhile). */
+static int prepare_ct(struct isb_config *c, struct docker_priv *p, struct isb_err *err)
 {
 	char procs[3][512];
-	size_t nprocs = 0;
+	size_t nprocs = 0, i;
+	for (i = 0; i < c->nopts && strcmp(c->opts[i].key, "seccomp"); i++)
+		;
+	bool has = i < c->nopts;
+	if (has) {
+		p->unconfined = !strcmp(c->opts[i].value, "unconfined");
+		ISB_SWAP(c->opts[i], c->opts[c->nopts - 1]);
+		c->nopts--;
+	}
+	int r = isb_ct_prepare_common(c, &p->cf, &docker_kind, procs, &nprocs, err);
+	if (has) {
+		c->nopts++;
+		ISB_SWAP(c->opts[i], c->opts[c->nopts - 1]);
+	}
+	return r;
+}
+
+static int docker_prepare(struct isb_config *c, struct isb_err *err)
+{
 	if (!docker_available(err))
 		return -ENOENT;
 	struct docker_priv *p = calloc(1, sizeof(*p));
 	if (!p)
 		return isb_errf(err, ENOMEM, "docker: prepare");
-	if (isb_ct_prepare_common(c, &p->cf, &docker_kind, procs, &nprocs, err) < 0)
+	if (prepare_ct(c, p, err) < 0)
 		goto fail_free_p;
 	if (p->cf.ns != ISB_NS_DOCKER) {
 		isb_errf(err, 0, "docker: the namespaces are Docker's (drop namespaces, ns.NAME)");
@@ -85,12 +125,13 @@ static int docker_prepare(struct isb_config *c, struct isb_err *err)
 	}
 	if (isb_dockerd_start(c, &p->d, err) < 0 || isb_dockerd_image(c, &p->d, err) < 0)
 		goto fail_stop_dockerd;
-	/* Docker always gives a container its cgroup and its default seccomp profile */
-	c->declared_leaves |= ISB_LEAF(CT_CGROUPS) | ISB_LEAF(SB_SECCOMP);
+	/* Docker always gives a container its cgroup, and its default seccomp profile unless
+	 * unconfined */
+	c->declared_leaves |= ISB_LEAF(CT_CGROUPS) | (p->unconfined ? 0 : ISB_LEAF(SB_SECCOMP));
 	size_t n = strlen(c->cgroup_note);
 	snprintf(c->cgroup_note + n, sizeof(c->cgroup_note) - n,
-		 "; %s, a private dockerd (no bridge); seccomp=docker-default; network=none",
-		 p->d.version);
+		 "; %s, a private dockerd (no bridge); seccomp=%s; network=none", p->d.version,
+		 p->unconfined ? "unconfined" : "docker-default");
 	c->priv = p;
 	return 0;
 fail_stop_dockerd:
@@ -170,7 +211,8 @@ static int limit_flags(struct dargv *a, const struct isb_limits *l, const cpu_se
 	if (l->cpu_max > 0)
 		r |= add(a, "--cpus=%.3f", l->cpu_max);
 	if (l->cpu_weight) /* v2 weight 100 = v1 shares 1024 */
-		r |= add(a, "--cpu-shares=%u", l->cpu_weight * 1024u / 100u < 2 ? 2 : l->cpu_weight * 1024u / 100u);
+		r |= add(a, "--cpu-shares=%u",
+			 l->cpu_weight * 1024u / 100u < 2 ? 2 : l->cpu_weight * 1024u / 100u);
 	if (l->mem_max) {
 		r |= add(a, "--memory=%llu", (unsigned long long)l->mem_max);
 		r |= add(a, "--memory-swap=%llu",
@@ -204,9 +246,8 @@ static int caps_flags(struct dargv *a, const struct isb_ctconf *cf)
 }
 
 /* docker -H SOCK run ... IMAGE /isobench/agent ARGS */
-static int run_argv(struct isb_config *c, struct docker_priv *p,
-		    const struct isb_tenant_spec *spec, struct docker_tenant *dt, struct dargv *a,
-		    struct isb_err *err)
+static int run_argv(struct isb_config *c, struct docker_priv *p, const struct isb_tenant_spec *spec,
+		    struct docker_tenant *dt, struct dargv *a, struct isb_err *err)
 {
 	struct isb_limits l;
 	cpu_set_t cpus;
@@ -224,9 +265,11 @@ static int run_argv(struct isb_config *c, struct docker_priv *p,
 	int r = add(a, "docker") | add(a, "-H") | add(a, "%s", p->d.host) | add(a, "run") |
 		add(a, "--rm") | add(a, "-i") | add(a, "--name=%s", dt->name) |
 		add(a, "--cidfile=%s", dt->cidfile) |
-		add(a, "--cgroup-parent=/isobench-%s", c->campaign_id) |
-		add(a, "--network=none") | add(a, "--log-driver=none") | add(a, "--cgroupns=private") |
+		add(a, "--cgroup-parent=/isobench-%s", c->campaign_id) | add(a, "--network=none") |
+		add(a, "--log-driver=none") | add(a, "--cgroupns=private") |
 		limit_flags(a, &l, &cpus) | caps_flags(a, &p->cf);
+	if (p->unconfined)
+		r |= add(a, "--security-opt=seccomp=unconfined");
 	if (c->scratch_dir[0])
 		r |= add(a, "--volume=%s:%s", c->scratch_dir, c->scratch_dir);
 	r |= add(a, "%s", p->d.image);
@@ -271,7 +314,8 @@ static int docker_spawn(struct isb_config *c, const struct isb_tenant_spec *spec
 	snprintf(dt->cidfile, sizeof(dt->cidfile), "%s/%s.cid", p->d.root, dt->name);
 	snprintf(dt->host, sizeof(dt->host), "%s", p->d.host);
 	struct isb_spawn_hook h = {.argv = a->v};
-	if (run_argv(c, p, spec, dt, a, err) < 0 || isb_proc_spawn_ex(c, spec, t, NULL, &h, err) < 0) {
+	if (run_argv(c, p, spec, dt, a, err) < 0 ||
+	    isb_proc_spawn_ex(c, spec, t, NULL, &h, err) < 0) {
 		free(a);
 		free(dt);
 		return -EIO;
@@ -284,8 +328,8 @@ static int docker_spawn(struct isb_config *c, const struct isb_tenant_spec *spec
 
 static void docker_cmd(const struct docker_tenant *dt, const char *verb, const char *flag)
 {
-	char *argv[] = {"docker", "-H", (char *)dt->host, (char *)verb,
-			(char *)flag,	  (char *)dt->name, NULL};
+	char *argv[] = {"docker",	  "-H", (char *)dt->host, (char *)verb, (char *)flag,
+			(char *)dt->name, NULL};
 	char errbuf[256];
 	isb_run_cmd(argv, errbuf, sizeof(errbuf));
 }
@@ -354,6 +398,7 @@ const struct isb_backend isb_backend_docker = {
     .available = docker_available,
     .options = isb_ctconf_options,
     .option_set = DOCKER_KEYS,
+    .check = docker_check,
     .prepare = docker_prepare,
     .spawn = docker_spawn,
     .stop = docker_stop,

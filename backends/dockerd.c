@@ -54,11 +54,20 @@ static void dockerd_exec(const struct isb_dockerd *d)
 	dup2(fd, 2);
 	for (int i = 3; i < 1024; i++)
 		close(i);
-	char *argv[] = {"dockerd",	   "--data-root",      data,
-			"--exec-root",	   exec_root,	       "-H",
-			(char *)d->host,   "--pidfile",	       pidf,
-			"--bridge=none",   "--iptables=false", "--ip6tables=false",
-			"--ip-masq=false", NULL};
+	char *argv[] = {"dockerd",
+			"--data-root",
+			data,
+			"--exec-root",
+			exec_root,
+			"-H",
+			(char *)d->host,
+			"--pidfile",
+			pidf,
+			"--bridge=none",
+			"--iptables=false",
+			"--ip6tables=false",
+			"--ip-masq=false",
+			NULL};
 	execvp("dockerd", argv);
 	_exit(127);
 }
@@ -168,7 +177,8 @@ static int write_entry(const char *dir, const struct isb_guest_entry *e)
 	size_t len = e->len;
 	if (e->src[0] && (r = isb_guest_read_all(e->src, &buf, &len)) < 0)
 		return r;
-	cleanup_close int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, e->mode & 07777);
+	cleanup_close int fd =
+	    open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, e->mode & 07777);
 	if (fd < 0)
 		return -errno;
 	const char *p = e->src[0] ? buf : e->data;
@@ -204,7 +214,18 @@ int isb_dockerd_image(struct isb_config *c, struct isb_dockerd *d, struct isb_er
 	return r;
 }
 
-/* SIGKILL to every process whose command line names dir (containerd, its shims). */
+/* Whether pid is one of the daemon's programs (dockerd, containerd and its shims, runc). */
+static bool daemon_comm(pid_t pid)
+{
+	char path[64], comm[32] = "";
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if (isb_read_file(path, comm, sizeof(comm)) <= 0)
+		return false;
+	return !strncmp(comm, "dockerd", 7) || !strncmp(comm, "containerd", 10) ||
+	       !strncmp(comm, "runc", 4) || !strncmp(comm, "docker", 6);
+}
+
+/* SIGKILL to every daemon program whose command line names dir (containerd, its shims). */
 static int kill_naming(const char *dir)
 {
 	int n = 0;
@@ -224,7 +245,7 @@ static int kill_naming(const char *dir)
 			if (!buf[i])
 				buf[i] = ' ';
 		buf[len] = 0;
-		if (strstr(buf, dir) && kill(pid, SIGKILL) == 0)
+		if (strstr(buf, dir) && daemon_comm(pid) && kill(pid, SIGKILL) == 0)
 			n++;
 	}
 	if (p)

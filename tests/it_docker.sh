@@ -28,6 +28,7 @@ cgroups = none
 memory.max = 256M
 pids.max = 100
 cpu.max = 0.5
+seccomp = unconfined
 [scenario cpu-hog]
 resource = cpu
 victim = cpu.compute
@@ -63,8 +64,10 @@ check "the configuration records Docker's and containerd's versions" \
 grade=$(awk "$CSV_AWK"'F["config"] == "docker-part" && F["scenario"] == "cpu-hog" { print F["cell_grade"]; exit }' camp/cells.csv)
 check "partitioned (disjoint cpusets) isolates on cpu at shared: grade ${grade:-none} >= 3" \
 	[ "${grade:-0}" -ge 3 ]
-bad=$(q camp "select count(*) from trial t join cell c on c.id = t.cell_id where c.config like 'docker%' and (t.probed_leaves <> 'CT_NS,CT_CGROUPS,CT_CAPS,SB_SECCOMP' or t.declared_leaves <> t.probed_leaves)")
+bad=$(q camp "select count(*) from trial t join cell c on c.id = t.cell_id where c.config = 'docker-part' and (t.probed_leaves <> 'CT_NS,CT_CGROUPS,CT_CAPS,SB_SECCOMP' or t.declared_leaves <> t.probed_leaves)")
 check "every docker victim's probe saw CT_NS,CT_CGROUPS,CT_CAPS,SB_SECCOMP, as declared ($bad differ)" [ "$bad" = 0 ]
+un=$(q camp "select distinct t.declared_leaves || '/' || t.probed_leaves || '/' || json_extract(probe_json, '\$.Seccomp') from trial t join cell c on c.id = t.cell_id where c.config = 'docker-lim'")
+check "seccomp = unconfined: no filter, and no SB_SECCOMP declared or probed ($un)" [ "$un" = "CT_NS,CT_CGROUPS,CT_CAPS/CT_NS,CT_CGROUPS,CT_CAPS/0" ]
 sc=$(q camp "select distinct json_extract(probe_json, '\$.Seccomp') || '/' || json_extract(probe_json, '\$.CapEff') from trial t join cell c on c.id = t.cell_id where c.config = 'docker-part'")
 check "Docker's default seccomp filter and capability set are in force ($sc)" [ "$sc" = "2/00000000a80425fb" ]
 vcpus=$(q camp "select distinct json_extract(probe_json, '\$.limits.cpuset') from trial t join cell c on c.id = t.cell_id where c.config = 'docker-part'")
@@ -79,6 +82,11 @@ why=$(q camp "select reason from cell where config = 'docker-part' and scenario 
 check "network cells are skipped with the reason ($why)" has_text "$why" 'network none'
 check "nothing of the private dockerd is left after the campaign" docker_left "$id"
 check "no cgroup, mount, netns or process of the campaign is left" no_leftovers "$id"
+
+sed 's/^seccomp = unconfined/seccomp = maybe/' dk.ini >bad.ini
+"$ISOBENCH" run bad.ini --out bad >bad.txt 2>&1; rc=$?
+check "a bad seccomp value is refused with file:line (exit $rc: $(cat bad.txt))" \
+	sh -c "[ $rc = 2 ] && grep -q \"bad.ini:[0-9]*: .*seccomp: 'maybe' is not default or unconfined\" bad.txt"
 
 # SIGKILL of the harness while docker tenants run, then the next start
 "$ISOBENCH" run dk.ini --reps 20 --resources cpu --out k1 >/dev/null 2>k1.err &
