@@ -41,9 +41,14 @@ static const struct isb_ct_kind docker_kind = {
     .runtime = "runc",
 };
 
+/* The campaign's one private daemon and image, shared by its docker configurations (they
+ * are all prepared before the first trial and cleaned up after the last). */
+static struct isb_dockerd shared_d;
+static unsigned shared_users;
+
 struct docker_priv {
 	struct isb_ctconf cf;
-	struct isb_dockerd d;
+	struct isb_dockerd *d;
 	unsigned seq;
 	bool unconfined; /* seccomp = unconfined */
 };
@@ -123,19 +128,23 @@ static int docker_prepare(struct isb_config *c, struct isb_err *err)
 		isb_errf(err, 0, "docker: the namespaces are Docker's (drop namespaces, ns.NAME)");
 		goto fail_free_p;
 	}
-	if (isb_dockerd_start(c, &p->d, err) < 0 || isb_dockerd_image(c, &p->d, err) < 0)
+	p->d = &shared_d;
+	if (!shared_users &&
+	    (isb_dockerd_start(c, p->d, err) < 0 || isb_dockerd_image(c, p->d, err) < 0))
 		goto fail_stop_dockerd;
+	shared_users++;
 	/* Docker always gives a container its cgroup, and its default seccomp profile unless
 	 * unconfined */
 	c->declared_leaves |= ISB_LEAF(CT_CGROUPS) | (p->unconfined ? 0 : ISB_LEAF(SB_SECCOMP));
 	size_t n = strlen(c->cgroup_note);
 	snprintf(c->cgroup_note + n, sizeof(c->cgroup_note) - n,
-		 "; %s, a private dockerd (no bridge); seccomp=%s; network=none", p->d.version,
+		 "; %s, a private dockerd (no bridge); seccomp=%s; network=none", p->d->version,
 		 p->unconfined ? "unconfined" : "docker-default");
 	c->priv = p;
 	return 0;
 fail_stop_dockerd:
-	isb_dockerd_stop(&p->d);
+	isb_dockerd_stop(p->d);
+	memset(p->d, 0, sizeof(*p->d));
 fail_free_p:
 	isb_cgroup_campaign_remove(c->campaign_id);
 	free(p);
@@ -262,7 +271,7 @@ static int run_argv(struct isb_config *c, struct docker_priv *p, const struct is
 		return -EINVAL;
 	if (isb_agent_argv(&ac, spec, aargv, ISB_ARRAY_SIZE(aargv), store, sizeof(store)) < 0)
 		return isb_errf(err, E2BIG, "%s: agent arguments", spec->label);
-	int r = add(a, "docker") | add(a, "-H") | add(a, "%s", p->d.host) | add(a, "run") |
+	int r = add(a, "docker") | add(a, "-H") | add(a, "%s", p->d->host) | add(a, "run") |
 		add(a, "--rm") | add(a, "-i") | add(a, "--name=%s", dt->name) |
 		add(a, "--cidfile=%s", dt->cidfile) |
 		add(a, "--cgroup-parent=/isobench-%s", c->campaign_id) | add(a, "--network=none") |
@@ -272,7 +281,7 @@ static int run_argv(struct isb_config *c, struct docker_priv *p, const struct is
 		r |= add(a, "--security-opt=seccomp=unconfined");
 	if (c->scratch_dir[0])
 		r |= add(a, "--volume=%s:%s", c->scratch_dir, c->scratch_dir);
-	r |= add(a, "%s", p->d.image);
+	r |= add(a, "%s", p->d->image);
 	for (size_t i = 0; aargv[i]; i++)
 		r |= add(a, "%s", aargv[i]);
 	return r < 0 ? isb_errf(err, E2BIG, "%s: docker arguments", spec->label) : 0;
@@ -311,8 +320,8 @@ static int docker_spawn(struct isb_config *c, const struct isb_tenant_spec *spec
 	}
 	snprintf(dt->name, sizeof(dt->name), "isobench-%s-%s-%u", c->campaign_id, spec->label,
 		 ++p->seq);
-	snprintf(dt->cidfile, sizeof(dt->cidfile), "%s/%s.cid", p->d.root, dt->name);
-	snprintf(dt->host, sizeof(dt->host), "%s", p->d.host);
+	snprintf(dt->cidfile, sizeof(dt->cidfile), "%s/%s.cid", p->d->root, dt->name);
+	snprintf(dt->host, sizeof(dt->host), "%s", p->d->host);
 	struct isb_spawn_hook h = {.argv = a->v};
 	if (run_argv(c, p, spec, dt, a, err) < 0 ||
 	    isb_proc_spawn_ex(c, spec, t, NULL, &h, err) < 0) {
@@ -384,7 +393,10 @@ static void docker_cleanup(struct isb_config *c)
 {
 	struct docker_priv *p = c->priv;
 	if (p) {
-		isb_dockerd_stop(&p->d); /* with its containers, image and data root */
+		if (shared_users && !--shared_users) {
+			isb_dockerd_stop(p->d); /* with its containers, image and data root */
+			memset(p->d, 0, sizeof(*p->d));
+		}
 		free(p);
 	}
 	c->priv = NULL;
