@@ -50,7 +50,9 @@ struct docker_priv {
 	struct isb_ctconf cf;
 	struct isb_dockerd *d;
 	unsigned seq;
-	bool unconfined; /* seccomp = unconfined */
+	bool unconfined;	  /* seccomp = unconfined */
+	char socket[200];	  /* socket = PATH: the daemon the suite names, "" a private one */
+	struct isb_dockerd named; /* that daemon */
 };
 
 struct docker_tenant {
@@ -85,32 +87,42 @@ static int docker_available(struct isb_err *err)
 static int docker_check(const char *key, const char *value, struct isb_err *err)
 {
 	char keys[1024];
+	if (!strcmp(key, "socket"))
+		return value[0] == '/'
+			   ? 0
+			   : isb_errf(err, 0, "socket: '%s' is not an absolute path", value);
 	if (strcmp(key, "seccomp"))
 		return isb_errf(
-		    err, 0, "unknown key '%s' (%s, seccomp)", key,
+		    err, 0, "unknown key '%s' (%s, seccomp, socket)", key,
 		    isb_option_list(isb_ctconf_options, DOCKER_KEYS, keys, sizeof(keys)));
 	if (strcmp(value, "default") && strcmp(value, "unconfined"))
 		return isb_errf(err, 0, "seccomp: '%s' is not default or unconfined", value);
 	return 0;
 }
 
-/* The container keys' parse, without the seccomp key (moved past nopts meanwhile). */
+/* The container keys' parse, without its own keys (moved past nopts meanwhile). */
 static int prepare_ct(struct isb_config *c, struct docker_priv *p, struct isb_err *err)
 {
 	char procs[3][512];
-	size_t nprocs = 0, i;
-	for (i = 0; i < c->nopts && strcmp(c->opts[i].key, "seccomp"); i++)
-		;
-	bool has = i < c->nopts;
-	if (has) {
-		p->unconfined = !strcmp(c->opts[i].value, "unconfined");
+	size_t nprocs = 0, moved[2], k = 0;
+	for (size_t i = c->nopts; i-- > 0;) {
+		const char *key = c->opts[i].key, *v = c->opts[i].value;
+		if (strcmp(key, "seccomp") && strcmp(key, "socket"))
+			continue;
+		if (!strcmp(key, "seccomp"))
+			p->unconfined = !strcmp(v, "unconfined");
+		else
+			snprintf(p->socket, sizeof(p->socket), "%s", v);
 		ISB_SWAP(c->opts[i], c->opts[c->nopts - 1]);
+		moved[k++] = i;
 		c->nopts--;
+		if (k == ISB_ARRAY_SIZE(moved))
+			break;
 	}
 	int r = isb_ct_prepare_common(c, &p->cf, &docker_kind, procs, &nprocs, err);
-	if (has) {
+	while (k-- > 0) {
 		c->nopts++;
-		ISB_SWAP(c->opts[i], c->opts[c->nopts - 1]);
+		ISB_SWAP(c->opts[moved[k]], c->opts[c->nopts - 1]);
 	}
 	return r;
 }
@@ -128,17 +140,25 @@ static int docker_prepare(struct isb_config *c, struct isb_err *err)
 		isb_errf(err, 0, "docker: the namespaces are Docker's (drop namespaces, ns.NAME)");
 		goto fail_free_p;
 	}
-	p->d = &shared_d;
-	if (!shared_users &&
-	    (isb_dockerd_start(c, p->d, err) < 0 || isb_dockerd_image(c, p->d, err) < 0))
-		goto fail_stop_dockerd;
-	shared_users++;
+	if (p->socket[0]) {
+		p->d = &p->named;
+		if (isb_dockerd_attach(c, p->d, p->socket, err) < 0 ||
+		    isb_dockerd_image(c, p->d, err) < 0)
+			goto fail_stop_dockerd;
+	} else {
+		p->d = &shared_d;
+		if (!shared_users &&
+		    (isb_dockerd_start(c, p->d, err) < 0 || isb_dockerd_image(c, p->d, err) < 0))
+			goto fail_stop_dockerd;
+		shared_users++;
+	}
 	/* Docker always gives a container its cgroup, and its default seccomp profile unless
 	 * unconfined */
 	c->declared_leaves |= ISB_LEAF(CT_CGROUPS) | (p->unconfined ? 0 : ISB_LEAF(SB_SECCOMP));
 	size_t n = strlen(c->cgroup_note);
 	snprintf(c->cgroup_note + n, sizeof(c->cgroup_note) - n,
-		 "; %s, a private dockerd (no bridge); seccomp=%s; network=none", p->d->version,
+		 "; %s, %s; seccomp=%s; network=none", p->d->version,
+		 p->socket[0] ? "the daemon at socket = PATH" : "a private dockerd (no bridge)",
 		 p->unconfined ? "unconfined" : "docker-default");
 	c->priv = p;
 	return 0;
@@ -393,7 +413,9 @@ static void docker_cleanup(struct isb_config *c)
 {
 	struct docker_priv *p = c->priv;
 	if (p) {
-		if (shared_users && !--shared_users) {
+		if (p->d == &p->named)
+			isb_dockerd_stop(p->d); /* our containers and image on that daemon */
+		else if (shared_users && !--shared_users) {
 			isb_dockerd_stop(p->d); /* with its containers, image and data root */
 			memset(p->d, 0, sizeof(*p->d));
 		}

@@ -17,10 +17,14 @@ struct isb_dockerd {
 	char image[96];	   /* isobench-<campaign>:agent */
 	char version[160]; /* "Docker 20.10.24, containerd 1.6.20" */
 	pid_t pid;	   /* 0: none started */
+	bool external;	   /* a daemon the suite named (socket = PATH): only our image goes */
 };
 
 /* Starts the daemon under c's state directory and waits for its socket (deadline). */
 int isb_dockerd_start(struct isb_config *c, struct isb_dockerd *d, struct isb_err *err);
+/* The daemon at socket sock (socket = PATH): its files under <state_dir>/docker-host. */
+int isb_dockerd_attach(struct isb_config *c, struct isb_dockerd *d, const char *sock,
+		       struct isb_err *err);
 /* A root file system of the agent, fio and their libraries, `docker import`ed as d->image. */
 int isb_dockerd_image(struct isb_config *c, struct isb_dockerd *d, struct isb_err *err);
 /* SIGTERM by its pid, SIGKILL after a grace; its processes, mounts and data root go. */

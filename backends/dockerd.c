@@ -140,6 +140,21 @@ int isb_dockerd_start(struct isb_config *c, struct isb_dockerd *d, struct isb_er
 	return 0;
 }
 
+int isb_dockerd_attach(struct isb_config *c, struct isb_dockerd *d, const char *sock,
+		       struct isb_err *err)
+{
+	snprintf(d->root, sizeof(d->root), "%s/docker-host", c->state_dir);
+	snprintf(d->sock, sizeof(d->sock), "%s", sock);
+	snprintf(d->host, sizeof(d->host), "unix://%s", d->sock);
+	d->external = true;
+	if (mkdir(d->root, 0700) < 0 && errno != EEXIST)
+		return isb_errf(err, errno, "mkdir %s", d->root);
+	if (!sock_ready(d->sock))
+		return isb_errf(err, errno, "socket = %s: no daemon answers", d->sock);
+	read_versions(d);
+	return 0;
+}
+
 static int mkdirs(const char *path)
 {
 	char p[PATH_MAX];
@@ -209,6 +224,15 @@ int isb_dockerd_image(struct isb_config *c, struct isb_dockerd *d, struct isb_er
 	char cmd[2000];
 	snprintf(cmd, sizeof(cmd), "tar -C '%s' -cf - . | docker -H '%s' import - '%s' >/dev/null",
 		 rootfs, d->host, d->image);
+	if (d->external) { /* what the sweep removes from that daemon if the campaign dies */
+		char rec[1300];
+		snprintf(rec, sizeof(rec), "%s\n%s\n", d->host, d->image);
+		char path[700];
+		snprintf(path, sizeof(path), "%s/image", d->root);
+		cleanup_close int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0 || write(fd, rec, strlen(rec)) != (ssize_t)strlen(rec))
+			return isb_errf(err, EIO, "docker: record %s", path);
+	}
 	int r = isb_run_prog(err, "sh", "-c", cmd, NULL);
 	isb_remove_tree(rootfs);
 	return r;
@@ -288,8 +312,29 @@ static int remove_root(const char *root)
 	return n;
 }
 
+/* On a daemon the suite named: our containers (named isobench-<campaign>-) and image. */
+static int external_remove(const char *host, const char *image, const char *id)
+{
+	char cmd[2000];
+	snprintf(cmd, sizeof(cmd),
+		 "docker -H '%s' ps -aq --filter name=isobench-%s- | xargs -r docker -H '%s' rm "
+		 "-f >/dev/null 2>&1; docker -H '%s' rmi -f '%s' >/dev/null 2>&1",
+		 host, id, host, host, image);
+	return isb_run_prog(NULL, "sh", "-c", cmd, NULL) == 0;
+}
+
 void isb_dockerd_stop(struct isb_dockerd *d)
 {
+	if (d->external) {
+		char id[64];
+		const char *dash = strchr(d->image, '-'), *colon = strrchr(d->image, ':');
+		snprintf(id, sizeof(id), "%.*s", dash && colon ? (int)(colon - dash - 1) : 0,
+			 dash ? dash + 1 : "");
+		if (d->image[0] && id[0])
+			external_remove(d->host, d->image, id);
+		isb_remove_tree(d->root);
+		return;
+	}
 	if (d->pid > 0) {
 		int st;
 		kill(d->pid, SIGTERM);
@@ -307,13 +352,36 @@ void isb_dockerd_stop(struct isb_dockerd *d)
 		remove_root(d->root);
 }
 
+/* A named daemon's containers and image of a dead campaign (its id: state_dir's name). */
+static int cleanup_external(const char *state_dir, bool verbose)
+{
+	char path[700], buf[1400];
+	snprintf(path, sizeof(path), "%s/docker-host/image", state_dir);
+	if (isb_read_file(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	char *nl = strchr(buf, '\n'), *image = nl ? nl + 1 : NULL, *host = buf;
+	const char *id = strrchr(state_dir, '/');
+	if (!image)
+		return 0;
+	*nl = 0;
+	isb_trim(image);
+	if (!strncmp(host, "unix://", 7) && id)
+		external_remove(host, image, id + 1);
+	if (verbose)
+		isb_log("cleanup", "removed %s and its containers from %s", image, host);
+	snprintf(path, sizeof(path), "%s/docker-host", state_dir);
+	isb_remove_tree(path);
+	return 1;
+}
+
 int isb_docker_cleanup_state(const char *state_dir, bool verbose)
 {
 	char root[600], path[700], buf[4096];
 	struct stat st;
+	int ext = cleanup_external(state_dir, verbose);
 	snprintf(root, sizeof(root), "%s/docker", state_dir);
 	if (stat(root, &st) < 0)
-		return 0;
+		return ext;
 	int n = 0;
 	snprintf(path, sizeof(path), "%s/dockerd.pid", root);
 	if (isb_read_file(path, buf, sizeof(buf)) > 0) {

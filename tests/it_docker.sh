@@ -104,6 +104,47 @@ check "a new start runs (exit $rc)" [ "$rc" = 0 ]
 check "the killed run's dockerd, containerd, shims, containers, mounts and data root are gone" docker_left "$state"
 check "no cgroup, mount, netns or process of the killed run remains" no_leftovers "$state"
 
+# socket = PATH: a daemon the suite names (here one this test starts in its own
+# directory, standing for the host's): only our image and containers go on it and leave it
+hd=$(mktemp -d /tmp/isb-hd.XXXXXX)
+dockerd --data-root "$hd/data" --exec-root "$hd/exec" -H "unix://$hd/sock" --pidfile "$hd/pid" \
+	--bridge=none --iptables=false --ip6tables=false --ip-masq=false >"$hd/log" 2>&1 &
+hdpid=$!
+i=0
+while [ ! -S "$hd/sock" ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+ours() { docker -H "unix://$hd/sock" ps -aq --filter name=isobench-; docker -H "unix://$hd/sock" images -q 'isobench-*'; }
+cat >named.ini <<INI
+[global]
+reps = 20
+duration = 0.3
+warmup = 0.05
+aggressor_warmup = 0.05
+[config docker-named]
+backend = docker
+socket = $hd/sock
+[scenario cpu]
+resource = cpu
+victim = cpu.compute
+aggressor = cpu.hog
+placements = shared
+INI
+"$ISOBENCH" run named.ini --reps 1 --out nm >nm.txt 2>&1; rc=$?
+check "a campaign on the named daemon runs its trials (exit $rc)" \
+	[ "$(q nm "select count(*) from trial where status = 'ok'")" -ge 2 ]
+check "it leaves no container or image of ours on that daemon ($(ours | wc -l) left)" [ -z "$(ours)" ]
+"$ISOBENCH" run named.ini --out nk >/dev/null 2>nk.err &
+pid=$!
+check "a long run on the named daemon records trials" wait_trials nk 2
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+echo "# left on the named daemon by the killed run: $(ours | wc -l) containers and images"
+start_again k3 >/dev/null
+check "after the next start none of ours is left on the named daemon ($(ours | tr '\n' ' '))" [ -z "$(ours)" ]
+check "the named daemon itself still runs" kill -0 "$hdpid"
+kill -TERM "$hdpid"
+wait "$hdpid" 2>/dev/null
+rm -rf "$hd"
+
 # PATH without docker and dockerd
 mkdir nodocker
 for d in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
