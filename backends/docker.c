@@ -313,8 +313,9 @@ static void find_cgroups(const struct isb_config *c, const struct docker_tenant 
 {
 	char id[128] = "";
 	uint64_t deadline = isb_now_ns() + 20000000000ull;
+	siginfo_t si = {0};
 	while (isb_read_file(dt->cidfile, id, sizeof(id)) <= 0 && isb_now_ns() < deadline &&
-	       waitpid(t->pid, NULL, WNOHANG | WNOWAIT) == 0)
+	       waitid(P_PID, (id_t)t->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && !si.si_pid)
 		isb_sleep_ns(5000000);
 	if (!id[0])
 		return;
@@ -325,6 +326,18 @@ static void find_cgroups(const struct isb_config *c, const struct docker_tenant 
 		snprintf(t->cgroups[t->ncgroups++], sizeof(t->cgroups[0]),
 			 "/sys/fs/cgroup%s%s/isobench-%s/%.64s", m == ISB_CG_V2 ? "" : "/",
 			 m == ISB_CG_V2 ? "" : v1[i], c->campaign_id, isb_trim(id));
+	/* the container's first process (runc's init, then the agent: the same pid) is no
+	 * child of docker run's: the counters, attribution and host use follow it as well */
+	char procs[600], buf[64];
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", t->cgroups[0]);
+	while (isb_now_ns() < deadline &&
+	       (isb_read_file(procs, buf, sizeof(buf)) <= 0 || !atoi(buf)) &&
+	       waitid(P_PID, (id_t)t->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && !si.si_pid)
+		isb_sleep_ns(2000000);
+	if (isb_read_file(procs, buf, sizeof(buf)) > 0 && atoi(buf) > 0) {
+		t->threads[0] = (pid_t)atoi(buf);
+		t->nthreads = 1;
+	}
 }
 
 static int docker_spawn(struct isb_config *c, const struct isb_tenant_spec *spec,
