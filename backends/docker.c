@@ -1,0 +1,454 @@
+/*
+ * The docker backend: each tenant is a `docker run --rm -i` of an image built from the
+ * agent (dockerd.c), on a private dockerd the campaign starts and stops. The container
+ * keys map to Docker's flags: the policy's and the explicit limits to --cpus,
+ * --cpuset-cpus, --cpu-shares, --memory, --memory-swap, --device-*-bps/iops and
+ * --pids-limit, capabilities to --cap-drop ALL plus --cap-add; namespaces are Docker's,
+ * its default seccomp profile filters, and the network is none. Containers live below the
+ * campaign's cgroup (--cgroup-parent), so its ceilings bound them and its removal kills
+ * what a killed campaign left.
+ */
+#include "config.h"
+#include "backends/backend.h"
+#include "backends/ctconf.h"
+#include "backends/docker.h"
+#include "backends/guest.h"
+#include "backends/proc.h"
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define ISB_SWAP(a, b)                                                                             \
+	do {                                                                                       \
+		__typeof__(a) t_ = (a);                                                            \
+		(a) = (b);                                                                         \
+		(b) = t_;                                                                          \
+	} while (0)
+
+#define DOCKER_KEYS (ISB_CTK_NS | ISB_CTK_CGROUP)
+
+/* what "backend = docker" alone means: Docker's defaults */
+static const struct isb_ct_kind docker_kind = {
+    .keys = DOCKER_KEYS,
+    .ns = ISB_NS_DOCKER,
+    .policy = ISB_POLICY_FAIR,
+    .caps = "docker",
+    .runtime = "runc",
+};
+
+/* The campaign's one private daemon and image, shared by its docker configurations (they
+ * are all prepared before the first trial and cleaned up after the last). */
+static struct isb_dockerd shared_d;
+static unsigned shared_users;
+
+struct docker_priv {
+	struct isb_ctconf cf;
+	struct isb_dockerd *d;
+	unsigned seq;
+	bool unconfined;	  /* seccomp = unconfined */
+	char socket[200];	  /* socket = PATH: the daemon the suite names, "" a private one */
+	struct isb_dockerd named; /* that daemon */
+};
+
+struct docker_tenant {
+	char name[128], cidfile[700], host[610];
+};
+
+static int in_path(const char *prog)
+{
+	char path[1024], buf[2048];
+	const char *env = getenv("PATH");
+	snprintf(buf, sizeof(buf), "%s", env ? env : "/usr/sbin:/usr/bin:/sbin:/bin");
+	for (char *save, *d = strtok_r(buf, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		snprintf(path, sizeof(path), "%s/%s", d, prog);
+		if (access(path, X_OK) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int docker_available(struct isb_err *err)
+{
+	if (geteuid() != 0)
+		return isb_errf(err, 0, "needs root (a private dockerd)"), 0;
+	if (!in_path("dockerd") || !in_path("docker"))
+		return isb_errf(err, 0, "%s is not in PATH (apt-get install docker.io)",
+				in_path("dockerd") ? "docker" : "dockerd"),
+		       0;
+	return 1;
+}
+
+/* Its own key beside the container keys: seccomp = default | unconfined. */
+static int docker_check(const char *key, const char *value, struct isb_err *err)
+{
+	char keys[1024];
+	if (!strcmp(key, "socket"))
+		return value[0] == '/'
+			   ? 0
+			   : isb_errf(err, 0, "socket: '%s' is not an absolute path", value);
+	if (strcmp(key, "seccomp"))
+		return isb_errf(
+		    err, 0, "unknown key '%s' (%s, seccomp, socket)", key,
+		    isb_option_list(isb_ctconf_options, DOCKER_KEYS, keys, sizeof(keys)));
+	if (strcmp(value, "default") && strcmp(value, "unconfined"))
+		return isb_errf(err, 0, "seccomp: '%s' is not default or unconfined", value);
+	return 0;
+}
+
+/* The container keys' parse, without its own keys (moved past nopts meanwhile). */
+static int prepare_ct(struct isb_config *c, struct docker_priv *p, struct isb_err *err)
+{
+	char procs[3][512];
+	size_t nprocs = 0, moved[2], k = 0;
+	for (size_t i = c->nopts; i-- > 0;) {
+		const char *key = c->opts[i].key, *v = c->opts[i].value;
+		if (strcmp(key, "seccomp") && strcmp(key, "socket"))
+			continue;
+		if (!strcmp(key, "seccomp"))
+			p->unconfined = !strcmp(v, "unconfined");
+		else
+			snprintf(p->socket, sizeof(p->socket), "%s", v);
+		ISB_SWAP(c->opts[i], c->opts[c->nopts - 1]);
+		moved[k++] = i;
+		c->nopts--;
+		if (k == ISB_ARRAY_SIZE(moved))
+			break;
+	}
+	int r = isb_ct_prepare_common(c, &p->cf, &docker_kind, procs, &nprocs, err);
+	while (k-- > 0) {
+		c->nopts++;
+		ISB_SWAP(c->opts[moved[k]], c->opts[c->nopts - 1]);
+	}
+	return r;
+}
+
+static int docker_prepare(struct isb_config *c, struct isb_err *err)
+{
+	if (!docker_available(err))
+		return -ENOENT;
+	struct docker_priv *p = calloc(1, sizeof(*p));
+	if (!p)
+		return isb_errf(err, ENOMEM, "docker: prepare");
+	if (prepare_ct(c, p, err) < 0)
+		goto fail_free_p;
+	if (p->cf.ns != ISB_NS_DOCKER) {
+		isb_errf(err, 0, "docker: the namespaces are Docker's (drop namespaces, ns.NAME)");
+		goto fail_free_p;
+	}
+	if (p->socket[0]) {
+		p->d = &p->named;
+		if (isb_dockerd_attach(c, p->d, p->socket, err) < 0 ||
+		    isb_dockerd_image(c, p->d, err) < 0)
+			goto fail_stop_dockerd;
+	} else {
+		p->d = &shared_d;
+		if (!shared_users &&
+		    (isb_dockerd_start(c, p->d, err) < 0 || isb_dockerd_image(c, p->d, err) < 0))
+			goto fail_stop_dockerd;
+		shared_users++;
+	}
+	/* Docker always gives a container its cgroup, and its default seccomp profile unless
+	 * unconfined */
+	c->declared_leaves |= ISB_LEAF(CT_CGROUPS) | (p->unconfined ? 0 : ISB_LEAF(SB_SECCOMP));
+	size_t n = strlen(c->cgroup_note);
+	snprintf(c->cgroup_note + n, sizeof(c->cgroup_note) - n,
+		 "; %s, %s; seccomp=%s; network=none", p->d->version,
+		 p->socket[0] ? "the daemon at socket = PATH" : "a private dockerd (no bridge)",
+		 p->unconfined ? "unconfined" : "docker-default");
+	c->priv = p;
+	return 0;
+fail_stop_dockerd:
+	isb_dockerd_stop(p->d);
+	memset(p->d, 0, sizeof(*p->d));
+fail_free_p:
+	isb_cgroup_campaign_remove(c->campaign_id);
+	free(p);
+	return -EINVAL;
+}
+
+static const char *docker_unsupported(const struct isb_config *c,
+				      const struct isb_tenant_spec *spec)
+{
+	(void)c;
+	if (spec->talks_to_peer || spec->resource == ISB_RES_NETWORK)
+		return "docker: its containers run with --network none (the private dockerd has "
+		       "no bridge: Docker's default range is private); joining them to the "
+		       "campaign's test network is not implemented";
+	return NULL;
+}
+
+/* argv under construction: strings in store */
+struct dargv {
+	char *v[96];
+	size_t n, o;
+	char store[8192];
+};
+
+static int add(struct dargv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int add(struct dargv *a, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(a->store + a->o, sizeof(a->store) - a->o, fmt, ap);
+	va_end(ap);
+	if (k < 0 || (size_t)k >= sizeof(a->store) - a->o || a->n + 1 >= ISB_ARRAY_SIZE(a->v))
+		return -E2BIG;
+	a->v[a->n++] = a->store + a->o;
+	a->v[a->n] = NULL;
+	a->o += (size_t)k + 1;
+	return 0;
+}
+
+/* /dev/NAME of block device major:minor (Docker's throttle flags split on ':') */
+static void dev_path(unsigned maj, unsigned min, char *out, size_t size)
+{
+	char path[128], buf[1024];
+	snprintf(out, size, "/dev/block/%u:%u", maj, min);
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/uevent", maj, min);
+	if (isb_read_file(path, buf, sizeof(buf)) <= 0)
+		return;
+	char *d = strstr(buf, "DEVNAME=");
+	if (d)
+		snprintf(out, size, "/dev/%.*s", (int)strcspn(d + 8, "\n"), d + 8);
+}
+
+static void cpus_list(const cpu_set_t *s, char *out, size_t size)
+{
+	size_t o = 0;
+	out[0] = 0;
+	for (int i = 0; i < CPU_SETSIZE && o + 8 < size; i++)
+		if (CPU_ISSET(i, s))
+			o += (size_t)snprintf(out + o, size - o, "%s%d", o ? "," : "", i);
+}
+
+static int limit_flags(struct dargv *a, const struct isb_limits *l, const cpu_set_t *cpus)
+{
+	char dev[128], list[512];
+	int r = 0;
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	if (l->cpuset[0])
+		r |= add(a, "--cpuset-cpus=%s", l->cpuset);
+	else if (CPU_COUNT(cpus) > 0 && CPU_COUNT(cpus) < online) {
+		cpus_list(cpus, list, sizeof(list));
+		r |= add(a, "--cpuset-cpus=%s", list);
+	}
+	if (l->cpu_max > 0)
+		r |= add(a, "--cpus=%.3f", l->cpu_max);
+	if (l->cpu_weight) /* v2 weight 100 = v1 shares 1024 */
+		r |= add(a, "--cpu-shares=%u",
+			 l->cpu_weight * 1024u / 100u < 2 ? 2 : l->cpu_weight * 1024u / 100u);
+	if (l->mem_max) {
+		r |= add(a, "--memory=%llu", (unsigned long long)l->mem_max);
+		r |= add(a, "--memory-swap=%llu",
+			 (unsigned long long)(l->mem_max + (l->swap_set ? l->swap_max : 0)));
+	}
+	if (l->pids_max)
+		r |= add(a, "--pids-limit=%llu", (unsigned long long)l->pids_max);
+	dev_path(l->io_major, l->io_minor, dev, sizeof(dev));
+	const struct {
+		const char *flag;
+		uint64_t v;
+	} io[] = {{"device-read-bps", l->io_rbps},
+		  {"device-write-bps", l->io_wbps},
+		  {"device-read-iops", l->io_riops},
+		  {"device-write-iops", l->io_wiops}};
+	for (size_t i = 0; i < ISB_ARRAY_SIZE(io); i++)
+		if (io[i].v)
+			r |= add(a, "--%s=%s:%llu", io[i].flag, dev, (unsigned long long)io[i].v);
+	return r;
+}
+
+static int caps_flags(struct dargv *a, const struct isb_ctconf *cf)
+{
+	if (cf->caps_all)
+		return add(a, "--cap-add=ALL");
+	int r = add(a, "--cap-drop=ALL");
+	for (unsigned i = 0; i < 64; i++)
+		if ((cf->caps >> i) & 1 && isb_cap_name(i))
+			r |= add(a, "--cap-add=%s", isb_cap_name(i));
+	return r;
+}
+
+/* docker -H SOCK run ... IMAGE /isobench/agent ARGS */
+static int run_argv(struct isb_config *c, struct docker_priv *p, const struct isb_tenant_spec *spec,
+		    struct docker_tenant *dt, struct dargv *a, struct isb_err *err)
+{
+	struct isb_limits l;
+	cpu_set_t cpus;
+	char *aargv[64], store[8192];
+	struct isb_config ac = *c;
+	ac.agent_path = "/isobench/agent";
+	char agent[1024];
+	bool sub;
+	isb_guest_agent(c->agent_path, c->agent_is_isobench, agent, sizeof(agent), &sub);
+	ac.agent_is_isobench = sub;
+	if (isb_ctconf_limits(&p->cf, c, spec, &l, &cpus, err) < 0)
+		return -EINVAL;
+	if (isb_agent_argv(&ac, spec, aargv, ISB_ARRAY_SIZE(aargv), store, sizeof(store)) < 0)
+		return isb_errf(err, E2BIG, "%s: agent arguments", spec->label);
+	int r = add(a, "docker") | add(a, "-H") | add(a, "%s", p->d->host) | add(a, "run") |
+		add(a, "--rm") | add(a, "-i") | add(a, "--name=%s", dt->name) |
+		add(a, "--cidfile=%s", dt->cidfile) |
+		add(a, "--cgroup-parent=/isobench-%s", c->campaign_id) | add(a, "--network=none") |
+		add(a, "--log-driver=none") | add(a, "--cgroupns=private") |
+		limit_flags(a, &l, &cpus) | caps_flags(a, &p->cf);
+	if (p->unconfined)
+		r |= add(a, "--security-opt=seccomp=unconfined");
+	if (c->scratch_dir[0])
+		r |= add(a, "--volume=%s:%s", c->scratch_dir, c->scratch_dir);
+	r |= add(a, "%s", p->d->image);
+	for (size_t i = 0; aargv[i]; i++)
+		r |= add(a, "%s", aargv[i]);
+	return r < 0 ? isb_errf(err, E2BIG, "%s: docker arguments", spec->label) : 0;
+}
+
+/* The container's id, once docker run wrote it: its cgroups, for the statistics. */
+static void find_cgroups(const struct isb_config *c, const struct docker_tenant *dt,
+			 struct isb_tenant *t)
+{
+	char id[128] = "";
+	uint64_t deadline = isb_now_ns() + 20000000000ull;
+	siginfo_t si = {0};
+	while (isb_read_file(dt->cidfile, id, sizeof(id)) <= 0 && isb_now_ns() < deadline &&
+	       waitid(P_PID, (id_t)t->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && !si.si_pid)
+		isb_sleep_ns(5000000);
+	if (!id[0])
+		return;
+	enum isb_cgroup_mode m = isb_cgroup_mode();
+	static const char *const v1[] = {"cpu", "memory", "blkio", "pids"};
+	t->ncgroups = 0;
+	for (size_t i = 0; i < (m == ISB_CG_V2 ? 1 : ISB_ARRAY_SIZE(v1)); i++)
+		snprintf(t->cgroups[t->ncgroups++], sizeof(t->cgroups[0]),
+			 "/sys/fs/cgroup%s%s/isobench-%s/%.64s", m == ISB_CG_V2 ? "" : "/",
+			 m == ISB_CG_V2 ? "" : v1[i], c->campaign_id, isb_trim(id));
+	/* the container's first process (runc's init, then the agent: the same pid) is no
+	 * child of docker run's: the counters, attribution and host use follow it as well */
+	char procs[600], buf[64];
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", t->cgroups[0]);
+	while (isb_now_ns() < deadline &&
+	       (isb_read_file(procs, buf, sizeof(buf)) <= 0 || !atoi(buf)) &&
+	       waitid(P_PID, (id_t)t->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && !si.si_pid)
+		isb_sleep_ns(2000000);
+	if (isb_read_file(procs, buf, sizeof(buf)) > 0 && atoi(buf) > 0) {
+		t->threads[0] = (pid_t)atoi(buf);
+		t->nthreads = 1;
+	}
+}
+
+static int docker_spawn(struct isb_config *c, const struct isb_tenant_spec *spec,
+			struct isb_tenant *t, struct isb_err *err)
+{
+	struct docker_priv *p = c->priv;
+	struct dargv *a = calloc(1, sizeof(*a));
+	struct docker_tenant *dt = calloc(1, sizeof(*dt));
+	if (!a || !dt) {
+		free(a);
+		free(dt);
+		return isb_errf(err, ENOMEM, "%s", spec->label);
+	}
+	snprintf(dt->name, sizeof(dt->name), "isobench-%s-%s-%u", c->campaign_id, spec->label,
+		 ++p->seq);
+	snprintf(dt->cidfile, sizeof(dt->cidfile), "%s/%s.cid", p->d->root, dt->name);
+	snprintf(dt->host, sizeof(dt->host), "%s", p->d->host);
+	struct isb_spawn_hook h = {.argv = a->v};
+	if (run_argv(c, p, spec, dt, a, err) < 0 ||
+	    isb_proc_spawn_ex(c, spec, t, NULL, &h, err) < 0) {
+		free(a);
+		free(dt);
+		return -EIO;
+	}
+	free(a);
+	t->priv = dt;
+	find_cgroups(c, dt, t);
+	return 0;
+}
+
+static void docker_cmd(const struct docker_tenant *dt, const char *verb, const char *flag)
+{
+	char *argv[] = {"docker",	  "-H", (char *)dt->host, (char *)verb, (char *)flag,
+			(char *)dt->name, NULL};
+	char errbuf[256];
+	isb_run_cmd(argv, errbuf, sizeof(errbuf));
+}
+
+static int docker_stop(struct isb_tenant *t, uint64_t grace_ns)
+{
+	struct docker_tenant *dt = t->priv;
+	if (dt && t->pid > 0) {
+		/* end of stdin stops the agent; past the grace Docker kills the container
+		 * (killing only the client would leave it running) */
+		if (t->in_fd >= 0) {
+			close(t->in_fd);
+			t->in_fd = -1;
+		}
+		uint64_t deadline = isb_now_ns() + grace_ns;
+		int status;
+		pid_t r;
+		while ((r = waitpid(t->pid, &status, WNOHANG)) == 0 && isb_now_ns() < deadline)
+			isb_sleep_ns(1000000);
+		if (r == t->pid) {
+			t->exited = true;
+			t->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+			t->term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+			if (t->out_fd >= 0)
+				close(t->out_fd);
+			t->out_fd = -1;
+			t->pid = 0;
+		} else {
+			docker_cmd(dt, "kill", "--signal=KILL");
+			isb_proc_stop(t, 2000000000ull);
+			t->exited = false;
+		}
+	} else {
+		isb_proc_stop(t, grace_ns);
+	}
+	/* docker run reports a container killed by signal N as exit status 128+N */
+	if (t->exit_code > 128 && t->exit_code < 128 + 65 && !t->term_signal) {
+		t->term_signal = t->exit_code - 128;
+		t->exit_code = -1;
+	}
+	t->oom_kills = -1; /* --rm removed its memory group */
+	if (dt) {
+		docker_cmd(dt, "rm", "--force");
+		unlink(dt->cidfile);
+		free(dt);
+		t->priv = NULL;
+	}
+	return 0;
+}
+
+static void docker_cleanup(struct isb_config *c)
+{
+	struct docker_priv *p = c->priv;
+	if (p) {
+		if (p->d == &p->named)
+			isb_dockerd_stop(p->d); /* our containers and image on that daemon */
+		else if (shared_users && !--shared_users) {
+			isb_dockerd_stop(p->d); /* with its containers, image and data root */
+			memset(p->d, 0, sizeof(*p->d));
+		}
+		free(p);
+	}
+	c->priv = NULL;
+	isb_cgroup_campaign_remove(c->campaign_id);
+}
+
+const struct isb_backend isb_backend_docker = {
+    .name = "docker",
+    .class = ISB_CLASS_CONTAINER,
+    .help = "docker run on a private dockerd and an image built from the agent",
+    .available = docker_available,
+    .options = isb_ctconf_options,
+    .option_set = DOCKER_KEYS,
+    .check = docker_check,
+    .prepare = docker_prepare,
+    .spawn = docker_spawn,
+    .stop = docker_stop,
+    .cleanup = docker_cleanup,
+    .unsupported = docker_unsupported,
+};
