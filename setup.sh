@@ -15,7 +15,8 @@ libhwloc-dev hwloc libpfm4-dev libjson-c-dev libsqlite3-dev sqlite3 libgsl-dev
 libcmocka-dev fio util-linux procps iproute2
 libcap-ng-dev libseccomp-dev runc crun runsc
 libbpf-dev bpftool clang
-qemu-system-x86 busybox-static liblzma-dev"
+qemu-system-x86 busybox-static liblzma-dev
+bubblewrap charliecloud-runtime"
 
 missing=""
 for p in $PKGS; do
