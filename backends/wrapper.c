@@ -70,10 +70,12 @@ static int next_word(const char **pos, char *out, size_t size, struct isb_err *e
 	while (*s && *s != ' ' && *s != '\t') {
 		char q = *s == '\'' || *s == '"' ? *s++ : 0;
 		while (*s && (q ? *s != q : *s != ' ' && *s != '\t' && *s != '\'' && *s != '"')) {
-			if (*s == '\\' && (q ? q == '"' && (s[1] == '"' || s[1] == '\\') : s[1] != 0))
+			if (*s == '\\' &&
+			    (q ? q == '"' && (s[1] == '"' || s[1] == '\\') : s[1] != 0))
 				s++;
 			if (o + 1 >= size)
-				return isb_errf(err, E2BIG, "has a word of over %zu characters", size);
+				return isb_errf(err, E2BIG, "has a word of over %zu characters",
+						size);
 			out[o++] = *s++;
 		}
 		if (q && !*s)
@@ -101,16 +103,19 @@ static int word_expand(const char *w, const char *const *vals, char *out, size_t
 			const char *e = strchr(s, '}');
 			unsigned i = 0;
 			if (!e)
-				return isb_errf(err, 0, "has a '{' with no '}' (a literal brace is {{)");
+				return isb_errf(err, 0,
+						"has a '{' with no '}' (a literal brace is {{)");
 			for (size_t k = (size_t)(e - s - 1); i < PH__COUNT; i++)
 				if (strlen(ph_names[i]) == k && !strncmp(s + 1, ph_names[i], k))
 					break;
 			if (i == PH__COUNT)
-				return isb_errf(err, 0, "has an unknown placeholder '%.*s' (known: %s)",
+				return isb_errf(err, 0,
+						"has an unknown placeholder '%.*s' (known: %s)",
 						(int)(e - s + 1), s, PH_KNOWN);
 			if (i == PH_AGENT && (s != w || e[1]))
-				return isb_errf(err, 0, "has {agent} inside a word: it stands for the "
-							"agent's whole argv and must be a word alone");
+				return isb_errf(err, 0,
+						"has {agent} inside a word: it stands for the "
+						"agent's whole argv and must be a word alone");
 			*used |= 1u << i;
 			lit = vals ? vals[i] : "";
 			n = strlen(lit);
@@ -139,8 +144,8 @@ static int tmpl_first(const char *t, const char *const *vals, char *first, size_
 	int r;
 	*used = 0;
 	while ((r = next_word(&t, word, sizeof(word), err)) > 0) {
-		if (word_expand(word, nwords ? NULL : vals, nwords ? NULL : first, size, used, err) <
-		    0)
+		if (word_expand(word, nwords ? NULL : vals, nwords ? NULL : first, size, used,
+				err) < 0)
 			return -EINVAL;
 		nwords++;
 	}
@@ -189,8 +194,8 @@ static int tmpl_expand(const char *t, const char *const *vals, char *const *agen
 	return r;
 }
 
-static const char *const class_names[] = {"native", "container", "sandbox", "hypervisor",
-					  "hybrid", NULL};
+static const char *const class_names[] = {"native",	"container", "sandbox",
+					  "hypervisor", "hybrid",    NULL};
 static const char *const net_names[] = {"own", "host", NULL};
 
 static int parse_command(void *conf, const char *key, const char *value, struct isb_err *err)
@@ -199,8 +204,8 @@ static int parse_command(void *conf, const char *key, const char *value, struct 
 	if (tmpl_check(value, &e) < 0)
 		return isb_errf(err, 0, "%s: '%s' %s", key, value, e.msg);
 	if (conf)
-		snprintf(((struct wr_conf *)conf)->command, sizeof(((struct wr_conf *)conf)->command),
-			 "%s", value);
+		snprintf(((struct wr_conf *)conf)->command,
+			 sizeof(((struct wr_conf *)conf)->command), "%s", value);
 	return 0;
 }
 
@@ -221,7 +226,8 @@ static int parse_leaves(void *conf, const char *key, const char *value, struct i
 	unsigned bits = 0;
 	snprintf(buf, sizeof(buf), "%s", value);
 	if (strcmp(isb_trim(buf), "none") != 0) {
-		for (char *save, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		for (char *save, *t = strtok_r(buf, ",", &save); t;
+		     t = strtok_r(NULL, ",", &save)) {
 			unsigned i = 0;
 			t = isb_trim(t);
 			for (; i < ISB_LEAF__COUNT; i++)
@@ -338,8 +344,8 @@ static void wr_values(const struct isb_config *c, const struct wr_priv *p, const
 static int wr_skeleton(const struct isb_config *c, struct wr_priv *p, const char *agent_dir,
 		       struct isb_err *err)
 {
-	static const char *const dirs[] = {"dev", "proc", "sys", "tmp", "etc", "usr", "home",
-					   "mnt", "run", "var/tmp", "root", "opt", "srv"};
+	static const char *const dirs[] = {"dev", "proc", "sys",     "tmp",  "etc", "usr", "home",
+					   "mnt", "run",  "var/tmp", "root", "opt", "srv"};
 	static const char *const links[] = {"bin", "sbin", "lib", "lib32", "lib64", "libx32"};
 	static const char *const files[] = {"etc/hosts", "etc/resolv.conf", "etc/passwd",
 					    "etc/group"};
@@ -388,8 +394,9 @@ static int wr_conf_check(struct isb_config *c, struct wr_priv *p, struct isb_err
 		if (isb_option_apply(wr_options, 0, w, c->opts[i].key, c->opts[i].value, err) < 0)
 			return -EINVAL;
 	if (!w->command[0])
-		return isb_errf(err, 0, "wrapper: no command = TEMPLATE (e.g. command = bwrap "
-					"--ro-bind / / --unshare-all {agent})");
+		return isb_errf(err, 0,
+				"wrapper: no command = TEMPLATE (e.g. command = bwrap "
+				"--ro-bind / / --unshare-all {agent})");
 	unsigned used = 0;
 	char first[512], agent_dir[512];
 	const char *vals[PH__COUNT];
@@ -398,10 +405,11 @@ static int wr_conf_check(struct isb_config *c, struct wr_priv *p, struct isb_err
 	if (tmpl_first(w->command, vals, first, sizeof(first), &used, &e) < 0)
 		return isb_errf(err, 0, "command: '%s' %s", w->command, e.msg);
 	if ((used & (1u << PH_IMAGE)) && !w->image[0])
-		return isb_errf(err, 0, "wrapper: the command uses {image} but no image = PATH is "
-					"given");
+		return isb_errf(err, 0,
+				"wrapper: the command uses {image} but no image = PATH is "
+				"given");
 	if (find_in_path(first, wr_getenv(w, "PATH"), p->tool, sizeof(p->tool)) < 0)
-		return isb_errf(err, ENOENT, "%s: not found in PATH", first);
+		return isb_errf(err, 0, "%s: not found in PATH", first);
 	if (!strcmp(w->image, "skeleton")) {
 		if (wr_skeleton(c, p, agent_dir, err) < 0)
 			return -EIO;
@@ -437,8 +445,8 @@ static int wr_prepare(struct isb_config *c, struct isb_err *err)
 			 (unsigned long long)c->mem_ceiling_bytes,
 			 (unsigned long long)c->pids_ceiling);
 	}
-	isb_note_add(c->cgroup_note, sizeof(c->cgroup_note), "wrapped by %s (class %s, declares %s)",
-		     p->tool, c->class_name,
+	isb_note_add(c->cgroup_note, sizeof(c->cgroup_note),
+		     "wrapped by %s (class %s, declares %s)", p->tool, c->class_name,
 		     p->cf.leaves ? isb_leaves_str(p->cf.leaves, leaves, sizeof(leaves)) : "none");
 	c->priv = p;
 	return 0;
@@ -485,8 +493,8 @@ static void wr_name(const struct isb_config *c, const char *label, unsigned n, c
 			*q = '_';
 }
 
-static int wr_spawn(struct isb_config *c, const struct isb_tenant_spec *spec,
-		    struct isb_tenant *t, struct isb_err *err)
+static int wr_spawn(struct isb_config *c, const struct isb_tenant_spec *spec, struct isb_tenant *t,
+		    struct isb_err *err)
 {
 	struct wr_priv *p = c->priv;
 	char *agent[64], astore[8192], *argv[192], store[16384], *envp[1024];
@@ -539,8 +547,8 @@ static void wr_cleanup(struct isb_config *c)
 /* The tools of the documented examples, where this host has them. */
 static void wr_describe(FILE *out, struct json_object *host)
 {
-	static const char *const tools[] = {"bwrap", "ch-run", "apptainer", "singularity",
-					    "enroot", "shifter"};
+	static const char *const tools[] = {"bwrap",	   "ch-run", "apptainer",
+					    "singularity", "enroot", "shifter"};
 	char path[512];
 	fprintf(out, "wrapper (any runtime by command template), the examples' tools:\n");
 	for (size_t i = 0; i < ISB_ARRAY_SIZE(tools); i++) {
