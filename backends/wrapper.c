@@ -74,8 +74,7 @@ static int next_word(const char **pos, char *out, size_t size, struct isb_err *e
 			    (q ? q == '"' && (s[1] == '"' || s[1] == '\\') : s[1] != 0))
 				s++;
 			if (o + 1 >= size)
-				return isb_errf(err, E2BIG, "has a word of over %zu characters",
-						size);
+				return isb_errf(err, 0, "has a word of over %zu characters", size);
 			out[o++] = *s++;
 		}
 		if (q && !*s)
@@ -124,7 +123,7 @@ static int word_expand(const char *w, const char *const *vals, char *out, size_t
 			s++;
 		}
 		if (out && o + n >= size)
-			return isb_errf(err, E2BIG, "is over %zu characters expanded", size);
+			return isb_errf(err, 0, "is over %zu characters expanded", size);
 		if (out)
 			memcpy(out + o, lit, n);
 		o += n;
@@ -180,11 +179,13 @@ static int tmpl_expand(const char *t, const char *const *vals, char *const *agen
 				if (n + 1 < max)
 					argv[n++] = agent[i];
 				else
-					return isb_errf(err, E2BIG, "has over %zu words", max);
+					return isb_errf(err, 0, "has over %zu words", max);
 			continue;
 		}
 		if (n + 1 >= max)
-			return isb_errf(err, E2BIG, "has over %zu words", max);
+			return isb_errf(err, 0, "has over %zu words", max);
+		if (o >= size)
+			return isb_errf(err, 0, "is over %zu characters expanded", size);
 		if (word_expand(word, vals, store + o, size - o, &used, err) < 0)
 			return -E2BIG;
 		argv[n++] = store + o;
@@ -509,7 +510,7 @@ static int wr_spawn(struct isb_config *c, const struct isb_tenant_spec *spec, st
 	struct isb_err e = {0};
 	if (tmpl_expand(p->cf.command, vals, agent, argv, ISB_ARRAY_SIZE(argv), store,
 			sizeof(store), &e) < 0)
-		return isb_errf(err, E2BIG, "%s: command %s", spec->label, e.msg);
+		return isb_errf(err, 0, "%s: command %s", spec->label, e.msg);
 	wr_envp(&p->cf, envp, ISB_ARRAY_SIZE(envp));
 	/* a runtime that tidies up empty groups may have taken the leaf away: re-create it */
 	if (p->nprocs && access(p->procs[0], F_OK) < 0 &&

@@ -29,6 +29,12 @@ resource = cpu
 victim = cpu.compute
 aggressor = cpu.hog
 placements = shared
+[scenario disk]
+resource = disk
+victim = disk.randread
+victim.size_mb = 8
+aggressor = null
+placements = shared
 INI
 check "the suite has the bwrap and charliecloud examples" \
 	[ "$(grep -c '^backend = wrapper' w.ini)" = 2 ]
@@ -41,8 +47,8 @@ for cf in bwrap charliecloud; do
 	avail=$(q c1 "select available || ' ' || coalesce(unavailable_reason, '') from config where name = '$cf'")
 	check "$cf is available ($avail)" [ "$avail" = "1 " ]
 	ok=$(q c1 "select count(*) from trial t join cell c on c.id = t.cell_id where c.config = '$cf' and t.status = 'ok'")
-	check "$cf ran its trials ($ok ok: $(q c1 "select t.cause from trial t join cell c on c.id = t.cell_id where c.config = '$cf' and t.status <> 'ok' limit 1"))" \
-		[ "$ok" = 2 ]
+	check "$cf ran its cpu and disk trials, its files in the scratch directory ($ok ok: $(q c1 "select t.cause from trial t join cell c on c.id = t.cell_id where c.config = '$cf' and t.status <> 'ok' limit 1"))" \
+		[ "$ok" = 4 ]
 done
 ns() { q c1 "select distinct json_extract(t.probe_json, '\$.own_namespaces') from trial t join cell c on c.id = t.cell_id where c.config = '$1'"; }
 leaves() { q c1 "select distinct t.probed_leaves from trial t join cell c on c.id = t.cell_id where c.config = '$1'"; }
@@ -61,7 +67,7 @@ check "the report shows each wrapper's class and agreeing leaves" \
 check "the report: charliecloud too" \
 	grep -q '^| charliecloud | wrapper | container | CT_NS | CT_NS | ok |' c1/report.md
 check "a start-up time per wrapped tenant ($(q c1 "select min(victim_startup_ns) from trial t join cell c on c.id = t.cell_id where c.config = 'bwrap'") ns)" \
-	[ "$(q c1 "select count(*) from trial where victim_startup_ns > 0")" = 6 ]
+	[ "$(q c1 "select count(*) from trial where victim_startup_ns > 0")" = 12 ]
 check "nothing left behind (the image skeleton included)" no_leftovers "$id"
 
 # A template with an unknown placeholder is refused before anything runs, with file:line.
@@ -83,6 +89,33 @@ check "it names file:line, the key and the placeholder ($(cat err.txt))" \
 	grep -q "bad.ini:5: .*command: .*unknown placeholder '{scrach}'" err.txt
 check "and nothing ran" [ ! -e bad/results.db ]
 
+# Quoting: a quoted word stays one word, {{ is a literal brace, and the template reaches no
+# shell but the one it names: sh runs the agent only if its $0 came through whole.
+cat >quote.ini <<'INI'
+[global]
+reps = 1
+duration = 0.2
+warmup = 0.05
+aggressor_warmup = 0.05
+[config quoted]
+backend = wrapper
+command = sh -c 'test "$0" = "{{a b} c" && exec "$@"' "{{a b} c" {agent}
+class = native
+[scenario cpu]
+resource = cpu
+victim = cpu.compute
+aggressor = null
+placements = shared
+INI
+"$ISOBENCH" run quote.ini --out cq >out.txt 2>err.txt
+rc=$?
+check "a quoted template runs (exit $rc)" [ "$rc" = 0 ]
+check "its trials are ok ($(q cq "select coalesce(cause, status) from trial limit 1"))" \
+	[ "$(q cq "select count(*) from trial where status = 'ok'")" = 2 ]
+check "the report's class is the configuration's (native)" \
+	grep -q '^| quoted | wrapper | native | none | none | ok |' cq/report.md
+check "nothing left behind" no_leftovers "$(q cq 'select id from campaign')"
+
 # Without the tools in PATH: "unavailable: <tool>: not found in PATH", native still runs.
 mkdir path
 for f in /usr/bin/*; do
@@ -96,7 +129,7 @@ for t in bwrap:bwrap charliecloud:ch-run; do
 	check "${t%%:*}: $why" [ "$why" = "unavailable: ${t#*:}: not found in PATH" ]
 done
 check "native ran its trials" \
-	[ "$(q c2 "select count(*) from trial t join cell c on c.id = t.cell_id where c.config = 'native' and t.status = 'ok'")" = 2 ]
+	[ "$(q c2 "select count(*) from trial t join cell c on c.id = t.cell_id where c.config = 'native' and t.status = 'ok'")" = 4 ]
 check "no trial of an unavailable wrapper" \
 	[ "$(q c2 "select count(*) from trial t join cell c on c.id = t.cell_id where c.config <> 'native'")" = 0 ]
 check "nothing left behind" no_leftovers "$(q c2 'select id from campaign')"
