@@ -352,6 +352,9 @@ static int wr_skeleton(const struct isb_config *c, struct wr_priv *p, const char
 					    "etc/group"};
 	char path[1200], target[512];
 	snprintf(p->skeleton, sizeof(p->skeleton), "%s/wrapper-%s", c->state_dir, c->name);
+	for (char *q = p->skeleton + strlen(c->state_dir) + 1; *q; q++)
+		if (!isalnum((unsigned char)*q) && !strchr("_.-", *q))
+			*q = '_'; /* the configuration's name, as one path component */
 	for (size_t i = 0; i < ISB_ARRAY_SIZE(dirs); i++) {
 		snprintf(path, sizeof(path), "%s/%s", p->skeleton, dirs[i]);
 		int r = isb_mkdir_p(path);
@@ -415,7 +418,7 @@ static int wr_conf_check(struct isb_config *c, struct wr_priv *p, struct isb_err
 		if (wr_skeleton(c, p, agent_dir, err) < 0)
 			return -EIO;
 	} else if (w->image[0] == '/' && access(w->image, F_OK) < 0)
-		return isb_errf(err, errno, "image %s: %s", w->image, strerror(errno));
+		return isb_errf(err, errno, "image %s", w->image);
 	return 0;
 }
 
@@ -554,7 +557,7 @@ static void wr_describe(FILE *out, struct json_object *host)
 	fprintf(out, "wrapper (any runtime by command template), the examples' tools:\n");
 	for (size_t i = 0; i < ISB_ARRAY_SIZE(tools); i++) {
 		bool found = find_in_path(tools[i], getenv("PATH"), path, sizeof(path)) == 0;
-		fprintf(out, "  %-14s %s%s\n", tools[i], found ? path : "not found in PATH", "");
+		fprintf(out, "  %-14s %s\n", tools[i], found ? path : "not found in PATH");
 	}
 }
 
