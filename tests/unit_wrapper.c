@@ -20,8 +20,9 @@ static const struct {
     {"command", "bwrap --bind {scratch} {Scratch} {agent}",
      "command: 'bwrap --bind {scratch} {Scratch} {agent}' has an unknown placeholder "
      "'{Scratch}' " KNOWN},
-    {"command", "bwrap --ro-bind / /", "command: 'bwrap --ro-bind / /' has no {agent} (where "
-				       "the agent's argv goes)"},
+    {"command", "bwrap --ro-bind / /",
+     "command: 'bwrap --ro-bind / /' has no {agent} (where "
+     "the agent's argv goes)"},
     {"command", "env X={agent}",
      "command: 'env X={agent}' has {agent} inside a word: it stands for the agent's whole argv "
      "and must be a word alone"},
@@ -32,8 +33,9 @@ static const struct {
      "command: 'ch-run {image -- {agent}' has a '{' with no '}' (a literal brace is {{)"},
     {"command", "ch-run '{image -- }' {agent}",
      "command: 'ch-run '{image -- }' {agent}' has an unknown placeholder '{image -- }' " KNOWN},
-    {"command", "ch-run {image", "command: 'ch-run {image' has a '{' with no '}' (a literal "
-				 "brace is {{)"},
+    {"command", "ch-run {image",
+     "command: 'ch-run {image' has a '{' with no '}' (a literal "
+     "brace is {{)"},
     {"command", "   ", "command: '   ' is empty"},
     {"leaves", "CT_NS,CT_NOPE",
      "leaves: 'CT_NS,CT_NOPE' is not a list of taxonomy leaves like CT_NS,CT_CAPS or none "
@@ -43,8 +45,7 @@ static const struct {
     {"env.1X", "y", "env.1X: '1X' is not a variable name like env.USER"},
     {"env.A-B", "y", "env.A-B: 'A-B' is not a variable name like env.USER"},
     {"image", "", "image: '' is not a path or name of an image"},
-    {"tool", "bwrap",
-     "unknown key 'tool' (command, image, class, leaves, network, env.NAME)"},
+    {"tool", "bwrap", "unknown key 'tool' (command, image, class, leaves, network, env.NAME)"},
 };
 
 static const struct {
