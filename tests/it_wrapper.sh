@@ -1,6 +1,6 @@
 #!/bin/sh
 # The wrapper backend (any runtime by command template) with the examples of
-# suites/wrapper.ini: bubblewrap and Charliecloud run a short cpu scenario; the
+# suites/wrapper.ini: bubblewrap and Charliecloud run short cpu, disk and network scenarios; the
 # probe inside each finds the namespaces the tool really makes (bwrap
 # --unshare-all: all of its own, no capability left; ch-run: a user and a mount
 # namespace, the host's network) and they match what the example declares. A
@@ -35,6 +35,11 @@ victim = disk.randread
 victim.size_mb = 8
 aggressor = null
 placements = shared
+[scenario net]
+resource = network
+victim = net.stream
+aggressor = null
+placements = shared
 INI
 check "the suite has the bwrap and charliecloud examples" \
 	[ "$(grep -c '^backend = wrapper' w.ini)" = 2 ]
@@ -43,13 +48,20 @@ check "the suite has the bwrap and charliecloud examples" \
 rc=$?
 check "the campaign finishes (exit $rc)" [ "$rc" = 0 ]
 id=$(q c1 'select id from campaign')
-for cf in bwrap charliecloud; do
+# bwrap: cpu and disk (its network cell is skipped: network = own); ch-run: all three
+for cf in bwrap:4 charliecloud:6; do
+	n=${cf#*:}
+	cf=${cf%%:*}
 	avail=$(q c1 "select available || ' ' || coalesce(unavailable_reason, '') from config where name = '$cf'")
 	check "$cf is available ($avail)" [ "$avail" = "1 " ]
 	ok=$(q c1 "select count(*) from trial t join cell c on c.id = t.cell_id where c.config = '$cf' and t.status = 'ok'")
-	check "$cf ran its cpu and disk trials, its files in the scratch directory ($ok ok: $(q c1 "select t.cause from trial t join cell c on c.id = t.cell_id where c.config = '$cf' and t.status <> 'ok' limit 1"))" \
-		[ "$ok" = 4 ]
+	check "$cf ran its trials, its files in the scratch directory ($ok ok: $(q c1 "select t.cause from trial t join cell c on c.id = t.cell_id where c.config = '$cf' and t.status <> 'ok' limit 1"))" \
+		[ "$ok" = "$n" ]
 done
+check "bwrap's network cell is skipped: its tenant has a network namespace of its own" \
+	grep -q '^- bwrap / net / shared: wrapper: net.stream: the wrapped tenant has a network namespace of its own (network = own)' c1/report.md
+mb=$(q c1 "select cast(json_extract(t.metrics_json, '\$.bytes_per_s') / 1e6 as int) from trial t join cell c on c.id = t.cell_id where c.config = 'charliecloud' and c.scenario = 'net' limit 1")
+check "ch-run (network = host): net.stream reaches its peer on loopback (${mb} MB/s)" [ "${mb:-0}" -gt 0 ]
 ns() { q c1 "select distinct json_extract(t.probe_json, '\$.own_namespaces') from trial t join cell c on c.id = t.cell_id where c.config = '$1'"; }
 leaves() { q c1 "select distinct t.probed_leaves from trial t join cell c on c.id = t.cell_id where c.config = '$1'"; }
 declared() { q c1 "select declared_leaves from config where name = '$1'"; }
@@ -67,7 +79,7 @@ check "the report shows each wrapper's class and agreeing leaves" \
 check "the report: charliecloud too" \
 	grep -q '^| charliecloud | wrapper | container | CT_NS | CT_NS | ok |' c1/report.md
 check "a start-up time per wrapped tenant ($(q c1 "select min(victim_startup_ns) from trial t join cell c on c.id = t.cell_id where c.config = 'bwrap'") ns)" \
-	[ "$(q c1 "select count(*) from trial where victim_startup_ns > 0")" = 12 ]
+	[ "$(q c1 "select count(*) from trial where victim_startup_ns > 0")" = 16 ]
 check "nothing left behind (the image skeleton included)" no_leftovers "$id"
 
 # A template with an unknown placeholder is refused before anything runs, with file:line.
@@ -129,7 +141,7 @@ for t in bwrap:bwrap charliecloud:ch-run; do
 	check "${t%%:*}: $why" [ "$why" = "unavailable: ${t#*:}: not found in PATH" ]
 done
 check "native ran its trials" \
-	[ "$(q c2 "select count(*) from trial t join cell c on c.id = t.cell_id where c.config = 'native' and t.status = 'ok'")" = 4 ]
+	[ "$(q c2 "select count(*) from trial t join cell c on c.id = t.cell_id where c.config = 'native' and t.status = 'ok'")" = 6 ]
 check "no trial of an unavailable wrapper" \
 	[ "$(q c2 "select count(*) from trial t join cell c on c.id = t.cell_id where c.config <> 'native'")" = 0 ]
 check "nothing left behind" no_leftovers "$(q c2 'select id from campaign')"
