@@ -16,7 +16,7 @@ libcmocka-dev fio util-linux procps iproute2
 libcap-ng-dev libseccomp-dev runc crun runsc
 libbpf-dev bpftool clang
 qemu-system-x86 busybox-static liblzma-dev
-docker.io"
+docker.io bubblewrap charliecloud-runtime"
 
 missing=""
 for p in $PKGS; do

@@ -80,6 +80,8 @@ struct isb_config {
 	double disk_read_iops, disk_write_bps;
 	/* Filled by prepare. */
 	unsigned declared_leaves;
+	/* The class this configuration declares (the wrapper's class key); NULL: the backend's. */
+	const char *class_name;
 	char cgroup_note[512]; /* what prepare did about the safety cgroup */
 	/* Each client tenant's HTB class on the link, bits/s (net.rate, or the cgroups policy);
 	 * 0: its traffic shares the link's default class with everyone's. */

@@ -381,7 +381,8 @@ static void config_prepare(struct ctx *x, struct rconfig *rc, const struct isb_s
 	struct isb_config_row row = {
 	    .name = sc->name,
 	    .backend = sc->backend,
-	    .class_name = isb_class_name(rc->c.backend->class),
+	    .class_name =
+		rc->c.class_name ? rc->c.class_name : isb_class_name(rc->c.backend->class),
 	    .options_json = json_object_to_json_string_ext(oj, JSON_C_TO_STRING_PLAIN),
 	    .declared_leaves = isb_leaves_str(rc->c.declared_leaves, leaves, sizeof(leaves)),
 	    .cgroup_note = rc->c.cgroup_note,
