@@ -80,6 +80,22 @@ static int cg_write(const char *dir, const char *file, unsigned long long v, str
 	return r < 0 ? isb_errf(err, r, "write %s to %s", val, path) : 0;
 }
 
+void isb_cgroup_campaign_safety(struct isb_config *c, const char *who, char procs[][512],
+				size_t *nprocs)
+{
+	struct isb_err cerr = {0};
+	if (isb_cgroup_campaign_create(c->campaign_id, c->mem_ceiling_bytes, c->pids_ceiling, procs,
+				       nprocs, &cerr) < 0) {
+		snprintf(c->cgroup_note, sizeof(c->cgroup_note), "unavailable: %s", cerr.msg);
+		isb_log(who, "no safety cgroup: %s", cerr.msg);
+		*nprocs = 0;
+		return;
+	}
+	snprintf(c->cgroup_note, sizeof(c->cgroup_note), "%s: memory max %llu bytes, pids max %llu",
+		 isb_cgroup_mode_name(isb_cgroup_mode()), (unsigned long long)c->mem_ceiling_bytes,
+		 (unsigned long long)c->pids_ceiling);
+}
+
 int isb_cgroup_campaign_join(const struct isb_config *c, char procs[][512], size_t *nprocs,
 			     const char *out[], struct isb_err *err)
 {

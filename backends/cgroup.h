@@ -14,6 +14,12 @@ const char *isb_cgroup_mode_name(enum isb_cgroup_mode m);
 /* Creates the campaign cgroup(s); fills up to 3 cgroup.procs paths. */
 int isb_cgroup_campaign_create(const char *campaign_id, uint64_t mem_max, uint64_t pids_max,
 			       char procs[][512], size_t *nprocs, struct isb_err *err);
+/* The campaign's group for a backend whose tenants have no group of their own (native,
+ * wrapper): created, with c->cgroup_note saying its ceilings, or "unavailable: why" and
+ * *nprocs = 0 (not fatal: an unprivileged user still gets deadlines and bounded
+ * stressors). */
+void isb_cgroup_campaign_safety(struct isb_config *c, const char *who, char procs[][512],
+				size_t *nprocs);
 /* For a tenant without a group of its own: the campaign group's cgroup.procs paths into
  * out (from index 0; returns how many), after re-creating the group where a runtime that
  * tidies up empty groups took the leaf away. */

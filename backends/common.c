@@ -243,6 +243,45 @@ int isb_proc_stop(struct isb_tenant *t, uint64_t grace_ns)
 	return 0;
 }
 
+int isb_proc_stop_via(struct isb_tenant *t, uint64_t grace_ns, void (*kill_it)(void *), void *arg)
+{
+	if (t->pid > 0 && kill_it) {
+		/* end of stdin stops the agent; past the grace the container's owner kills it
+		 * (killing only the client would leave the container running) */
+		if (t->in_fd >= 0) {
+			close(t->in_fd);
+			t->in_fd = -1;
+		}
+		uint64_t deadline = isb_now_ns() + grace_ns;
+		int status;
+		pid_t r;
+		while ((r = waitpid(t->pid, &status, WNOHANG)) == 0 && isb_now_ns() < deadline)
+			isb_sleep_ns(1000000);
+		if (r == t->pid) {
+			t->exited = true;
+			t->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+			t->term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+			if (t->out_fd >= 0)
+				close(t->out_fd);
+			t->out_fd = -1;
+			t->pid = 0;
+		} else {
+			kill_it(arg);
+			isb_proc_stop(t, 2000000000ull);
+			t->exited = false;
+		}
+	} else {
+		isb_proc_stop(t, grace_ns);
+	}
+	/* the client reports a container killed by signal N as exit status 128+N */
+	if (t->exit_code > 128 && t->exit_code < 128 + 65 && !t->term_signal) {
+		t->term_signal = t->exit_code - 128;
+		t->exit_code = -1;
+	}
+	t->oom_kills = -1;
+	return 0;
+}
+
 int isb_kvm_usable(struct isb_err *err)
 {
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);

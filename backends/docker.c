@@ -376,43 +376,16 @@ static void docker_cmd(const struct docker_tenant *dt, const char *verb, const c
 	isb_run_cmd(argv, errbuf, sizeof(errbuf));
 }
 
+static void docker_kill(void *arg)
+{
+	docker_cmd(arg, "kill", "--signal=KILL");
+}
+
 static int docker_stop(struct isb_tenant *t, uint64_t grace_ns)
 {
 	struct docker_tenant *dt = t->priv;
-	if (dt && t->pid > 0) {
-		/* end of stdin stops the agent; past the grace Docker kills the container
-		 * (killing only the client would leave it running) */
-		if (t->in_fd >= 0) {
-			close(t->in_fd);
-			t->in_fd = -1;
-		}
-		uint64_t deadline = isb_now_ns() + grace_ns;
-		int status;
-		pid_t r;
-		while ((r = waitpid(t->pid, &status, WNOHANG)) == 0 && isb_now_ns() < deadline)
-			isb_sleep_ns(1000000);
-		if (r == t->pid) {
-			t->exited = true;
-			t->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-			t->term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-			if (t->out_fd >= 0)
-				close(t->out_fd);
-			t->out_fd = -1;
-			t->pid = 0;
-		} else {
-			docker_cmd(dt, "kill", "--signal=KILL");
-			isb_proc_stop(t, 2000000000ull);
-			t->exited = false;
-		}
-	} else {
-		isb_proc_stop(t, grace_ns);
-	}
-	/* docker run reports a container killed by signal N as exit status 128+N */
-	if (t->exit_code > 128 && t->exit_code < 128 + 65 && !t->term_signal) {
-		t->term_signal = t->exit_code - 128;
-		t->exit_code = -1;
-	}
-	t->oom_kills = -1; /* --rm removed its memory group */
+	/* oom_kills stays -1: --rm removed its memory group */
+	isb_proc_stop_via(t, grace_ns, dt ? docker_kill : NULL, dt);
 	if (dt) {
 		docker_cmd(dt, "rm", "--force");
 		unlink(dt->cidfile);

@@ -25,24 +25,11 @@ static int native_available(struct isb_err *err)
 
 static int native_prepare(struct isb_config *c, struct isb_err *err)
 {
-	struct isb_err cerr = {0};
 	struct native_priv *p = calloc(1, sizeof(*p));
 	if (!p)
 		return isb_errf(err, ENOMEM, "native: prepare");
 	c->declared_leaves = 0;
-	if (isb_cgroup_campaign_create(c->campaign_id, c->mem_ceiling_bytes, c->pids_ceiling,
-				       p->procs, &p->nprocs, &cerr) < 0) {
-		/* Not fatal: an unprivileged user still gets deadlines and bounded stressors. */
-		snprintf(c->cgroup_note, sizeof(c->cgroup_note), "unavailable: %s", cerr.msg);
-		isb_log("backend/native", "no safety cgroup: %s", cerr.msg);
-		p->nprocs = 0;
-	} else {
-		snprintf(c->cgroup_note, sizeof(c->cgroup_note),
-			 "%s: memory max %llu bytes, pids max %llu",
-			 isb_cgroup_mode_name(isb_cgroup_mode()),
-			 (unsigned long long)c->mem_ceiling_bytes,
-			 (unsigned long long)c->pids_ceiling);
-	}
+	isb_cgroup_campaign_safety(c, "backend/native", p->procs, &p->nprocs);
 	c->priv = p;
 	return 0;
 }
@@ -52,14 +39,8 @@ static int native_spawn(struct isb_config *c, const struct isb_tenant_spec *spec
 {
 	struct native_priv *p = c->priv;
 	const char *procs[4] = {0};
-	struct isb_err cerr = {0};
-	/* a runtime that tidies up empty groups may have taken the leaf away: re-create it */
-	if (p && p->nprocs && access(p->procs[0], F_OK) < 0 &&
-	    isb_cgroup_campaign_create(c->campaign_id, isb_config_mem_limit(c), c->pids_ceiling,
-				       p->procs, &p->nprocs, &cerr) < 0)
-		return isb_errf(err, 0, "campaign cgroup: %s", cerr.msg);
-	for (size_t i = 0; p && i < p->nprocs; i++)
-		procs[i] = p->procs[i];
+	if (p && isb_cgroup_campaign_join(c, p->procs, &p->nprocs, procs, err) < 0)
+		return -EIO;
 	return isb_proc_spawn(c, spec, t, true, procs, err);
 }
 

@@ -265,44 +265,16 @@ int isb_oci_spawn(struct isb_config *c, const struct isb_tenant_spec *spec_in, s
 	return 0;
 }
 
+static void oci_kill(void *arg)
+{
+	struct oci_tenant *ot = arg;
+	runtime_cmd(ot->p, "kill", ot->id, "KILL");
+}
+
 int isb_oci_stop(struct isb_tenant *t, uint64_t grace_ns)
 {
 	struct oci_tenant *ot = t->priv;
-	if (ot && t->pid > 0) {
-		/* end of stdin stops the agent; past the grace the runtime kills the container
-		 * (killing only the runtime would leave the container running) */
-		if (t->in_fd >= 0) {
-			close(t->in_fd);
-			t->in_fd = -1;
-		}
-		uint64_t deadline = isb_now_ns() + grace_ns;
-		int status;
-		pid_t r;
-		while ((r = waitpid(t->pid, &status, WNOHANG)) == 0 && isb_now_ns() < deadline)
-			isb_sleep_ns(1000000);
-		if (r == t->pid) {
-			/* reaped here: hand the status to isb_proc_stop's bookkeeping */
-			t->exited = true;
-			t->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-			t->term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-			if (t->out_fd >= 0)
-				close(t->out_fd);
-			t->out_fd = -1;
-			t->pid = 0;
-		} else {
-			runtime_cmd(ot->p, "kill", ot->id, "KILL");
-			isb_proc_stop(t, 2000000000ull);
-			t->exited = false;
-		}
-	} else {
-		isb_proc_stop(t, grace_ns);
-	}
-	/* the runtime reports a container killed by signal N as exit status 128+N */
-	if (t->exit_code > 128 && t->exit_code < 128 + 65 && !t->term_signal) {
-		t->term_signal = t->exit_code - 128;
-		t->exit_code = -1;
-	}
-	t->oom_kills = -1;
+	isb_proc_stop_via(t, grace_ns, ot ? oci_kill : NULL, ot);
 	if (ot) {
 		char dir[700];
 		enum isb_cgroup_mode m = isb_cgroup_mode();

@@ -33,6 +33,10 @@ int isb_run_prog(struct isb_err *err, const char *prog, ...);
 /* The same with its standard output into out (stderr to /dev/null). */
 int isb_run_output(char *const argv[], char *out, size_t size);
 int isb_proc_stop(struct isb_tenant *t, uint64_t grace_ns);
+/* A tenant behind a client that forwards the agent's pipes (an OCI runtime, docker run):
+ * end of stdin, then kill_it(arg) past grace_ns (the container's owner kills it) and the
+ * client stopped; no kill_it: isb_proc_stop. Exit status 128+N becomes signal N. */
+int isb_proc_stop_via(struct isb_tenant *t, uint64_t grace_ns, void (*kill_it)(void *), void *arg);
 /* argv for the agent from a spec; returns argc; strings live in store. */
 int isb_agent_argv(const struct isb_config *c, const struct isb_tenant_spec *spec, char **argv,
 		   size_t max, char *store, size_t store_size);

@@ -424,7 +424,6 @@ static int wr_conf_check(struct isb_config *c, struct wr_priv *p, struct isb_err
 
 static int wr_prepare(struct isb_config *c, struct isb_err *err)
 {
-	struct isb_err cerr = {0};
 	char leaves[128];
 	struct wr_priv *p = calloc(1, sizeof(*p));
 	if (!p)
@@ -437,18 +436,7 @@ static int wr_prepare(struct isb_config *c, struct isb_err *err)
 	}
 	c->declared_leaves = p->cf.leaves;
 	c->class_name = isb_class_name((enum isb_class)p->cf.klass);
-	if (isb_cgroup_campaign_create(c->campaign_id, c->mem_ceiling_bytes, c->pids_ceiling,
-				       p->procs, &p->nprocs, &cerr) < 0) {
-		snprintf(c->cgroup_note, sizeof(c->cgroup_note), "unavailable: %s", cerr.msg);
-		isb_log("backend/wrapper", "no safety cgroup: %s", cerr.msg);
-		p->nprocs = 0;
-	} else {
-		snprintf(c->cgroup_note, sizeof(c->cgroup_note),
-			 "%s: memory max %llu bytes, pids max %llu",
-			 isb_cgroup_mode_name(isb_cgroup_mode()),
-			 (unsigned long long)c->mem_ceiling_bytes,
-			 (unsigned long long)c->pids_ceiling);
-	}
+	isb_cgroup_campaign_safety(c, "backend/wrapper", p->procs, &p->nprocs);
 	isb_note_add(c->cgroup_note, sizeof(c->cgroup_note),
 		     "wrapped by %s (class %s, declares %s)", p->tool, c->class_name,
 		     p->cf.leaves ? isb_leaves_str(p->cf.leaves, leaves, sizeof(leaves)) : "none");
@@ -504,7 +492,6 @@ static int wr_spawn(struct isb_config *c, const struct isb_tenant_spec *spec, st
 	char *agent[64], astore[8192], *argv[192], store[16384], *envp[1024];
 	char name[160], agent_dir[512];
 	const char *procs[4] = {0}, *vals[PH__COUNT];
-	struct isb_err cerr = {0};
 	int an = isb_agent_argv(c, spec, agent, ISB_ARRAY_SIZE(agent), astore, sizeof(astore));
 	if (an < 0)
 		return isb_errf(err, E2BIG, "%s: agent arguments", spec->label);
@@ -515,13 +502,8 @@ static int wr_spawn(struct isb_config *c, const struct isb_tenant_spec *spec, st
 			sizeof(store), &e) < 0)
 		return isb_errf(err, 0, "%s: command %s", spec->label, e.msg);
 	wr_envp(&p->cf, envp, ISB_ARRAY_SIZE(envp));
-	/* a runtime that tidies up empty groups may have taken the leaf away: re-create it */
-	if (p->nprocs && access(p->procs[0], F_OK) < 0 &&
-	    isb_cgroup_campaign_create(c->campaign_id, isb_config_mem_limit(c), c->pids_ceiling,
-				       p->procs, &p->nprocs, &cerr) < 0)
-		return isb_errf(err, 0, "campaign cgroup: %s", cerr.msg);
-	for (size_t i = 0; i < p->nprocs; i++)
-		procs[i] = p->procs[i];
+	if (isb_cgroup_campaign_join(c, p->procs, &p->nprocs, procs, err) < 0)
+		return -EIO;
 	struct wr_child_arg ca = {.envp = envp};
 	struct isb_spawn_hook hook = {.argv = argv, .child = wr_child, .arg = &ca};
 	return isb_proc_spawn_ex(c, spec, t, procs, &hook, err);
