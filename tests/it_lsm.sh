@@ -62,6 +62,16 @@ if command -v bpftool >/dev/null && bpftool feature probe kernel 2>/dev/null | g
 fi
 check "the bpf configuration has no trial" [ "$(q camp "select count(*) from trial t join cell c on c.id = t.cell_id where c.config = 'bpf'")" = 0 ]
 check "no BPF-LSM program left loaded" sh -c '! command -v bpftool >/dev/null || ! bpftool prog show 2>/dev/null | grep -q isb_lsm'
+# a campaign of nothing but BPF-LSM cannot run a cell where the kernel refuses it: it fails,
+# and says why
+if has_text "$why" "^unavailable: "; then
+	sed -n '1,/^aggressor_warmup/p' lsm.ini >bpf.ini
+	printf '[config bpf]\nbackend = container\nlsm = bpf\n[scenario io]\nresource = syscall\nvictim = sys.io\naggressor = null\nplacements = shared\n' >>bpf.ini
+	"$ISOBENCH" run bpf.ini --out bpfonly >/dev/null 2>bpf.err
+	rc=$?
+	check "a BPF-LSM-only campaign exits 1 here ($rc)" [ "$rc" = 1 ]
+	check "... naming why BPF-LSM cannot run" grep -q 'config bpf: unavailable: lsm = bpf: ' bpf.err
+fi
 id=$(q camp "select id from campaign")
 check "nothing left behind" no_leftovers "$id"
 done_testing
