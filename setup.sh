@@ -16,7 +16,8 @@ libcmocka-dev fio util-linux procps iproute2
 libcap-ng-dev libseccomp-dev runc crun runsc
 libbpf-dev bpftool clang
 qemu-system-x86 busybox-static liblzma-dev
-docker.io bubblewrap charliecloud-runtime"
+docker.io bubblewrap charliecloud-runtime
+podman uidmap flatpak dbus"
 
 missing=""
 for p in $PKGS; do
