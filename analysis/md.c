@@ -526,6 +526,7 @@ int isb_write_report_md(const char *path, const struct isb_analysis *a)
 		return -errno;
 	campaign_section(f, a);
 	method_section(f, a);
+	isb_md_technologies_section(f, a);
 	isb_md_leaves_section(f, a);
 	grades_section(f, a);
 	ranking_section(f, a);

@@ -29,6 +29,7 @@
 struct isb_suite_config {
 	char name[64];
 	char backend[32];
+	char technology[32]; /* the report's technology row; "": found by its match */
 	int line;
 	size_t nopts;
 	struct {

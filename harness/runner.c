@@ -378,6 +378,8 @@ static void config_prepare(struct ctx *x, struct rconfig *rc, const struct isb_s
 	for (size_t k = 0; k < sc->nopts; k++)
 		json_object_object_add(oj, sc->opts[k].key,
 				       json_object_new_string(sc->opts[k].value));
+	if (sc->technology[0])
+		json_object_object_add(oj, "technology", json_object_new_string(sc->technology));
 	struct isb_config_row row = {
 	    .name = sc->name,
 	    .backend = sc->backend,

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 #include "harness/suite_keys.h"
+#include "analysis/taxonomy.h"
 
 #include <limits.h>
 #include <math.h>
@@ -207,6 +208,16 @@ int suite_config_key(struct parser *p, struct isb_suite_config *c, const char *k
 	}
 	if (!strcmp(k, "description"))
 		return 0;
+	if (!strcmp(k, "technology")) {
+		/* which row of the report's technologies table it measures: stored with the
+		 * options, not passed to the backend */
+		char ids[1024];
+		isb_technology_ids(ids, sizeof(ids));
+		if (!isb_technology_known(v))
+			return PERR(p, "technology: unknown technology '%s' (known: %s)", v, ids);
+		snprintf(c->technology, sizeof(c->technology), "%s", v);
+		return 0;
+	}
 	if (!strcmp(k, "time_scale")) {
 		/* every window of this configuration's trials times this: TCG runs code
 		 * many times slower than the host */

@@ -129,13 +129,13 @@ void isb_campaign_row_free(struct isb_campaign_row *row)
 /* The configurations with what their victims' probes saw (schema 2 on). */
 static const char configs_sql[] =
     "SELECT name, backend, class, COALESCE(options_json,'{}'), COALESCE(declared_leaves,''),"
-    " COALESCE(cgroup_note,''), available, (SELECT group_concat(p, ' | ') FROM (SELECT DISTINCT"
+    " COALESCE(cgroup_note,''), available, unavailable_reason, (SELECT group_concat(p, ' | ') FROM (SELECT DISTINCT"
     " COALESCE(t.probed_leaves,'') || CASE WHEN json_extract(t.probe_json, '$.gvisor')"
     " THEN ' (gVisor)' ELSE '' END AS p FROM trial t JOIN cell c ON c.id = t.cell_id"
     " WHERE c.config = config.name AND t.probe_json IS NOT NULL)) FROM config ORDER BY rowid";
 /* A schema 1 store: no leaves were stored. */
 static const char configs_sql_v1[] =
-    "SELECT name, backend, class, COALESCE(options_json,'{}'), '', '', available, NULL"
+    "SELECT name, backend, class, COALESCE(options_json,'{}'), '', '', available, NULL, NULL"
     " FROM config ORDER BY rowid";
 
 int isb_read_configs(struct isb_results *rs, struct isb_configs *out, struct isb_err *err)
@@ -163,7 +163,8 @@ int isb_read_configs(struct isb_results *rs, struct isb_configs *out, struct isb
 		c->declared_leaves = dup_col(s, 4);
 		c->cgroup_note = dup_col(s, 5);
 		c->available = sqlite3_column_int(s, 6) != 0;
-		c->probed = dup_nullable(s, 7);
+		c->unavailable_reason = dup_nullable(s, 7);
+		c->probed = dup_nullable(s, 8);
 		if (!c->name || !c->backend || !c->klass || !c->options_json ||
 		    !c->declared_leaves || !c->cgroup_note) {
 			r = -ENOMEM;
@@ -189,6 +190,7 @@ void isb_configs_free(struct isb_configs *c)
 		free(x->declared_leaves);
 		free(x->cgroup_note);
 		free(x->probed);
+		free(x->unavailable_reason);
 	}
 	free(c->row);
 	memset(c, 0, sizeof(*c));

@@ -40,6 +40,7 @@ struct isb_config_row {
 	char *declared_leaves; /* "" for none */
 	char *cgroup_note;     /* "" */
 	bool available;
+	char *unavailable_reason; /* "unavailable: ...", NULL where it was available or unknown */
 	/* The distinct leaves its victims' probes saw, " | "-separated, each marked " (gVisor)"
 	 * where the probe ran inside gVisor; NULL where no trial stored a probe. */
 	char *probed;

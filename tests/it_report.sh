@@ -27,6 +27,26 @@ for f in cells.csv trials.csv report.md; do
 done
 check "the results store is left as it was" cmp -s "$FIX/results.db" camp/results.db
 
+# The technologies table: every seed technology of the taxonomy has a row, measured or
+# with why not; a configuration is matched to its row by backend and options.
+tech_row() { grep "^| $1 |" camp/report.md | head -1; }
+for t in "KVM with cgroups" "Xen" "VirtualBox" "Docker" "Podman" "Flatpak" \
+	"gVisor with KVM" "gVisor with ptrace" "bpfContain (BPF-LSM sandbox)"; do
+	check "technology row: $t" [ -n "$(tech_row "$t")" ]
+done
+check "Xen is unavailable with its reason" has_text "$(tech_row Xen)" "unavailable: no isobench backend: Xen"
+check "Docker is not in this suite, and the row says how to add it" has_text "$(tech_row Docker)" "not in this suite (a configuration with .technology = docker.)"
+check "the native configuration measures native, with a cpu grade" has_text "$(tech_row 'native (no isolation)')" "| native | native (none) | none | [0-4] ([0-9.]*) |"
+# A site's own table replaces the built-in one; a bad line is named with its file and line.
+printf '[technology apptainer]\nname = Apptainer\nclass = container\nleaves = CT_NS\nseed = yes\n' >site.ini
+mkdir site && cp "$FIX/results.db" site/
+ISOBENCH_TECHNOLOGIES=$WORK/site.ini "$ISOBENCH" report site >/dev/null 2>&1
+check "a site's table (ISOBENCH_TECHNOLOGIES) gives its own rows" grep -q '^| Apptainer | container: CT_NS | - |' site/report.md
+check "... and only them" sh -c '! grep -q "^| Xen |" site/report.md'
+printf '[technology x]\nname = X\nbogus line\n' >bad.ini
+ISOBENCH_TECHNOLOGIES=$WORK/bad.ini "$ISOBENCH" report site >/dev/null 2>&1
+check "a bad table line is named with its file and line" grep -q "bad.ini:3: 'bogus line' is not" site/report.md
+
 mkdir empty
 "$ISOBENCH" report empty >/dev/null 2>err.txt; rc=$?
 check "a directory without results.db is refused (exit $rc)" [ "$rc" != 0 ]

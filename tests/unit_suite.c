@@ -172,6 +172,28 @@ static void test_malformed_table(void **state)
 	}
 }
 
+/* technology = ID names a row of the report's technologies table (analysis/taxonomy.c). */
+static void test_technology_key(void **state)
+{
+	struct isb_suite *s = malloc(sizeof(*s));
+	struct isb_err err = {0};
+	isb_suite_defaults(s);
+	const char *bad_text = "[config a]\nbackend = native\ntechnology = kata\n" OKSC;
+	assert_true(isb_suite_parse(s, "t.ini", bad_text, &err) < 0);
+	const char *want = "t.ini:3: technology: unknown technology 'kata' (known: kvm, xen, ";
+	if (strncmp(err.msg, want, strlen(want)))
+		fail_msg("got '%s'", err.msg);
+	isb_suite_defaults(s);
+	const char *good = "[config a]\nbackend = wrapper\ncommand = bwrap --bind / / {agent}\n"
+			   "technology = bwrap\n" OKSC;
+	memset(&err, 0, sizeof(err));
+	if (isb_suite_parse(s, "t.ini", good, &err) < 0)
+		fail_msg("good: %s", err.msg);
+	assert_string_equal(s->configs[0].technology, "bwrap");
+	assert_int_equal(s->configs[0].nopts, 1); /* not one of the backend's options */
+	free(s);
+}
+
 static void test_good_file(void **state)
 {
 	struct isb_suite *s = malloc(sizeof(*s));
@@ -316,6 +338,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_malformed_table),
 	    cmocka_unit_test(test_good_file),
+	    cmocka_unit_test(test_technology_key),
 	    cmocka_unit_test(test_override_errors),
 	    cmocka_unit_test(test_memory_budget),
 	    cmocka_unit_test(test_backend_added_by_override),
