@@ -117,6 +117,9 @@ void isb_attribute_cell(const struct isb_analysis *a, const struct isb_cell *c,
 
 /* csv.c and md.c: the writers; leaves.c: report.md's section on the configurations' leaves. */
 void isb_md_leaves_section(FILE *f, const struct isb_analysis *a);
+/* A configuration's probed leaves (the store's " | "-separated sets) for a table cell:
+ * "; "-separated, "none" for an empty set, "-" without a probe. */
+void isb_md_probed(char *out, size_t size, const char *probed);
 /* taxonomy.c: report.md's first table, one row per technology and its configurations. */
 void isb_md_technologies_section(FILE *f, const struct isb_analysis *a);
 int isb_write_cells_csv(const char *path, const struct isb_analysis *a);

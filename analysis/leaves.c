@@ -52,6 +52,26 @@ static void leaves_check(const struct isb_config_row *cf, char *check, size_t si
 	}
 }
 
+void isb_md_probed(char *out, size_t size, const char *probed)
+{
+	size_t o = 0;
+	out[0] = 0;
+	if (!probed) {
+		snprintf(out, size, "-");
+		return;
+	}
+	/* the distinct sets, " | "-separated in the store: "; " in a table cell */
+	char buf[1024];
+	snprintf(buf, sizeof(buf), "%s", probed);
+	char *save, *t = strtok_r(buf, "|", &save);
+	if (!t)
+		snprintf(out, size, "none");
+	for (; t && o < size; t = strtok_r(NULL, "|", &save)) {
+		t = isb_trim(t);
+		o += (size_t)snprintf(out + o, size - o, "%s%s", o ? "; " : "", *t ? t : "none");
+	}
+}
+
 /* Each configuration's declared leaves beside the leaves its victims' probe saw. */
 void isb_md_leaves_section(FILE *f, const struct isb_analysis *a)
 {
@@ -62,13 +82,13 @@ void isb_md_leaves_section(FILE *f, const struct isb_analysis *a)
 		   "|---|---|---|---|---|---|---|\n");
 	for (size_t i = 0; i < a->configs.n; i++) {
 		const struct isb_config_row *cf = &a->configs.row[i];
-		char check[300] = "no probe";
+		char check[300] = "no probe", probed[300];
 		if (cf->probed)
 			leaves_check(cf, check, sizeof(check));
+		isb_md_probed(probed, sizeof(probed), cf->probed);
 		fprintf(f, "| %s | %s | %s | %s | %s | %s | %s |\n", cf->name, cf->backend,
-			cf->klass, cf->declared_leaves[0] ? cf->declared_leaves : "none",
-			cf->probed ? (cf->probed[0] ? cf->probed : "none") : "-", check,
-			cf->available ? cf->cgroup_note : "unavailable");
+			cf->klass, cf->declared_leaves[0] ? cf->declared_leaves : "none", probed,
+			check, cf->available ? cf->cgroup_note : "unavailable");
 	}
 	fprintf(f, "\n");
 }

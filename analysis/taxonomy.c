@@ -207,11 +207,15 @@ static void resource_grade(const struct isb_analysis *a, const char *config, con
 			   char *out, size_t size)
 {
 	const struct isb_cell *w = NULL;
-	bool apart = false, any = false;
+	bool apart = false, any = false, skipped = false;
 	for (size_t i = 0; i < a->n; i++) {
 		const struct isb_cell *c = &a->cells[i];
 		if (strcmp(c->row.config, config) || strcmp(c->row.resource, res))
 			continue;
+		if (!strcmp(c->row.status, "skipped")) {
+			skipped = true;
+			continue;
+		}
 		any = true;
 		if (c->v.verdict[0]) {
 			apart = true;
@@ -227,7 +231,11 @@ static void resource_grade(const struct isb_analysis *a, const char *config, con
 	if (w)
 		snprintf(out, size, "%d (%.2f)", w->v.grade, w->v.m[w->v.worst].d);
 	else
-		snprintf(out, size, "%s", apart ? "set apart" : any ? "not graded" : "-");
+		snprintf(out, size, "%s",
+			 apart	   ? "set apart"
+			 : any	   ? "not graded"
+			 : skipped ? "skipped"
+				   : "-");
 }
 
 /* Why a configuration measured nothing: its unavailability, else a skipped cell's reason. */
@@ -275,10 +283,11 @@ static void config_row(FILE *f, const struct isb_analysis *a, const struct isb_c
 		snprintf(status, sizeof(status), "%s%s",
 			 why && strncmp(why, "unavailable", 11) ? "not measured: " : "",
 			 why ? why : "not measured");
+	char probed[300];
+	isb_md_probed(probed, sizeof(probed), cf->probed);
 	fprintf(f, "| %s | %s | %s | %s (%s) | %s | %s | %s | %s | %s | %s | %s |\n", t, paper,
-		cf->name, cf->klass, cf->declared_leaves[0] ? cf->declared_leaves : "none",
-		cf->probed ? (cf->probed[0] ? cf->probed : "none") : "-", g[0], g[1], g[2], g[3],
-		st, status);
+		cf->name, cf->klass, cf->declared_leaves[0] ? cf->declared_leaves : "none", probed,
+		g[0], g[1], g[2], g[3], st, status);
 }
 
 void isb_md_technologies_section(FILE *f, const struct isb_analysis *a)
@@ -320,7 +329,8 @@ void isb_md_technologies_section(FILE *f, const struct isb_analysis *a)
 		if (any || !x->seed)
 			continue;
 		if (x->absent[0])
-			fprintf(f, "| %s | %s | - | - | - | - | - | - | - | - | unavailable: %s |\n",
+			fprintf(f,
+				"| %s | %s | - | - | - | - | - | - | - | - | unavailable: %s |\n",
 				x->name, paper, x->absent);
 		else
 			fprintf(f,

@@ -100,8 +100,10 @@ int isb_agent_argv(const struct isb_config *c, const struct isb_tenant_spec *spe
 	if (spec->peer)
 		ADD("--peer=%s", spec->peer);
 	if (c->host_ns[0]) {
+		/* under a scenario's node memory budget the campaign's group is held to it: a
+		 * ceiling of the campaign's, not a limit the configuration gave the tenant */
 		ADD("--host-ns=%s", c->host_ns);
-		ADD("--ceilings=%llu:%llu", (unsigned long long)c->mem_ceiling_bytes,
+		ADD("--ceilings=%llu:%llu", (unsigned long long)isb_config_mem_limit(c),
 		    (unsigned long long)c->pids_ceiling);
 	}
 #undef ADD
