@@ -31,6 +31,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -87,8 +88,9 @@ static int fp_available(struct isb_err *err)
 	char path[1024], dirs[4096];
 	const char *env = getenv("PATH");
 	if (geteuid() != 0)
-		return isb_errf(err, 0,
-				"needs root (as another user Flatpak's install needs a system bus)"),
+		return isb_errf(
+			   err, 0,
+			   "needs root (as another user Flatpak's install needs a system bus)"),
 		       0;
 	snprintf(dirs, sizeof(dirs), "%s", env ? env : "/usr/local/bin:/usr/bin:/bin");
 	for (char *save, *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
@@ -165,6 +167,7 @@ static int fp_run(struct isb_err *err, ...)
 		if (fd < 0 || nul < 0 || dup2(nul, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
 			_exit(127);
 		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* a killed harness leaves no build running */
 		execvpe(argv[0], argv, shared.envp);
 		_exit(127);
 	}
@@ -199,11 +202,13 @@ static int mkdir_in(const char *root, const char *sub, struct isb_err *err)
  * session or system bus; PATH ours. */
 static void fp_env(void)
 {
-	static const char *const vars[][2] = {
-	    {"FLATPAK_USER_DIR", "inst"}, {"FLATPAK_SYSTEM_DIR", "system"},
-	    {"HOME", "home"},		  {"XDG_RUNTIME_DIR", "run"},
-	    {"XDG_CACHE_HOME", "home/.cache"}, {"XDG_CONFIG_HOME", "home/.config"},
-	    {"XDG_DATA_HOME", "home/.local/share"}};
+	static const char *const vars[][2] = {{"FLATPAK_USER_DIR", "inst"},
+					      {"FLATPAK_SYSTEM_DIR", "system"},
+					      {"HOME", "home"},
+					      {"XDG_RUNTIME_DIR", "run"},
+					      {"XDG_CACHE_HOME", "home/.cache"},
+					      {"XDG_CONFIG_HOME", "home/.config"},
+					      {"XDG_DATA_HOME", "home/.local/share"}};
 	size_t n = 0;
 	for (; n < ISB_ARRAY_SIZE(vars); n++) {
 		snprintf(shared.env[n], sizeof(shared.env[n]), "%s=%s/%s", vars[n][0], shared.root,
@@ -291,8 +296,7 @@ static int fp_build(struct isb_config *c, struct isb_err *err)
 	if (fp_run(err, "build-finish", "--command=isobench-agent", app, NULL) < 0 ||
 	    fp_run(err, "build-export", "--disable-sandbox", repo, app, FP_BRANCH, NULL) < 0 ||
 	    fp_run(err, "build-update-repo", repo, NULL) < 0 ||
-	    fp_run(err, "--user", "install", "-y", "--noninteractive", FP_REMOTE, FP_APP, NULL) <
-		0)
+	    fp_run(err, "--user", "install", "-y", "--noninteractive", FP_REMOTE, FP_APP, NULL) < 0)
 		return -EIO;
 	isb_remove_tree(rt); /* in the repository and the installation now */
 	isb_remove_tree(app);
@@ -315,8 +319,8 @@ static int fp_prepare(struct isb_config *c, struct isb_err *err)
 	if (!p)
 		return isb_errf(err, ENOMEM, "flatpak: prepare");
 	for (size_t i = 0; i < c->nopts; i++)
-		if (isb_option_apply(fp_options, 0, &p->cf, c->opts[i].key, c->opts[i].value,
-				     err) < 0)
+		if (isb_option_apply(fp_options, 0, &p->cf, c->opts[i].key, c->opts[i].value, err) <
+		    0)
 			goto fail_free_p;
 	if (!shared.users && fp_build(c, err) < 0) {
 		fp_release();
@@ -346,7 +350,7 @@ static const char *fp_unsupported(const struct isb_config *c, const struct isb_t
 	const struct fp_priv *p = c->priv;
 	if (p && p->cf.network == FP_NET_NONE &&
 	    (spec->resource == ISB_RES_NETWORK || spec->talks_to_peer))
-		return "flatpak: network = none runs each tenant with --unshare=network (a network "
+		return "network = none runs each tenant with --unshare=network (a network "
 		       "namespace of its own): its peer is out of reach; network = host shares the "
 		       "host's";
 	return NULL;
@@ -561,8 +565,8 @@ static void fp_describe(FILE *out, struct json_object *host)
 	char *argv[] = {"flatpak", "--version", NULL};
 	if (isb_run_output(argv, v, sizeof(v)) != 0)
 		snprintf(v, sizeof(v), "(flatpak --version failed)");
-	fprintf(out, "  %-14s %s: bubblewrap and its seccomp filter, no cgroup limits\n",
-		"flatpak", isb_trim(v));
+	fprintf(out, "  %-14s %s: bubblewrap and its seccomp filter, no cgroup limits\n", "flatpak",
+		isb_trim(v));
 }
 
 const struct isb_backend isb_backend_flatpak = {
