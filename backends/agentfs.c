@@ -60,7 +60,6 @@ static int write_entry(const char *dir, const struct isb_guest_entry *e)
 	return write(fd, p, len) == (ssize_t)len ? 0 : -EIO;
 }
 
-
 int isb_agent_rootfs(const struct isb_config *c, const char *dir, bool under_usr,
 		     struct isb_err *err)
 {
