@@ -333,14 +333,13 @@ static int fp_prepare(struct isb_config *c, struct isb_err *err)
 	c->declared_leaves = ISB_LEAF(CT_NS) | ISB_LEAF(SB_SECCOMP);
 	isb_note_add(c->cgroup_note, sizeof(c->cgroup_note),
 		     "%s; private installation, runtime and app built in %.2f s; network=%s; run "
-		     "as root: full capabilities",
+		     "as root: root's capabilities kept",
 		     shared.version, shared.build_s,
 		     p->cf.network == FP_NET_HOST ? "host (--share=network)"
 						  : "none (--unshare=network)");
 	c->priv = p;
 	return 0;
 fail_free_p:
-	isb_cgroup_campaign_remove(c->campaign_id);
 	free(p);
 	return -EINVAL;
 }
