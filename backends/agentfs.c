@@ -60,7 +60,7 @@ static int write_entry(const char *dir, const struct isb_guest_entry *e)
 	return write(fd, p, len) == (ssize_t)len ? 0 : -EIO;
 }
 
-int isb_agent_rootfs(const struct isb_config *c, const char *dir, bool under_usr,
+int isb_agent_rootfs(const struct isb_config *c, const char *dir, bool under_usr, uint64_t *hash,
 		     struct isb_err *err)
 {
 	static const char *const dirs[] = {"tmp", "proc", "sys", "dev", "etc", "isobench"};
@@ -76,7 +76,12 @@ int isb_agent_rootfs(const struct isb_config *c, const char *dir, bool under_usr
 	if (access("/usr/bin/fio", X_OK) == 0 &&
 	    isb_guest_image_add_binary(&im, "usr/bin/fio", "/usr/bin/fio", err) < 0)
 		return -EIO;
-	for (size_t i = 0; i < im.n; i++) {
+	if (hash) {
+		if (isb_guest_image_hash(&im, err) < 0)
+			return -EIO;
+		*hash = im.hash ^ (under_usr ? 0x9e3779b97f4a7c15ull : 0);
+	}
+	for (size_t i = 0; dir && i < im.n; i++) {
 		struct isb_guest_entry e = im.e[i];
 		if (under_usr && strncmp(e.dst, "usr/", 4) && strcmp(e.dst, "usr"))
 			snprintf(e.dst, sizeof(e.dst), "usr/%s", im.e[i].dst);

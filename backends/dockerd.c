@@ -158,7 +158,7 @@ int isb_dockerd_image(struct isb_config *c, struct isb_dockerd *d, struct isb_er
 {
 	char rootfs[700];
 	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", d->root);
-	if (isb_agent_rootfs(c, rootfs, false, err) < 0)
+	if (isb_agent_rootfs(c, rootfs, false, NULL, err) < 0)
 		return -EIO;
 	snprintf(d->image, sizeof(d->image), "isobench-%s:agent", c->campaign_id);
 	char cmd[2000];

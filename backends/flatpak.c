@@ -22,7 +22,7 @@
 #include "backends/cgroup.h"
 #include "backends/ctconf.h"
 #include "backends/flatpak.h"
-#include "backends/guest.h"
+#include "backends/guestimg.h"
 #include "backends/proc.h"
 
 #include <dirent.h>
@@ -31,20 +31,24 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
 
-#define FP_APP	   "org.isobench.Agent"
-#define FP_RUNTIME "org.isobench.Runtime"
-#define FP_BRANCH  "1"
-#define FP_REMOTE  "isobench"
-#define FP_MARK	   "ISOBENCH_FLATPAK" /* in every agent's environment: the root it runs from */
-#define FP_CMD_NS  (120ull * 1000000000ull) /* the longest a flatpak build command may take */
-#define FP_FIND_NS (20ull * 1000000000ull)  /* the longest until the agent is seen */
+#define FP_APP		"org.isobench.Agent"
+#define FP_RUNTIME	"org.isobench.Runtime"
+#define FP_BRANCH	"1"
+#define FP_REMOTE	"isobench"
+#define FP_MARK		"ISOBENCH_FLATPAK" /* in every agent's environment: the root it runs from */
+#define FP_CMD_NS	(120ull * 1000000000ull) /* the longest a flatpak build command may take */
+#define FP_FIND_NS	(20ull * 1000000000ull)	 /* the longest until the agent is seen */
+#define FP_FORMAT	"isobench-flatpak-1"	 /* what the cache key covers beside the files */
+#define FP_CACHE_KEEP_S (7 * 24 * 3600)		 /* cache entries unused this long go */
 
 enum { FP_NET_HOST, FP_NET_NONE };
 static const char *const net_names[] = {"host", "none", NULL};
@@ -69,6 +73,7 @@ static struct fp_shared {
 	char *envp[12];	  /* the environment of every flatpak command */
 	char env[10][700];
 	double build_s;
+	bool cached; /* the installation came from the cache */
 	unsigned users;
 } shared;
 
@@ -241,7 +246,7 @@ static int build_runtime(struct isb_config *c, const char *arch, struct isb_err 
 {
 	char rt[700], path[800], from[800], meta[512];
 	snprintf(rt, sizeof(rt), "%s/rt", shared.root);
-	if (isb_agent_rootfs(c, rt, true, err) < 0 || mkdir_in(rt, "files", err) < 0)
+	if (isb_agent_rootfs(c, rt, true, NULL, err) < 0 || mkdir_in(rt, "files", err) < 0)
 		return -EIO;
 	snprintf(meta, sizeof(meta),
 		 "[Runtime]\nname=" FP_RUNTIME "\nruntime=" FP_RUNTIME "/%s/" FP_BRANCH
@@ -260,26 +265,15 @@ static int build_runtime(struct isb_config *c, const char *arch, struct isb_err 
 	return 0;
 }
 
-static int fp_build(struct isb_config *c, struct isb_err *err)
+/* Exports the runtime and the app into <root>/repo and installs both into <root>/inst. */
+static int fp_install(struct isb_config *c, const char *arch, struct isb_err *err)
 {
-	char arch[64] = "", repo[700], url[720], rt[700], app[700], from[700], to[800];
-	char *argv[] = {"flatpak", "--default-arch", NULL};
-	uint64_t t0 = isb_now_ns();
-	snprintf(shared.root, sizeof(shared.root), "%s/flatpak", c->state_dir);
-	if (mkdir(shared.root, 0700) < 0 && errno != EEXIST)
-		return isb_errf(err, errno, "mkdir %s", shared.root);
-	if (mkdir_in(shared.root, "home", err) < 0 || mkdir_in(shared.root, "run", err) < 0 ||
-	    mkdir_in(shared.root, "system", err) < 0)
-		return -EIO;
-	fp_env();
-	read_version();
-	if (isb_run_output(argv, arch, sizeof(arch)) != 0 || !isb_trim(arch)[0])
-		return isb_errf(err, 0, "'flatpak --default-arch' failed");
+	char repo[700], url[720], rt[700], app[700], from[700], to[800];
 	snprintf(repo, sizeof(repo), "%s/repo", shared.root);
 	snprintf(url, sizeof(url), "file://%s", repo);
 	snprintf(rt, sizeof(rt), "%s/rt", shared.root);
 	snprintf(app, sizeof(app), "%s/app", shared.root);
-	if (build_runtime(c, isb_trim(arch), err) < 0 ||
+	if (build_runtime(c, arch, err) < 0 ||
 	    fp_run(err, "build-export", "--runtime", "--disable-sandbox", repo, rt, FP_BRANCH,
 		   NULL) < 0 ||
 	    fp_run(err, "build-update-repo", repo, NULL) < 0 ||
@@ -300,6 +294,83 @@ static int fp_build(struct isb_config *c, struct isb_err *err)
 		return -EIO;
 	isb_remove_tree(rt); /* in the repository and the installation now */
 	isb_remove_tree(app);
+	isb_remove_tree(repo);
+	return 0;
+}
+
+/* Entries of <cache>/flatpak unused for FP_CACHE_KEEP_S (their own and a killed copy's). */
+static void cache_prune(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	time_t now = time(NULL);
+	while (d && (e = readdir(d))) {
+		char path[1200];
+		struct stat st;
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (stat(path, &st) == 0 && now - st.st_mtime > FP_CACHE_KEEP_S)
+			isb_remove_tree(path);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* The installation into <cache>/flatpak/<key>/inst, for the next campaign with the same
+ * agent, libraries, fio and Flatpak: copied to a directory of this process's, renamed into
+ * place at once. A failure only costs the next campaign a build. */
+static void cache_store(const char *dir, const char *entry)
+{
+	char tmp[800], inst[700], tinst[820];
+	struct isb_err e = {0};
+	snprintf(tmp, sizeof(tmp), "%s.tmp-%d", entry, (int)getpid());
+	snprintf(inst, sizeof(inst), "%s/inst", shared.root);
+	snprintf(tinst, sizeof(tinst), "%s/inst", tmp);
+	cache_prune(dir);
+	if (isb_mkdir_p(tmp) < 0 || isb_run_prog(&e, "cp", "-a", inst, tinst, NULL) < 0 ||
+	    rename(tmp, entry) < 0) {
+		isb_remove_tree(tmp); /* or another campaign stored the same first */
+		if (e.msg[0])
+			isb_log("backend/flatpak", "cache %s not stored: %s", entry, e.msg);
+	}
+}
+
+static int fp_build(struct isb_config *c, struct isb_err *err)
+{
+	char arch[64] = "", dir[600], entry[700], cinst[720], inst[700];
+	char *argv[] = {"flatpak", "--default-arch", NULL};
+	uint64_t t0 = isb_now_ns(), key = 0;
+	snprintf(shared.root, sizeof(shared.root), "%s/flatpak", c->state_dir);
+	if (mkdir(shared.root, 0700) < 0 && errno != EEXIST)
+		return isb_errf(err, errno, "mkdir %s", shared.root);
+	if (mkdir_in(shared.root, "home", err) < 0 || mkdir_in(shared.root, "run", err) < 0 ||
+	    mkdir_in(shared.root, "system", err) < 0)
+		return -EIO;
+	fp_env();
+	read_version();
+	if (isb_run_output(argv, arch, sizeof(arch)) != 0 || !isb_trim(arch)[0])
+		return isb_errf(err, 0, "'flatpak --default-arch' failed");
+	/* the key: every file of the runtime and app, Flatpak's version, the arch, our layout */
+	if (isb_agent_rootfs(c, NULL, true, &key, err) < 0)
+		return -EIO;
+	isb_guest_hash_bytes(&key, shared.version, strlen(shared.version));
+	isb_guest_hash_bytes(&key, arch, strlen(arch));
+	isb_guest_hash_bytes(&key, FP_FORMAT, sizeof(FP_FORMAT));
+	snprintf(dir, sizeof(dir), "%s/flatpak", isb_guest_cache_dir());
+	snprintf(entry, sizeof(entry), "%s/%016llx", dir, (unsigned long long)key);
+	snprintf(cinst, sizeof(cinst), "%s/inst", entry);
+	snprintf(inst, sizeof(inst), "%s/inst", shared.root);
+	struct stat st;
+	if (stat(cinst, &st) == 0 && isb_run_prog(NULL, "cp", "-a", cinst, inst, NULL) == 0) {
+		shared.cached = true;
+		utimes(entry, NULL); /* used: kept by the pruning */
+	} else {
+		isb_remove_tree(inst);
+		if (fp_install(c, arch, err) < 0)
+			return -EIO;
+		cache_store(dir, entry);
+	}
 	shared.build_s = (double)(isb_now_ns() - t0) / 1e9;
 	return 0;
 }
@@ -331,12 +402,12 @@ static int fp_prepare(struct isb_config *c, struct isb_err *err)
 	/* bwrap's mount, pid and ipc namespaces and Flatpak's seccomp filter; as root the
 	 * bounding set stays whole (no CT_CAPS) and Flatpak sets no cgroup limits */
 	c->declared_leaves = ISB_LEAF(CT_NS) | ISB_LEAF(SB_SECCOMP);
-	isb_note_add(c->cgroup_note, sizeof(c->cgroup_note),
-		     "%s; private installation, runtime and app built in %.2f s; network=%s; run "
-		     "as root: root's capabilities kept",
-		     shared.version, shared.build_s,
-		     p->cf.network == FP_NET_HOST ? "host (--share=network)"
-						  : "none (--unshare=network)");
+	isb_note_add(
+	    c->cgroup_note, sizeof(c->cgroup_note),
+	    "%s; private installation, runtime and app %s in %.2f s; network=%s; run "
+	    "as root: root's capabilities kept",
+	    shared.version, shared.cached ? "copied from the cache" : "built", shared.build_s,
+	    p->cf.network == FP_NET_HOST ? "host (--share=network)" : "none (--unshare=network)");
 	c->priv = p;
 	return 0;
 fail_free_p:

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The flatpak backend: a runtime and an app built from the agent, installed into a private
-# installation under the campaign's state, `flatpak run` per tenant. A cpu campaign grades
+# installation under the campaign's state (copied from the cache when a campaign built the
+# same before), `flatpak run` per tenant. A cpu campaign grades
 # every cell; the probe sees what Flatpak gives (its mount, pid and ipc namespaces and its
 # seccomp filter, and as root the whole capability set: CT_NS,SB_SECCOMP, as declared);
 # network = host keeps the host's network namespace (a network cell runs), network = none
@@ -15,6 +16,8 @@
 need_root
 command -v flatpak >/dev/null || skip_all "flatpak is not installed (apt-get install flatpak)"
 cd "$WORK" || exit 1
+# a cache of the test's own: the first campaign builds the installation, later ones copy it
+export ISOBENCH_CACHE="$WORK/cache"
 cat >fp.ini <<'INI'
 [global]
 reps = 2
@@ -64,6 +67,9 @@ id=$(q camp 'select id from campaign')
 note=$(q camp "select cgroup_note from config where name='flatpak'")
 echo "# $note"
 check "the configuration records the Flatpak version" has_text "$note" 'Flatpak [0-9][0-9.]*;'
+check "the first campaign builds the runtime and app" has_text "$note" 'app built in'
+check "and stores the installation in the cache ($(ls cache/flatpak 2>/dev/null))" \
+	[ "$(ls cache/flatpak 2>/dev/null | grep -c '^[0-9a-f]\{16\}$')" = 1 ]
 grades=$(awk "$CSV_AWK"'F["scenario"] == "cpu-hog" && F["cell_grade"] != "" { print F["config"] }' camp/cells.csv | sort -u | tr '\n' ' ')
 check "the cpu campaign grades every cell ($grades)" [ "$grades" = "flatpak flatpak-nonet " ]
 bad=$(q camp "select count(*) from trial t join cell c on c.id = t.cell_id where c.config like 'flatpak%' and (t.probed_leaves <> 'CT_NS,SB_SECCOMP' or t.declared_leaves <> t.probed_leaves)")
@@ -99,6 +105,9 @@ pid=$!
 check "the long run records trials" wait_trials k1 2
 state=$(ls "$ISOBENCH_STATE_DIR")
 check "its private installation exists" [ -d "$ISOBENCH_STATE_DIR/$state/flatpak/inst" ]
+note=$(q k1 "select cgroup_note from config where name='flatpak'")
+check "the next campaign copies the installation from the cache ($(echo "$note" | grep -o 'app [a-z ]* in [0-9.]* s'))" \
+	has_text "$note" 'copied from the cache'
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null
 sleep 0.5
@@ -107,6 +116,9 @@ start_again k2; rc=$?
 check "a new start runs (exit $rc)" [ "$rc" = 0 ]
 check "the killed run's Flatpak directory, bwrap and agent processes are gone" flatpak_left "$state"
 check "no cgroup, mount, netns or process of the killed run remains" no_leftovers "$state"
+
+check "the cache holds one entry, no half-copied one ($(ls cache/flatpak | tr '\n' ' '))" \
+	[ "$(ls cache/flatpak | wc -l)" = 1 ]
 
 # PATH without flatpak
 mkdir noflatpak
