@@ -1,17 +1,18 @@
 #!/bin/sh
 # The flatpak backend: a runtime and an app built from the agent, installed into a private
 # installation under the campaign's state (copied from the cache when a campaign built the
-# same before), `flatpak run` per tenant. A cpu campaign grades
-# every cell; the probe sees what Flatpak gives (its mount, pid and ipc namespaces and its
-# seccomp filter, and as root the whole capability set: CT_NS,SB_SECCOMP, as declared);
-# network = host keeps the host's network namespace (a network cell runs), network = none
-# gets one of its own (and its network cells are skipped with the reason); a cgroup key is
-# refused by name. After the campaign, and after a SIGKILL of the harness plus the next
-# start, none of these is left: the campaign's flatpak directory (repository, installation,
-# home), a bwrap or agent process of the test's campaigns, anything of ours in the host's
-# installations (/var/lib/flatpak, ~/.local/share/flatpak) or in ~/.var/app, and no cgroup,
-# mount, netns or process (no_leftovers). With PATH stripped of flatpak, the configuration
-# is "unavailable: reason" and a native configuration still runs.
+# same before), `flatpak run` per tenant. A cpu campaign grades every cell; the probe sees
+# what Flatpak gives (its mount, pid and ipc namespaces and its seccomp filter, and as root
+# the whole capability set: CT_NS,SB_SECCOMP, as declared); network = host keeps the host's
+# network namespace (a network cell runs), network = none gets one of its own (and its
+# network cells are skipped with the reason); a cgroup key is refused by name. After the
+# campaign, after a SIGKILL of the harness plus the next start, and after a next start
+# that finds a tenant still running, none of these is left: the campaign's flatpak
+# directory (installation, home), a bwrap or agent process of the test's campaigns,
+# anything of ours in the host's installations (/var/lib/flatpak, ~/.local/share/flatpak)
+# or in ~/.var/app, and no cgroup, mount, netns or process (no_leftovers). With PATH
+# stripped of flatpak, the configuration is "unavailable: reason" and a native
+# configuration still runs.
 . "$TESTS_SRCDIR/lib.sh"
 need_root
 command -v flatpak >/dev/null || skip_all "flatpak is not installed (apt-get install flatpak)"
@@ -117,6 +118,24 @@ check "a new start runs (exit $rc)" [ "$rc" = 0 ]
 check "the killed run's Flatpak directory, bwrap and agent processes are gone" flatpak_left "$state"
 check "no cgroup, mount, netns or process of the killed run remains" no_leftovers "$state"
 
+# A tenant that outlived its harness (as if --die-with-parent had failed): the next start's
+# sweep finds it by the ISOBENCH_FLATPAK=<dir> in its environment, kills it and the bwraps
+# above it by pid, and removes the directory.
+f="$ISOBENCH_STATE_DIR/20261202-000000-1/flatpak"
+mkdir -p "$f/home" "$f/run" && cp -a cache/flatpak/*/inst "$f/inst" && mkfifo in
+FLATPAK_USER_DIR="$f/inst" HOME="$f/home" XDG_RUNTIME_DIR="$f/run" flatpak run --user \
+	--env=ISOBENCH_FLATPAK="$f" org.isobench.Agent null --role=aggressor --duration=60 \
+	--scratch="$WORK/orphan" <in >/dev/null 2>&1 &
+orphan=$!
+exec 9>in
+i=0
+while [ "$(pgrep -f -- "isobench-agent .*--scratch=$WORK/" | wc -l)" -lt 3 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+echo "# the outliving tenant: $(pgrep -f -- "isobench-agent .*--scratch=$WORK/" | wc -l) bwrap/agent processes"
+start_again k3; rc=$?
+exec 9>&-
+wait "$orphan" 2>/dev/null
+check "a new start runs (exit $rc)" [ "$rc" = 0 ]
+check "the sweep killed the outliving agent and its bwraps and removed its directory" flatpak_left 20261202-000000-1
 check "the cache holds one entry, no half-copied one ($(ls cache/flatpak | tr '\n' ' '))" \
 	[ "$(ls cache/flatpak | wc -l)" = 1 ]
 
