@@ -1,13 +1,12 @@
 /*
  * The docker backend's private daemon: a dockerd per campaign with its data root, exec root,
  * socket and pid file under <state_dir>/docker, no bridge and no iptables rules (Docker's
- * default bridge range is private); the image it runs, built from the agent, fio and their
- * shared libraries (the guest image's file list, backends/guestcpio.c) and `docker
- * import`ed; and its removal, at the end of the campaign or by the next start's sweep.
+ * default bridge range is private); the image it runs, the agent's root file system (agentfs.c)
+ * `docker import`ed; and its removal, at the end of the campaign or by the next start's sweep.
  */
 #include "config.h"
+#include "backends/agentfs.h"
 #include "backends/docker.h"
-#include "backends/guestimg.h"
 #include "backends/proc.h"
 
 #include <dirent.h>
@@ -155,71 +154,12 @@ int isb_dockerd_attach(struct isb_config *c, struct isb_dockerd *d, const char *
 	return 0;
 }
 
-static int mkdirs(const char *path)
-{
-	char p[PATH_MAX];
-	snprintf(p, sizeof(p), "%s", path);
-	for (char *s = p + 1; *s; s++)
-		if (*s == '/') {
-			*s = 0;
-			if (mkdir(p, 0755) < 0 && errno != EEXIST)
-				return -errno;
-			*s = '/';
-		}
-	return mkdir(p, 0755) < 0 && errno != EEXIST ? -errno : 0;
-}
-
-static int write_entry(const char *dir, const struct isb_guest_entry *e)
-{
-	char path[PATH_MAX + 300];
-	snprintf(path, sizeof(path), "%s/%s", dir, e->dst);
-	char *slash = strrchr(path, '/');
-	*slash = 0;
-	int r = mkdirs(path);
-	*slash = '/';
-	if (r < 0)
-		return r;
-	if (S_ISDIR(e->mode))
-		return mkdir(path, e->mode & 07777) < 0 && errno != EEXIST ? -errno : 0;
-	if (S_ISLNK(e->mode)) {
-		char target[PATH_MAX];
-		snprintf(target, sizeof(target), "%.*s", (int)e->len, e->data);
-		return symlink(target, path) < 0 ? -errno : 0;
-	}
-	if (!S_ISREG(e->mode))
-		return 0; /* nodes: Docker makes /dev */
-	cleanup_free char *buf = NULL;
-	size_t len = e->len;
-	if (e->src[0] && (r = isb_guest_read_all(e->src, &buf, &len)) < 0)
-		return r;
-	cleanup_close int fd =
-	    open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, e->mode & 07777);
-	if (fd < 0)
-		return -errno;
-	const char *p = e->src[0] ? buf : e->data;
-	return write(fd, p, len) == (ssize_t)len ? 0 : -EIO;
-}
-
 int isb_dockerd_image(struct isb_config *c, struct isb_dockerd *d, struct isb_err *err)
 {
-	static const char *const dirs[] = {"tmp", "proc", "sys", "dev", "etc", "isobench"};
-	cleanup_image struct isb_guest_image im = {0};
-	char agent[PATH_MAX], rootfs[700];
-	bool sub;
-	isb_guest_agent(c->agent_path, c->agent_is_isobench, agent, sizeof(agent), &sub);
-	for (size_t i = 0; i < ISB_ARRAY_SIZE(dirs); i++)
-		isb_guest_image_add(&im, dirs[i], S_IFDIR | (i ? 0755 : 01777));
-	if (isb_guest_image_add_binary(&im, "isobench/agent", agent, err) < 0)
-		return -EIO;
-	if (access("/usr/bin/fio", X_OK) == 0 &&
-	    isb_guest_image_add_binary(&im, "usr/bin/fio", "/usr/bin/fio", err) < 0)
-		return -EIO;
+	char rootfs[700];
 	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", d->root);
-	for (size_t i = 0; i < im.n; i++) {
-		int r = write_entry(rootfs, &im.e[i]);
-		if (r < 0)
-			return isb_errf(err, -r, "docker image: %s", im.e[i].dst);
-	}
+	if (isb_agent_rootfs(c, rootfs, false, NULL, err) < 0)
+		return -EIO;
 	snprintf(d->image, sizeof(d->image), "isobench-%s:agent", c->campaign_id);
 	char cmd[2000];
 	snprintf(cmd, sizeof(cmd), "tar -C '%s' -cf - . | docker -H '%s' import - '%s' >/dev/null",

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "harness/harness.h"
 #include "backends/docker.h"
+#include "backends/flatpak.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -161,6 +162,7 @@ static int cleanup_one(const char *dir, const char *id, bool verbose)
 	}
 	/* a private dockerd, its containerd and shims, before the cgroups (its containers) */
 	removed += isb_docker_cleanup_state(dir, verbose);
+	removed += isb_flatpak_cleanup_state(dir, verbose);
 	removed += isb_cgroup_campaign_remove(id);
 	removed += isb_rdt_campaign_remove(id);
 	removed += isb_testnet_remove(id);
