@@ -17,7 +17,9 @@
 #include <string.h>
 #include <unistd.h>
 
-int isb_tenant_net_create(const struct isb_config *c, struct isb_tenant_net *n, struct isb_err *err)
+/* pid 0: a new namespace; else the namespace of that process, named for the campaign. */
+static int net_make(const struct isb_config *c, struct isb_tenant_net *n, pid_t pid,
+		    struct isb_err *err)
 {
 	static unsigned next; /* unique across the campaign's configurations */
 	unsigned seq = ++next;
@@ -36,8 +38,13 @@ int isb_tenant_net_create(const struct isb_config *c, struct isb_tenant_net *n, 
 	char cidr[40];
 	snprintf(cidr, sizeof(cidr), "%s/24", n->addr);
 	const char *hub = c->testnet_hub;
+	snprintf(n->hub, sizeof(n->hub), "%s", hub);
+	char pidstr[24];
+	snprintf(pidstr, sizeof(pidstr), "%d", (int)pid);
 	n->made = true;
-	if (isb_run_prog(err, "ip", "netns", "add", n->netns, NULL) < 0 ||
+	n->joined = pid > 0;
+	if ((pid > 0 ? isb_run_prog(err, "ip", "netns", "attach", n->netns, pidstr, NULL)
+		     : isb_run_prog(err, "ip", "netns", "add", n->netns, NULL)) < 0 ||
 	    isb_run_prog(err, "ip", "link", "add", n->outer, "netns", hub, "type", "veth", "peer",
 			 "name", "eth0", "netns", n->netns, NULL) < 0 ||
 	    isb_run_prog(err, "ip", "-n", hub, "link", "set", n->outer, "master", "isbbr", "up",
@@ -50,6 +57,19 @@ int isb_tenant_net_create(const struct isb_config *c, struct isb_tenant_net *n, 
 	}
 	snprintf(n->path, sizeof(n->path), "/run/netns/%s", n->netns);
 	return 0;
+}
+
+int isb_tenant_net_create(const struct isb_config *c, struct isb_tenant_net *n, struct isb_err *err)
+{
+	return net_make(c, n, 0, err);
+}
+
+int isb_tenant_net_join(const struct isb_config *c, struct isb_tenant_net *n, pid_t pid,
+			struct isb_err *err)
+{
+	if (pid <= 0)
+		return isb_errf(err, 0, "no process to join the test network with"), -EINVAL;
+	return net_make(c, n, pid, err);
 }
 
 int isb_tenant_net_tap(struct isb_tenant_net *n, const char *tap, struct isb_err *err)
@@ -76,7 +96,11 @@ void isb_tenant_net_remove(struct isb_tenant_net *n)
 	struct isb_err err = {0};
 	if (!n->made)
 		return;
-	/* the namespace takes its end of the veth, and so the pair, with it */
+	/* the namespace takes its end of the veth, and so the pair, with it; a joined one
+	 * lives on with its process (a container its engine removes): the pair goes by its
+	 * bridge end, and only the name goes */
+	if (n->joined && n->hub[0])
+		isb_run_prog(&err, "ip", "-n", n->hub, "link", "del", n->outer, NULL);
 	if (isb_run_prog(&err, "ip", "netns", "del", n->netns, NULL) < 0)
 		isb_log("backend", "%s", err.msg);
 	n->made = false;

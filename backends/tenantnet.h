@@ -12,9 +12,15 @@ struct isb_tenant_net {
 	char path[128];
 	char outer[16]; /* the bridge's end of the veth */
 	char addr[24];	/* the tenant's address */
+	char hub[96];	/* the campaign's hub namespace, where outer is */
+	bool joined;	/* the namespace is a running process's (isb_tenant_net_join) */
 };
 int isb_tenant_net_create(const struct isb_config *c, struct isb_tenant_net *n,
 			  struct isb_err *err);
+/* The same link into the network namespace of a running process (a container an engine
+ * made with no network of its own), named isobench-<campaign>-t<n> while it is linked. */
+int isb_tenant_net_join(const struct isb_config *c, struct isb_tenant_net *n, pid_t pid,
+			struct isb_err *err);
 void isb_tenant_net_remove(struct isb_tenant_net *n);
 /* For a VM: a tap device bridged with the namespace's eth0, whose address the guest takes;
  * it goes with the namespace. */
