@@ -5,7 +5,8 @@
 # A campaign runs a cpu and a pids scenario and grades them; the configuration is a
 # hybrid whose declared leaves (the VM's plus CT_NS, CT_CGROUPS) are those the probe saw
 # inside; the probe reads the declared memory.max and pids.max in the guest's group, and
-# the limits hold there (the cpu hog stays under cpu.max, the fork bomb under pids.max); a
+# the limits hold there (the cpu hog stays under cpu.max, the fork bomb under pids.max, a
+# memory bomb under memory.max, its workers OOM-killed in the guest); a
 # cpuset naming a vCPU the guest lacks is unavailable with the reason; nothing is left
 # behind (QEMU processes, disk images, cgroups; the guest image is built in a private cache).
 . "$TESTS_SRCDIR/lib.sh"
@@ -79,6 +80,42 @@ live=$(agg pids live_max)
 fails=$(agg pids fork_failures)
 check "the fork bomb held at most pids.max - 1 children ($live of its cap 200)" awk "BEGIN { exit !(\"$live\" != \"\" && $live >= 1 && $live <= 23) }"
 check "... and was refused forks ($fails)" awk "BEGIN { exit !(\"$fails\" != \"\" && $fails > 0) }"
+
+# memory.max in the guest bounds a memory bomb that aims beyond it: the guest's OOM killer
+# takes its workers inside the container's group (a campaign of its own: a bigger guest)
+cat >mem.ini <<'INI'
+[global]
+reps = 1
+duration = 0.5
+warmup = 0.1
+aggressor_warmup = 1
+[config ctvm-mem]
+backend = vm
+container = own
+memory = 768M
+memory.max = 150M
+time_scale = 2
+[scenario memory]
+resource = memory
+victim = memory.working-set
+victim.size_mb = 32
+aggressor = memory.bomb
+aggressor.workers = 2
+aggressor.cap_mb = 400
+placements = shared
+INI
+"$ISOBENCH" run mem.ini --out mem >mem.txt 2>mem.err; rc=$?
+sed 's/^/# /' mem.txt
+check "the memory campaign finishes (exit $rc)" [ "$rc" = 0 ]
+bomb() { q mem "select json_extract(t.aggressor_json, '$.metrics.$1') from trial t where t.kind = 'contended' and t.status = 'ok'"; }
+res=$(bomb resident_mb)
+cap=$(bomb cap_mb)
+killed=$(bomb workers_oom_killed)
+check "the bomb aimed beyond memory.max ($cap MiB > 150)" awk "BEGIN { exit !(\"$cap\" != \"\" && $cap > 150) }"
+check "... held at most memory.max ($res MiB <= 150)" awk "BEGIN { exit !(\"$res\" != \"\" && $res > 0 && $res <= 150) }"
+check "... its workers OOM-killed in the guest ($killed)" awk "BEGIN { exit !(\"$killed\" != \"\" && $killed >= 1) }"
+mid=$(q mem "select id from campaign")
+check "nothing left behind by the memory campaign" no_leftovers "$mid"
 
 reason=$(q camp "select unavailable_reason from config where name = 'ctvm-badcpuset'")
 check "a cpuset beyond the guest's vCPUs is unavailable, with the reason ($reason)" has_text "$reason" "cpuset: with container = own it names the guest's vCPUs, and '1' has CPU 1 where the guest has 1"
