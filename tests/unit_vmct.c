@@ -52,8 +52,7 @@ static const char *spec_of(const char *label, unsigned vcpus, const char *const 
 
 static void test_spec(void **state)
 {
-	static const char *const limits[] = {"cpu.max=0.5", "memory.max=200M", "pids.max=24",
-					     NULL};
+	static const char *const limits[] = {"cpu.max=0.5", "memory.max=200M", "pids.max=24", NULL};
 	assert_string_equal(
 	    spec_of("victim", 1, limits),
 	    "ns=ipc+mnt+pid+uts;cpu.max=0.5;memory.max=209715200;memory.swap=0;pids.max=24");
@@ -110,10 +109,11 @@ static void test_prepare(void **state)
 			    "cpuset: with container = own it names the guest's vCPUs, and '0,2' "
 			    "has CPU 2 where the guest has 2 (vcpus = 2)");
 	static const char *const iow[] = {"io.weight=100", NULL};
-	assert_string_equal(prepare_error(1, iow, true),
-			    "io.weight: with container = own the guest's disk is QEMU's (io.rbps, "
-			    "io.wbps, io.riops, io.wiops throttle it); a weight in the guest has no "
-			    "competitor to act on");
+	assert_string_equal(
+	    prepare_error(1, iow, true),
+	    "io.weight: with container = own the guest's disk is QEMU's (io.rbps, "
+	    "io.wbps, io.riops, io.wiops throttle it); a weight in the guest has no "
+	    "competitor to act on");
 }
 
 int main(void)
