@@ -12,12 +12,13 @@
 . "$TESTS_SRCDIR/lib.sh"
 need_root
 cd "$WORK" || exit 1
-need_vm
-
 # a private image cache (the host's kernels): the image built here goes with $WORK
 mkdir -p cache
 ln -s "${ISOBENCH_CACHE:-/var/cache/isobench}/kernel" cache/kernel
 export ISOBENCH_CACHE="$WORK/cache"
+need_vm
+ct=$("$ISOBENCH" probe 2>&1 | sed -n 's/^  container own *//p')
+check "isobench probe says container = own can run ($ct)" has_text "$ct" '^available (isobench-guestct in the image'
 
 cat >ct.ini <<'INI'
 [global]
