@@ -28,7 +28,8 @@
 #define KEEP_IMAGES 4
 
 /* The guest's init: mounts, loads the modules of the device model, opens the agent's port,
- * makes the scratch file system when a disk is attached, runs the agent, reboots (QEMU runs
+ * makes the scratch file system when a disk is attached, runs the agent (with isobench.ct:
+ * under isobench-guestct, the container runtime, in the guest's cgroup2), reboots (QEMU runs
  * with -no-reboot, so a reboot ends it). Errors reach the harness as error events. */
 static const char init_script[] =
     "#!/bin/sh\n"
@@ -39,13 +40,14 @@ static const char init_script[] =
     "$B mount -t sysfs sys /sys\n"
     "$B mount -t devtmpfs dev /dev\n"
     "$B mkdir -p /dev/shm /tmp && $B mount -t tmpfs shm /dev/shm\n"
-    "dev=virtio disk= port= sub= ip=\n"
+    "dev=virtio disk= port= sub= ip= ct=\n"
     "for w in $($B cat /proc/cmdline); do\n"
     "  case $w in\n"
     "  isobench.devices=*) dev=${w#*=} ;;\n"
     "  isobench.disk=*) disk=${w#*=} ;;\n"
     "  isobench.sub=*) sub=${w#*=} ;;\n"
     "  isobench.ip=*) ip=${w#*=} ;;\n"
+    "  isobench.ct=*) ct=1 ;;\n"
     "  esac\n"
     "done\n"
     "for m in $($B cat /isobench/modules.$dev); do\n"
@@ -70,7 +72,13 @@ static const char init_script[] =
     "  wait_for /sys/class/net/eth0 || fail \"no network interface\"\n"
     "  $B ip addr add $ip dev eth0 && $B ip link set eth0 up || fail \"ip addr add $ip\"\n"
     "fi\n"
-    "/isobench/agent $sub --from-kernel-cmdline <&3 >&3\n"
+    "if [ -n \"$ct\" ]; then\n"
+    "  [ -x /isobench/guestct ] || fail \"container = own: no isobench-guestct in the image\"\n"
+    "  $B mount -t cgroup2 cgroup2 /sys/fs/cgroup || fail \"mount cgroup2 failed\"\n"
+    "  /isobench/guestct /isobench/agent $sub <&3 >&3\n"
+    "else\n"
+    "  /isobench/agent $sub --from-kernel-cmdline <&3 >&3\n"
+    "fi\n"
     "echo \"isobench-init: agent exit $?\"\n"
     "$B umount /scratch 2>/dev/null\n"
     "$B reboot -f\n";
@@ -112,6 +120,24 @@ static void image_skeleton(struct isb_guest_image *im)
 		e->data = init_script, e->len = sizeof(init_script) - 1;
 }
 
+/* isobench-guestct (container = own): beside the agent, else beside this program. */
+static bool guestct_find(const char *agent, char *out, size_t size)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[n > 0 ? n : 0] = 0;
+	const char *from[] = {agent, self};
+	for (size_t i = 0; i < ISB_ARRAY_SIZE(from); i++) {
+		const char *slash = strrchr(from[i], '/');
+		if (!slash)
+			continue;
+		snprintf(out, size, "%.*s/isobench-guestct", (int)(slash - from[i]), from[i]);
+		if (access(out, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* Everything the guest holds, hashed together with the kernel it goes with. */
 static int image_fill(struct isb_guest_image *im, const char *agent, struct isb_guest *g,
 		      struct isb_err *err)
@@ -131,6 +157,12 @@ static int image_fill(struct isb_guest_image *im, const char *agent, struct isb_
 	    isb_guest_modules_add(im, g, err) < 0)
 		return -1;
 	g->has_fio = fiop != NULL;
+	char ct[PATH_MAX];
+	if (guestct_find(agent, ct, sizeof(ct))) {
+		if (isb_guest_image_add_binary(im, "isobench/guestct", ct, err) < 0)
+			return -1;
+		g->has_ct = true;
+	}
 	if (isb_guest_image_hash(im, err) < 0)
 		return -1;
 	cleanup_free char *kb = NULL;

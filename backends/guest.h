@@ -21,6 +21,7 @@ struct isb_guest {
 	char hash[17];
 	bool built; /* built by this call (not found in the cache) */
 	bool has_fio;
+	bool has_ct; /* isobench-guestct is in the image (the vm backend's container = own) */
 	uint64_t bytes;
 	double build_s;
 	char unusable_virtio[256];   /* why virtio devices cannot run, or "" */

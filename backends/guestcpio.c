@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 /* Bumped when the layout changes, so that every cached image is rebuilt. */
-#define GUEST_FORMAT "isobench-guest-4"
+#define GUEST_FORMAT "isobench-guest-5"
 
 void isb_guest_image_release(struct isb_guest_image *im)
 {

@@ -70,7 +70,7 @@ static int kvm_probe_spawn(struct isb_config *c, struct isb_vm_priv *p, struct i
 	char hex[256] = "", cmdline[1024];
 	size_t o = 0;
 	isb_vm_hex_arg(hex, sizeof(hex), &o, "--probe");
-	isb_vm_cmdline(p, false, NULL, hex, cmdline, sizeof(cmdline));
+	isb_vm_cmdline(p, false, NULL, NULL, hex, cmdline, sizeof(cmdline));
 	cleanup_free struct isb_vm_argv *b = calloc(1, sizeof(*b));
 	if (!b)
 		return isb_errf(err, ENOMEM, "vm");
@@ -152,7 +152,8 @@ static int prepare_keys(struct isb_config *c, struct isb_vm_priv *p, char *cgnot
 	c->net_class_ceil = cg->net_class_ceil;
 	if (r < 0)
 		return -1;
-	v->cgroup = isb_ctconf_wants_cgroup(&v->cf);
+	/* container = own: the limits are the guest's container's, not QEMU's (vmct.c) */
+	v->cgroup = isb_ctconf_wants_cgroup(&v->cf) && !v->container;
 	return 0;
 }
 
@@ -173,7 +174,8 @@ static int prepare_guest(struct isb_config *c, struct isb_vm_priv *p, struct isb
 	return 0;
 }
 
-/* The leaves the configuration declares and its note. */
+/* The leaves the configuration declares and its note; container = own makes it a hybrid,
+ * with the container's leaves in the guest (cgnote is then the container's note). */
 static void declare(struct isb_config *c, const struct isb_vm_priv *p, const char *cgnote)
 {
 	const struct isb_vm_conf *v = &p->v;
@@ -182,6 +184,10 @@ static void declare(struct isb_config *c, const struct isb_vm_priv *p, const cha
 	leaves |= v->emulated ? ISB_LEAF(HV_FULL) : ISB_LEAF(HV_PARA);
 	if (v->cgroup)
 		leaves |= ISB_LEAF(CT_CGROUPS);
+	if (v->container) {
+		leaves |= isb_vm_ct_leaves(p);
+		c->class_name = isb_class_name(ISB_CLASS_HYBRID);
+	}
 	c->declared_leaves = leaves;
 	char dnote[200] = "";
 	isb_vm_disk_note(v, c, dnote, sizeof(dnote));
@@ -191,8 +197,9 @@ static void declare(struct isb_config *c, const struct isb_vm_priv *p, const cha
 		 v->kvm ? "kvm" : "tcg", v->emulated ? "emulated" : "virtio", v->machine, v->vcpus,
 		 (unsigned long long)(v->mem >> 20), p->g.hash, p->g.built ? "built" : "cached",
 		 p->g.kver, p->g.boot_note, dnote,
-		 v->cgroup || v->cf.rdt.ways || v->cf.rdt.percent ? cgnote
-								  : "none (campaign ceiling only)");
+		 v->cgroup || v->container || v->cf.rdt.ways || v->cf.rdt.percent
+		     ? cgnote
+		     : "none (campaign ceiling only)");
 }
 
 static int vm_prepare(struct isb_config *c, struct isb_err *err)
@@ -203,6 +210,7 @@ static int vm_prepare(struct isb_config *c, struct isb_err *err)
 	c->priv = p;
 	char cgnote[512];
 	if (prepare_keys(c, p, cgnote, sizeof(cgnote), err) < 0 || prepare_guest(c, p, err) < 0 ||
+	    (p->v.container && isb_vm_ct_prepare(c, p, cgnote, sizeof(cgnote), err) < 0) ||
 	    (p->v.kvm && kvm_smoke(c, p, err) < 0))
 		goto fail_remove_campaign;
 	declare(c, p, cgnote);
@@ -236,7 +244,8 @@ const struct isb_backend isb_backend_vm = {
     .name = "vm",
     .class = ISB_CLASS_HYPERVISOR,
     .help = "QEMU virtual machines booting isobench's own guest image (accel = tcg | kvm, "
-	    "devices = virtio | emulated), optionally each in a cgroup",
+	    "devices = virtio | emulated), optionally each in a cgroup, or running the tenant in "
+	    "a container inside the guest (container = own: a hybrid)",
     .available = vm_available,
     .check = isb_vm_check,
     .describe = isb_vm_describe,

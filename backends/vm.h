@@ -30,6 +30,7 @@ struct isb_vm_conf {
 	unsigned vcpus;
 	uint64_t mem, disk;
 	bool cgroup;
+	bool container; /* container = own: the tenant runs in the guest under isobench-guestct */
 	struct isb_ctconf cf;
 };
 
@@ -87,9 +88,10 @@ int isb_vm_hex_arg(char *hex, size_t size, size_t *o, const char *arg);
 /* The agent's arguments as the guest sees them, hex-coded, NUL after each. */
 int isb_vm_guest_args(const struct isb_config *c, const struct isb_vm_priv *p,
 		      const struct isb_tenant_spec *spec, bool disk, char *hex, size_t size);
-/* The guest kernel's command line (ip: the guest's address, or NULL): 0, or -E2BIG. */
-int isb_vm_cmdline(const struct isb_vm_priv *p, bool disk, const char *ip, const char *hex,
-		   char *out, size_t size);
+/* The guest kernel's command line (ip: the guest's address, or NULL; ct: the container's
+ * isobench.ct value, or NULL): 0, or -E2BIG. */
+int isb_vm_cmdline(const struct isb_vm_priv *p, bool disk, const char *ip, const char *ct,
+		   const char *hex, char *out, size_t size);
 /* QEMU's arguments for a VM named name booting cmdline, with vt's disk, network and QMP. */
 void isb_vm_qemu_argv(struct isb_vm_argv *b, const struct isb_vm_priv *p, const char *name,
 		      const char *cmdline, const struct isb_vm_tenant *vt, bool direct);
@@ -104,6 +106,19 @@ void isb_vm_last_line(const char *path, char *out, size_t size);
 
 /* The vCPU threads of QEMU (pid qemu) through its QMP socket: how many, or <0 with err. */
 int isb_vm_vcpu_threads(const char *sock, pid_t qemu, pid_t *tids, size_t max, struct isb_err *err);
+
+/* ---- vmct.c: container = own ---- */
+
+/* Checks a container = own configuration against its guest (the runtime in the image, a
+ * cpuset of vCPUs); its note into buf: 0, or <0 with err. */
+int isb_vm_ct_prepare(const struct isb_config *c, const struct isb_vm_priv *p, char *buf,
+		      size_t size, struct isb_err *err);
+/* The leaves the container adds: CT_NS, and CT_CGROUPS where a limit is set. */
+unsigned isb_vm_ct_leaves(const struct isb_vm_priv *p);
+/* The isobench.ct value for a tenant like spec: its namespaces and its cgroup limits in the
+ * guest ("ns=ipc+mnt+pid+uts;memory.max=..."): 0, or <0 with err. */
+int isb_vm_ct_spec(const struct isb_config *c, const struct isb_vm_priv *p,
+		   const struct isb_tenant_spec *spec, char *out, size_t size, struct isb_err *err);
 
 /* ---- vmtenant.c ---- */
 

@@ -5,6 +5,9 @@
  *   devices = virtio | emulated  virtio-serial/blk: HV_PARA; 16550 UART + IDE/AHCI: HV_FULL
  *   machine = pc | q35, vcpus = N, memory = 512M, disk = 512M, cpu = MODEL, kernel = PATH
  *   iothread = yes | no          the disk's I/O in a QEMU I/O thread of its own (virtio)
+ *   container = none | own       own: the guest runs the tenant under isobench's container
+ *                                runtime (pid, mount, uts, ipc namespaces and a cgroup v2
+ *                                group in the guest holding the cgroup keys: backends/vmct.c)
  *   io.rbps, io.wbps, io.riops, io.wiops: QEMU's own drive throttling (throttling.* on
  *   -drive), which holds the guest's disk where its I/O leaves the VM; the throttles the
  *   capped and partitioned policies derive from the disk calibration go there too
@@ -93,6 +96,9 @@ int isb_vm_key(struct isb_vm_conf *v, const char *k, const char *val, struct isb
 	} else if (!strcmp(k, "machine")) {
 		if ((r = choice(k, val, "pc", "q35", err)) >= 0)
 			snprintf(v->machine, sizeof(v->machine), "%s", val);
+	} else if (!strcmp(k, "container")) {
+		if ((r = choice(k, val, "none", "own", err)) >= 0)
+			v->container = r;
 	} else if (!strcmp(k, "iothread")) {
 		if ((r = choice(k, val, "yes", "no", err)) >= 0)
 			v->iothread = !r;
@@ -123,7 +129,8 @@ const struct isb_ct_kind isb_ct_vm = {
     .runtime = "runc",
     .own_address = true,
     .io_elsewhere = true,
-    .keys_help = "accel, devices, machine, vcpus, memory, disk, cpu, kernel, iothread, io.rbps, "
+    .keys_help = "accel, devices, machine, vcpus, memory, disk, cpu, kernel, iothread, container, "
+		 "io.rbps, "
 		 "io.wbps, io.riops, io.wiops, and the cgroup keys: cgroups, cpu.weight, cpu.max, "
 		 "cpuset, memory.max, memory.swap, memory.low, io.weight, pids.max, net.rate, "
 		 "llc.ways, mb.percent",

@@ -1,6 +1,6 @@
 /*
  * The vm backend's section of `isobench probe`: QEMU, the guest kernel and image (built or
- * found in the cache, as a campaign would), the device models, /dev/kvm.
+ * found in the cache, as a campaign would), the device models, container = own, /dev/kvm.
  */
 #include "config.h"
 #include "backends/backend.h"
@@ -40,6 +40,10 @@ void isb_vm_describe(FILE *out, struct json_object *host)
 			fprintf(out, "  %-14s %s%s\n", "emulated",
 				g.unusable_emulated[0] ? "unavailable: " : "available",
 				g.unusable_emulated);
+			fprintf(out, "  %-14s %s\n", "container own",
+				g.has_ct ? "available (isobench-guestct in the image: a hybrid)"
+					 : "unavailable: no isobench-guestct beside the agent or "
+					   "isobench");
 		}
 	}
 	struct isb_err kerr = {0};

@@ -52,16 +52,18 @@ int isb_vm_guest_args(const struct isb_config *c, const struct isb_vm_priv *p,
 	return 0;
 }
 
-int isb_vm_cmdline(const struct isb_vm_priv *p, bool disk, const char *ip, const char *hex,
-		   char *out, size_t size)
+int isb_vm_cmdline(const struct isb_vm_priv *p, bool disk, const char *ip, const char *ct,
+		   const char *hex, char *out, size_t size)
 {
 	char ipopt[48] = "";
 	if (ip)
 		snprintf(ipopt, sizeof(ipopt), " isobench.ip=%s/24", ip);
-	int n = snprintf(
-	    out, size, "console=ttyS0 quiet panic=-1 isobench.devices=%s%s%s%s isobench.args=%s",
-	    p->v.emulated ? "emulated" : "virtio", disk ? " isobench.disk=/scratch" : "",
-	    p->agent_sub ? " isobench.sub=agent" : "", ipopt, hex);
+	int n =
+	    snprintf(out, size,
+		     "console=ttyS0 quiet panic=-1 isobench.devices=%s%s%s%s%s%s isobench.args=%s",
+		     p->v.emulated ? "emulated" : "virtio", disk ? " isobench.disk=/scratch" : "",
+		     p->agent_sub ? " isobench.sub=agent" : "", ipopt, ct ? " isobench.ct=" : "",
+		     ct ? ct : "", hex);
 	return n < 0 || (size_t)n >= size ? -E2BIG : 0;
 }
 

@@ -133,7 +133,9 @@ static int tenant_setup(struct isb_config *c, struct isb_vm_priv *p,
 			struct isb_tenant *t, struct isb_vm_tenant *vt, struct isb_err *err)
 {
 	bool disk = spec->resource == ISB_RES_DISK;
-	char hex[1800];
+	char hex[1800], ct[400];
+	if (p->v.container && isb_vm_ct_spec(c, p, spec, ct, sizeof(ct), err) < 0)
+		return -1;
 	if (tenant_net(c, l, t, vt, err) < 0)
 		return -1;
 	if (disk && tenant_disk(c, p, name, l, vt, err) < 0)
@@ -142,8 +144,8 @@ static int tenant_setup(struct isb_config *c, struct isb_vm_priv *p,
 		return isb_errf(err, E2BIG,
 				"%s: agent arguments too long for the kernel command line",
 				spec->label);
-	if (isb_vm_cmdline(p, disk, vt->net.made ? vt->net.addr : NULL, hex, l->cmdline,
-			   sizeof(l->cmdline)) < 0)
+	if (isb_vm_cmdline(p, disk, vt->net.made ? vt->net.addr : NULL, p->v.container ? ct : NULL,
+			   hex, l->cmdline, sizeof(l->cmdline)) < 0)
 		return isb_errf(err, E2BIG, "%s: kernel command line too long", spec->label);
 	return tenant_groups(c, p, spec, name, l, vt, err);
 }
@@ -205,7 +207,9 @@ int isb_vm_spawn(struct isb_config *c, const struct isb_tenant_spec *spec, struc
 	if (tenant_setup(c, p, spec, name, l, t, vt, err) < 0)
 		goto fail_remove_vm;
 	isb_vm_qemu_argv(b, p, qname, l->cmdline, vt, l->direct);
-	if (p->v.cf.policy == ISB_POLICY_PARTITIONED || p->v.cf.set.cpuset[0]) {
+	/* with container = own an explicit cpuset names the guest's vCPUs, not the host's */
+	bool own_cpuset = p->v.cf.set.cpuset[0] && !p->v.container;
+	if ((p->v.cf.policy == ISB_POLICY_PARTITIONED && !p->v.cf.set.cpuset[0]) || own_cpuset) {
 		l->spec.pinned = true; /* the partition replaces the placement's pinning */
 		l->spec.cpus = l->cpus;
 	}

@@ -103,11 +103,13 @@ static const struct {
      "t.ini:4: [config v] cpu.max: '0' is not a number of CPUs in [0.01, 4096]"},
     {"[config v]\nbackend = vm\nnamespaces = all\n" OKSC,
      "t.ini:3: [config v] unknown key 'namespaces' (accel, devices, machine, vcpus, memory, "
-     "disk, cpu, kernel, iothread, io.rbps, io.wbps, io.riops, io.wiops, and the cgroup "
-     "keys: cgroups, cpu.weight, cpu.max, cpuset, memory.max, memory.swap, memory.low, "
+     "disk, cpu, kernel, iothread, container, io.rbps, io.wbps, io.riops, io.wiops, and the "
+     "cgroup keys: cgroups, cpu.weight, cpu.max, cpuset, memory.max, memory.swap, memory.low, "
      "io.weight, pids.max, net.rate, llc.ways, mb.percent)"},
     {"[config v]\nbackend = vm\niothread = maybe\n" OKSC,
      "t.ini:3: [config v] iothread: 'maybe' is not yes or no"},
+    {"[config v]\nbackend = vm\ncontainer = kata\n" OKSC,
+     "t.ini:3: [config v] container: 'kata' is not none or own"},
     {"[config v]\nbackend = vm\nio.wbps = fast\n" OKSC,
      "t.ini:3: [config v] io.wbps: 'fast' is not a positive size per second (e.g. 50M)"},
     {"[config v]\nbackend = vm\nio.riops = 0\n" OKSC,
