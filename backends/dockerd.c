@@ -6,8 +6,8 @@
  * import`ed; and its removal, at the end of the campaign or by the next start's sweep.
  */
 #include "config.h"
+#include "backends/ctcli.h"
 #include "backends/docker.h"
-#include "backends/guestimg.h"
 #include "backends/proc.h"
 
 #include <dirent.h>
@@ -155,71 +155,12 @@ int isb_dockerd_attach(struct isb_config *c, struct isb_dockerd *d, const char *
 	return 0;
 }
 
-static int mkdirs(const char *path)
-{
-	char p[PATH_MAX];
-	snprintf(p, sizeof(p), "%s", path);
-	for (char *s = p + 1; *s; s++)
-		if (*s == '/') {
-			*s = 0;
-			if (mkdir(p, 0755) < 0 && errno != EEXIST)
-				return -errno;
-			*s = '/';
-		}
-	return mkdir(p, 0755) < 0 && errno != EEXIST ? -errno : 0;
-}
-
-static int write_entry(const char *dir, const struct isb_guest_entry *e)
-{
-	char path[PATH_MAX + 300];
-	snprintf(path, sizeof(path), "%s/%s", dir, e->dst);
-	char *slash = strrchr(path, '/');
-	*slash = 0;
-	int r = mkdirs(path);
-	*slash = '/';
-	if (r < 0)
-		return r;
-	if (S_ISDIR(e->mode))
-		return mkdir(path, e->mode & 07777) < 0 && errno != EEXIST ? -errno : 0;
-	if (S_ISLNK(e->mode)) {
-		char target[PATH_MAX];
-		snprintf(target, sizeof(target), "%.*s", (int)e->len, e->data);
-		return symlink(target, path) < 0 ? -errno : 0;
-	}
-	if (!S_ISREG(e->mode))
-		return 0; /* nodes: Docker makes /dev */
-	cleanup_free char *buf = NULL;
-	size_t len = e->len;
-	if (e->src[0] && (r = isb_guest_read_all(e->src, &buf, &len)) < 0)
-		return r;
-	cleanup_close int fd =
-	    open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, e->mode & 07777);
-	if (fd < 0)
-		return -errno;
-	const char *p = e->src[0] ? buf : e->data;
-	return write(fd, p, len) == (ssize_t)len ? 0 : -EIO;
-}
-
 int isb_dockerd_image(struct isb_config *c, struct isb_dockerd *d, struct isb_err *err)
 {
-	static const char *const dirs[] = {"tmp", "proc", "sys", "dev", "etc", "isobench"};
-	cleanup_image struct isb_guest_image im = {0};
-	char agent[PATH_MAX], rootfs[700];
-	bool sub;
-	isb_guest_agent(c->agent_path, c->agent_is_isobench, agent, sizeof(agent), &sub);
-	for (size_t i = 0; i < ISB_ARRAY_SIZE(dirs); i++)
-		isb_guest_image_add(&im, dirs[i], S_IFDIR | (i ? 0755 : 01777));
-	if (isb_guest_image_add_binary(&im, "isobench/agent", agent, err) < 0)
-		return -EIO;
-	if (access("/usr/bin/fio", X_OK) == 0 &&
-	    isb_guest_image_add_binary(&im, "usr/bin/fio", "/usr/bin/fio", err) < 0)
-		return -EIO;
+	char rootfs[700];
 	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", d->root);
-	for (size_t i = 0; i < im.n; i++) {
-		int r = write_entry(rootfs, &im.e[i]);
-		if (r < 0)
-			return isb_errf(err, -r, "docker image: %s", im.e[i].dst);
-	}
+	if (isb_ctcli_rootfs(c, rootfs, err) < 0)
+		return -EIO;
 	snprintf(d->image, sizeof(d->image), "isobench-%s:agent", c->campaign_id);
 	char cmd[2000];
 	snprintf(cmd, sizeof(cmd), "tar -C '%s' -cf - . | docker -H '%s' import - '%s' >/dev/null",
@@ -277,37 +218,13 @@ static int kill_naming(const char *dir)
 	return n;
 }
 
-/* Detaches every mount under dir, deepest (latest) first. */
-static int umount_under(const char *dir)
-{
-	char buf[262144], *pts[512];
-	size_t n = 0, dl = strlen(dir);
-	if (isb_read_file("/proc/self/mountinfo", buf, sizeof(buf)) <= 0)
-		return 0;
-	for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l && n < 512;
-	     l = strtok_r(NULL, "\n", &save)) {
-		char *f = l;
-		for (int i = 0; i < 4 && f; i++)
-			f = strchr(f, ' ') ? strchr(f, ' ') + 1 : NULL;
-		if (!f)
-			continue;
-		*strchrnul(f, ' ') = 0;
-		if (!strncmp(f, dir, dl) && (f[dl] == '/' || !f[dl]))
-			pts[n++] = f;
-	}
-	int done = 0;
-	while (n--)
-		done += umount2(pts[n], MNT_DETACH) == 0;
-	return done;
-}
-
 static int remove_root(const char *root)
 {
 	int n = kill_naming(root);
 	if (n)
 		isb_sleep_ns(100000000); /* their mounts go with them */
-	n += umount_under(root);
-	n += umount_under(root); /* the ones the first pass uncovered */
+	n += isb_ctcli_umount_under(root);
+	n += isb_ctcli_umount_under(root); /* the ones the first pass uncovered */
 	isb_remove_tree(root);
 	return n;
 }
