@@ -71,9 +71,9 @@ int isb_ctcli_limit_flags(struct isb_ctargv *a, const struct isb_limits *l, cons
 	if (l->cpu_max > 0)
 		r |= isb_ctargv_add(a, "--cpus=%.3f", l->cpu_max);
 	if (l->cpu_weight) /* v2 weight 100 = v1 shares 1024 */
-		r |= isb_ctargv_add(a, "--cpu-shares=%u",
-				    l->cpu_weight * 1024u / 100u < 2 ? 2
-								     : l->cpu_weight * 1024u / 100u);
+		r |= isb_ctargv_add(
+		    a, "--cpu-shares=%u",
+		    l->cpu_weight * 1024u / 100u < 2 ? 2 : l->cpu_weight * 1024u / 100u);
 	if (l->mem_max) {
 		r |= isb_ctargv_add(a, "--memory=%llu", (unsigned long long)l->mem_max);
 		r |= isb_ctargv_add(
@@ -168,7 +168,9 @@ static int write_entry(const char *dir, const struct isb_guest_entry *e)
 
 int isb_ctcli_rootfs(const struct isb_config *c, const char *dir, struct isb_err *err)
 {
-	static const char *const dirs[] = {"tmp", "proc", "sys", "dev", "etc", "isobench"};
+	/* run and var/tmp: where podman --read-only mounts its tmpfs (rootless cannot make them) */
+	static const char *const dirs[] = {"tmp", "proc",     "sys", "dev",
+					   "etc", "isobench", "run", "var/tmp"};
 	cleanup_image struct isb_guest_image im = {0};
 	char agent[PATH_MAX];
 	bool sub;
@@ -186,6 +188,20 @@ int isb_ctcli_rootfs(const struct isb_config *c, const char *dir, struct isb_err
 	for (size_t i = 0; i < im.n; i++)
 		if ((r = write_entry(dir, &im.e[i])) < 0)
 			return isb_errf(err, -r, "root file system %s: %s", dir, im.e[i].dst);
+	/* the link and mount points podman makes where they are missing, which rootless
+	 * cannot in a directory of root's */
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/etc/mtab", dir);
+	if (symlink("/proc/mounts", path) < 0 && errno != EEXIST)
+		return isb_errf(err, errno, "symlink %s", path);
+	static const char *const files[] = {"hosts", "hostname", "resolv.conf"};
+	for (size_t i = 0; i < ISB_ARRAY_SIZE(files); i++) {
+		snprintf(path, sizeof(path), "%s/etc/%s", dir, files[i]);
+		int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return isb_errf(err, errno, "create %s", path);
+		close(fd);
+	}
 	return 0;
 }
 
@@ -212,4 +228,3 @@ int isb_ctcli_umount_under(const char *dir)
 		done += umount2(pts[n], MNT_DETACH) == 0;
 	return done;
 }
-

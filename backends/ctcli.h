@@ -20,7 +20,8 @@ struct isb_ctargv {
 };
 
 /* Appends one argument; -E2BIG when it does not fit. */
-int isb_ctargv_add(struct isb_ctargv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int isb_ctargv_add(struct isb_ctargv *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* The tenant's limits l (and the CPUs it runs on) as the engines' flags. */
 int isb_ctcli_limit_flags(struct isb_ctargv *a, const struct isb_limits *l, const cpu_set_t *cpus);
 /* --cap-add=ALL, or --cap-drop=ALL and a --cap-add per kept capability. */
