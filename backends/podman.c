@@ -30,10 +30,10 @@
 
 extern char **environ;
 
-#define PODMAN_KEYS (ISB_CTK_NS | ISB_CTK_CGROUP)
-#define PODMAN_DRY_NS (60ull * 1000000000ull)
+#define PODMAN_KEYS    (ISB_CTK_NS | ISB_CTK_CGROUP)
+#define PODMAN_DRY_NS  (60ull * 1000000000ull)
 #define PODMAN_IGNORED "Resource limits are not supported and ignored"
-#define NOT_APPLIED "declared limits were not applied (rootless podman on cgroup v1)"
+#define NOT_APPLIED    "declared limits were not applied (rootless podman on cgroup v1)"
 
 #define ISB_SWAP(a, b)                                                                             \
 	do {                                                                                       \
@@ -151,7 +151,7 @@ static int prepare_ct(struct isb_config *c, struct podman_priv *p, struct isb_er
 /* podman's environment: its HOME, config and runtime directories are ours, not the host's */
 static void make_env(struct podman_priv *p)
 {
-	static const char *const var[] = {"HOME",	  "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME",
+	static const char *const var[] = {"HOME", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME",
 					  "XDG_DATA_HOME", "TMPDIR"};
 	static const char *const sub[] = {"home", "run", "home/.config", "home/.local/share",
 					  "tmp"};
@@ -169,8 +169,9 @@ static void make_env(struct podman_priv *p)
 
 static int make_dirs(struct podman_priv *p, struct isb_err *err)
 {
-	static const char *const sub[] = {"", "/home", "/home/.config", "/home/.local",
-					  "/home/.local/share", "/run", "/tmp", "/ids", "/runroot"};
+	static const char *const sub[] = {
+	    "",	    "/home", "/home/.config", "/home/.local", "/home/.local/share",
+	    "/run", "/tmp",  "/ids",	      "/runroot"};
 	for (size_t i = 0; i < ISB_ARRAY_SIZE(sub); i++) {
 		char path[700];
 		snprintf(path, sizeof(path), "%s%s", p->udir, sub[i]);
@@ -180,6 +181,35 @@ static int make_dirs(struct podman_priv *p, struct isb_err *err)
 			return isb_errf(err, errno, "chown %s to %s", path, p->user.name);
 	}
 	return 0;
+}
+
+/* Whether the user can search every directory above path (its storage is below): 0, or
+ * an error naming the first it cannot. */
+static int reachable(const char *path, const struct isb_tenant_user *u, struct isb_err *err)
+{
+	char p[700];
+	snprintf(p, sizeof(p), "%s", path);
+	for (char *s = p + 1;; s++) {
+		if (*s && *s != '/')
+			continue;
+		char keep = *s;
+		*s = 0;
+		struct stat st;
+		if (stat(p, &st) < 0)
+			return isb_errf(err, errno, "stat %s", p);
+		mode_t need = st.st_uid == u->uid   ? S_IXUSR
+			      : st.st_gid == u->gid ? S_IXGRP
+						    : S_IXOTH;
+		if (!(st.st_mode & need))
+			return isb_errf(
+			    err, 0,
+			    "rootless: user %s cannot reach its storage: %s is mode %04o "
+			    "(state directory: ISOBENCH_STATE_DIR)",
+			    u->name, p, (unsigned)(st.st_mode & 07777));
+		if (!keep)
+			return 0;
+		*s = keep;
+	}
 }
 
 /* The tenant's side of the fork: podman's environment, and the user when rootless. */
@@ -234,12 +264,11 @@ static int run_podman(struct podman_priv *p, struct isb_ctargv *a, char *out, si
 	for (int i = 0; i < 2; i++) {
 		char junk[4096];
 		ssize_t k;
-		while (pid > 0 && (k = read(fds[i], bufs[i] && used[i] + 1 < sizes[i]
-							? bufs[i] + used[i]
-							: junk,
-					    bufs[i] && used[i] + 1 < sizes[i]
-						? sizes[i] - used[i] - 1
-						: sizeof(junk))) > 0)
+		while (
+		    pid > 0 &&
+		    (k = read(fds[i], bufs[i] && used[i] + 1 < sizes[i] ? bufs[i] + used[i] : junk,
+			      bufs[i] && used[i] + 1 < sizes[i] ? sizes[i] - used[i] - 1
+								: sizeof(junk))) > 0)
 			if (bufs[i] && used[i] + 1 < sizes[i])
 				used[i] += (size_t)k;
 		if (bufs[i])
@@ -328,8 +357,7 @@ static int dry_run(struct isb_config *c, struct podman_priv *p, struct isb_err *
 	if (!a)
 		return isb_errf(err, ENOMEM, "podman: dry run");
 	int r = run_flags(c, p, &l, &cpus, a) | isb_ctargv_add(a, "%s", p->rootfs) |
-		isb_ctargv_add(a, "/isobench/agent") |
-		isb_ctargv_add(a, "--probe") |
+		isb_ctargv_add(a, "/isobench/agent") | isb_ctargv_add(a, "--probe") |
 		isb_ctargv_add(a, "--ceilings=%llu:%llu", (unsigned long long)c->mem_ceiling_bytes,
 			       (unsigned long long)c->pids_ceiling);
 	int st = r < 0 ? -1 : run_podman(p, a, out, sizeof(out), errout, sizeof(errout));
@@ -342,8 +370,9 @@ static int dry_run(struct isb_config *c, struct podman_priv *p, struct isb_err *
 		isb_log("backend/podman", "the dry run's podman said: %s", errout);
 		/* its error line, past the warnings */
 		char *e = strstr(errout, "Error"), *m = e ? e : isb_trim(errout);
-		return isb_errf(err, 0, "podman: a dry run of the agent's probe failed (exit %d): %s",
-				st, m[0] ? m : "no probe line");
+		return isb_errf(err, 0,
+				"podman: a dry run of the agent's probe failed (exit %d): %s", st,
+				m[0] ? m : "no probe line");
 	}
 	snprintf(p->dry_leaves, sizeof(p->dry_leaves), "%.*s", (int)strcspn(lv + 10, "\""),
 		 lv + 10);
@@ -398,7 +427,8 @@ static int podman_prepare(struct isb_config *c, struct isb_err *err)
 		p->cf.ns |= 1u << ISB_NS_USER;
 	}
 	make_env(p);
-	if (make_dirs(p, err) < 0 || isb_ctcli_rootfs(c, p->rootfs, err) < 0)
+	if ((p->rootless && reachable(p->dir, &p->user, err) < 0) || make_dirs(p, err) < 0 ||
+	    isb_ctcli_rootfs(c, p->rootfs, err) < 0)
 		goto fail_put_user;
 	read_version(p);
 	if (dry_run(c, p, err) < 0)
@@ -408,7 +438,7 @@ static int podman_prepare(struct isb_config *c, struct isb_err *err)
 	if (!p->rootless)
 		c->declared_leaves |= ISB_LEAF(CT_CGROUPS);
 	isb_note_add(c->cgroup_note, sizeof(c->cgroup_note), "%s, %s%s; seccomp=%s; network=none",
-		     p->version, p->rootless ? "rootless as " : "rootful",
+		     p->version, p->rootless ? "rootless, in a user namespace, as " : "rootful",
 		     p->rootless ? p->user.name : "", p->unconfined ? "unconfined" : "default");
 	/* a finding, not an error: the cells run, without the limits the suite declared */
 	bool cg_seen = strstr(p->dry_leaves, "CT_CGROUPS") != NULL;
@@ -496,11 +526,10 @@ static int podman_spawn(struct isb_config *c, const struct isb_tenant_spec *spec
 	snprintf(pt->cidfile, sizeof(pt->cidfile), "%s/ids/%s.cid", p->udir, pt->name);
 	snprintf(pt->pidfile, sizeof(pt->pidfile), "%s/ids/%s.pid", p->udir, pt->name);
 	int r = isb_ctconf_limits(&p->cf, c, spec, &l, &cpus, err);
-	if (r == 0 &&
-	    (run_flags(c, p, &l, &cpus, a) | isb_ctargv_add(a, "--name=%s", pt->name) |
-	     isb_ctargv_add(a, "--cidfile=%s", pt->cidfile) |
-	     isb_ctargv_add(a, "--pidfile=%s", pt->pidfile) | isb_ctargv_add(a, "%s", p->rootfs) |
-	     agent_args(c, spec, a)) < 0)
+	if (r == 0 && (run_flags(c, p, &l, &cpus, a) | isb_ctargv_add(a, "--name=%s", pt->name) |
+		       isb_ctargv_add(a, "--cidfile=%s", pt->cidfile) |
+		       isb_ctargv_add(a, "--pidfile=%s", pt->pidfile) |
+		       isb_ctargv_add(a, "%s", p->rootfs) | agent_args(c, spec, a)) < 0)
 		r = isb_errf(err, E2BIG, "%s: podman arguments", spec->label);
 	/* rootless: podman and its pause process stay in the campaign's group, its ceilings */
 	if (r == 0 && p->rootless &&
@@ -639,7 +668,8 @@ int isb_podman_cleanup_state(const char *state_dir, bool verbose)
 		uid_t uid = stat(home, &st) == 0 ? st.st_uid : 0;
 		char link[80];
 		const char *id = strrchr(state_dir, '/');
-		runroot_link(id ? id + 1 : state_dir, (unsigned)atoi(e->d_name), link, sizeof(link));
+		runroot_link(id ? id + 1 : state_dir, (unsigned)atoi(e->d_name), link,
+			     sizeof(link));
 		n += remove_dir(path, link, uid) + 1;
 	}
 	closedir(d);
