@@ -576,20 +576,25 @@ static int podman_stop(struct isb_tenant *t, uint64_t grace_ns)
 	return 0;
 }
 
-/* The rootless pause process podman leaves (its pid file under our XDG_RUNTIME_DIR), by
- * pid and only while it runs as that user. */
+/* The rootless pause process podman leaves (its pid file in its tmpdir, or under our
+ * XDG_RUNTIME_DIR), by pid and only while it runs as that user. */
 static int kill_pause(const char *udir, uid_t uid)
 {
-	char path[700], buf[2048];
-	snprintf(path, sizeof(path), "%s/run/libpod/tmp/pause.pid", udir);
-	if (isb_read_file(path, buf, sizeof(buf)) <= 0)
-		return 0;
-	pid_t pid = (pid_t)atoi(buf);
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if (pid <= 1 || isb_read_file(path, buf, sizeof(buf)) <= 0)
-		return 0;
-	const char *l = strstr(buf, "\nUid:");
-	return l && strtoul(l + 5, NULL, 10) == uid && kill(pid, SIGKILL) == 0;
+	static const char *const at[] = {"libpod/pause.pid", "run/libpod/tmp/pause.pid"};
+	int n = 0;
+	for (size_t i = 0; i < ISB_ARRAY_SIZE(at); i++) {
+		char path[760], buf[2048];
+		snprintf(path, sizeof(path), "%s/%s", udir, at[i]);
+		if (isb_read_file(path, buf, sizeof(buf)) <= 0)
+			continue;
+		pid_t pid = (pid_t)atoi(buf);
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+		if (pid <= 1 || isb_read_file(path, buf, sizeof(buf)) <= 0)
+			continue;
+		const char *l = strstr(buf, "\nUid:");
+		n += l && strtoul(l + 5, NULL, 10) == uid && kill(pid, SIGKILL) == 0;
+	}
+	return n;
 }
 
 /* SIGKILL to each conmon whose command line names dir. */

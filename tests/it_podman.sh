@@ -98,10 +98,45 @@ if [ -d /sys/fs/cgroup/memory ]; then
 	check "report.md shows it, and the declared CT_CGROUPS the probe did not see" \
 		sh -c "grep '| pm-rootless |' camp/report.md | grep -q 'declared limits were not applied' && grep '| pm-rootless |' camp/report.md | grep -q 'MISMATCH.*declared CT_NS,CT_CGROUPS'"
 fi
+start=$(q camp "select cast(avg(victim_startup_ns) / 1e6 as int) || ' ' || cast(avg(case when c.config = 'pm-rootless' then victim_startup_ns end) / 1e6 as int) from trial t join cell c on c.id = t.cell_id where c.config like 'pm-%'")
+echo "# podman tenant start-up (spawn to ready), all and rootless: $start ms on average"
+check "each tenant's start-up time is recorded ($start ms)" [ "${start%% *}" -gt 0 ]
 why=$(q camp "select reason from cell where config = 'pm-part' and scenario = 'rr'")
 check "network cells are skipped with the reason ($why)" has_text "$why" 'network none'
 check "nothing of podman (storage, runroot links, conmon, pause, user) is left after the campaign" podman_left "$id"
 check "no cgroup, mount, netns or process of the campaign is left" no_leftovers "$id"
+
+# user = NAME: a user of the suite's (here one this test creates, with subordinate ids): the
+# tenants run as it, it is kept, and nothing of podman (its pause process) runs as it after
+nu=isbt-$$
+trap '[ -n "$KEEP" ] || rm -rf "$WORK"; userdel "$nu" 2>/dev/null' EXIT
+useradd --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin --user-group "$nu"
+cat >named.ini <<INI
+[global]
+reps = 1
+duration = 0.3
+warmup = 0.05
+aggressor_warmup = 0.05
+[config pm-named]
+backend = podman
+mode = rootless
+user = $nu
+cgroups = none
+[scenario cpu]
+resource = cpu
+victim = cpu.compute
+aggressor = null
+placements = shared
+INI
+"$ISOBENCH" run named.ini --out nm >nm.txt 2>&1; rc=$?
+nnote=$(q nm "select cgroup_note from config where name = 'pm-named'")
+nok=$(q nm "select count(*) from trial where status = 'ok' and probed_leaves = 'CT_NS,CT_CAPS,SB_SECCOMP' and declared_leaves = probed_leaves")
+check "user = $nu: the tenants run as it, leaves as declared (exit $rc, $nok trials)" \
+	sh -c "[ $rc = 0 ] && [ $nok -ge 2 ] && printf '%s' '$nnote' | grep -q 'rootless, in a user namespace, as $nu'"
+live=$(ps -o stat= -u "$nu" 2>/dev/null | grep -vc Z)
+check "the suite's user is kept and runs nothing of ours after the campaign ($live processes)" \
+	sh -c "getent passwd $nu >/dev/null && [ $live = 0 ]"
+userdel "$nu"
 
 sed 's/^mode = rootless/mode = rootfull/' pm.ini >bad.ini
 "$ISOBENCH" run bad.ini --out bad >bad.txt 2>&1; rc=$?
