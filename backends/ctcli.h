@@ -12,6 +12,14 @@
 
 #include <sched.h>
 
+/* Swaps two lvalues (a backend's own keys moved past nopts while the container keys parse). */
+#define ISB_SWAP(a, b)                                                                             \
+	do {                                                                                       \
+		__typeof__(a) t_ = (a);                                                            \
+		(a) = (b);                                                                         \
+		(b) = t_;                                                                          \
+	} while (0)
+
 /* argv under construction: the strings live in store */
 struct isb_ctargv {
 	char *v[128];

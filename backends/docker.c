@@ -23,13 +23,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define ISB_SWAP(a, b)                                                                             \
-	do {                                                                                       \
-		__typeof__(a) t_ = (a);                                                            \
-		(a) = (b);                                                                         \
-		(b) = t_;                                                                          \
-	} while (0)
-
 #define DOCKER_KEYS (ISB_CTK_NS | ISB_CTK_CGROUP)
 
 /* what "backend = docker" alone means: Docker's defaults */

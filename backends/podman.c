@@ -35,13 +35,6 @@ extern char **environ;
 #define PODMAN_IGNORED "Resource limits are not supported and ignored"
 #define NOT_APPLIED    "declared limits were not applied (rootless podman on cgroup v1)"
 
-#define ISB_SWAP(a, b)                                                                             \
-	do {                                                                                       \
-		__typeof__(a) t_ = (a);                                                            \
-		(a) = (b);                                                                         \
-		(b) = t_;                                                                          \
-	} while (0)
-
 /* what "backend = podman" alone means: Podman 4's defaults (containers.conf's capabilities) */
 static const struct isb_ct_kind podman_kind = {
     .keys = PODMAN_KEYS,
