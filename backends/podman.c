@@ -19,6 +19,7 @@
 #include "backends/tenantuser.h"
 
 #include <dirent.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -213,6 +214,22 @@ static int podman_child(void *arg)
 	if (p->rootless && isb_tenant_user_become(&p->user) < 0)
 		return -1;
 	return 0;
+}
+
+/* A tenant's podman, conmon and runc run on the container's own CPUs: the engine's work for
+ * a tenant (podman run relays its pipes all along) is charged to that tenant's share, not
+ * to the CPUs of the placement, which a partitioned victim may not share with it. */
+struct podman_child_arg {
+	struct podman_priv *p;
+	cpu_set_t cpus;
+};
+
+static int podman_tenant_child(void *arg)
+{
+	struct podman_child_arg *ca = arg;
+	if (CPU_COUNT(&ca->cpus) > 0 && sched_setaffinity(0, sizeof(ca->cpus), &ca->cpus) < 0)
+		return -1;
+	return podman_child(ca->p);
 }
 
 /* podman --root ... (the global flags) into a */
@@ -505,6 +522,7 @@ static int podman_spawn(struct isb_config *c, const struct isb_tenant_spec *spec
 	struct podman_priv *p = c->priv;
 	struct isb_limits l;
 	cpu_set_t cpus;
+	CPU_ZERO(&cpus);
 	const char *procs[4] = {0};
 	struct isb_ctargv *a = calloc(1, sizeof(*a));
 	struct podman_tenant *pt = calloc(1, sizeof(*pt));
@@ -528,7 +546,8 @@ static int podman_spawn(struct isb_config *c, const struct isb_tenant_spec *spec
 	if (r == 0 && p->rootless &&
 	    isb_cgroup_campaign_join(c, p->procs, &p->nprocs, procs, err) < 0)
 		r = -EIO;
-	struct isb_spawn_hook h = {.argv = a->v, .child = podman_child, .arg = p};
+	struct podman_child_arg ca = {.p = p, .cpus = cpus};
+	struct isb_spawn_hook h = {.argv = a->v, .child = podman_tenant_child, .arg = &ca};
 	if (r < 0 || isb_proc_spawn_ex(c, spec, t, p->rootless ? procs : NULL, &h, err) < 0) {
 		free(a);
 		free(pt);
