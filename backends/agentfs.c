@@ -63,14 +63,18 @@ static int write_entry(const char *dir, const struct isb_guest_entry *e)
 int isb_agent_rootfs(const struct isb_config *c, const char *dir, bool under_usr, uint64_t *hash,
 		     struct isb_err *err)
 {
-	static const char *const dirs[] = {"tmp", "proc", "sys", "dev", "etc", "isobench"};
+	/* run and var/tmp: where podman --read-only mounts its tmpfs (rootless cannot make
+	 * them in a directory of root's) */
+	static const char *const dirs[] = {"tmp", "proc",     "sys", "dev",
+					   "etc", "isobench", "run", "var/tmp"};
 	cleanup_image struct isb_guest_image im = {0};
 	char agent[PATH_MAX];
 	bool sub;
 	isb_guest_agent(c->agent_path, c->agent_is_isobench, agent, sizeof(agent), &sub);
 	for (size_t i = 0; i < ISB_ARRAY_SIZE(dirs); i++)
 		if (!under_usr || !strcmp(dirs[i], "isobench"))
-			isb_guest_image_add(&im, dirs[i], S_IFDIR | (i ? 0755 : 01777));
+			isb_guest_image_add(&im, dirs[i],
+					    S_IFDIR | (strstr(dirs[i], "tmp") ? 01777 : 0755));
 	if (isb_guest_image_add_binary(&im, "isobench/agent", agent, err) < 0)
 		return -EIO;
 	if (access("/usr/bin/fio", X_OK) == 0 &&
@@ -88,6 +92,22 @@ int isb_agent_rootfs(const struct isb_config *c, const char *dir, bool under_usr
 		int r = write_entry(dir, &e);
 		if (r < 0)
 			return isb_errf(err, -r, "agent root file system %s: %s", dir, e.dst);
+	}
+	if (!dir || under_usr)
+		return 0;
+	/* the link and files podman makes where they are missing, which rootless cannot in a
+	 * directory of root's */
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/etc/mtab", dir);
+	if (symlink("/proc/mounts", path) < 0 && errno != EEXIST)
+		return isb_errf(err, errno, "symlink %s", path);
+	static const char *const files[] = {"hosts", "hostname", "resolv.conf"};
+	for (size_t i = 0; i < ISB_ARRAY_SIZE(files); i++) {
+		snprintf(path, sizeof(path), "%s/etc/%s", dir, files[i]);
+		int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return isb_errf(err, errno, "create %s", path);
+		close(fd);
 	}
 	return 0;
 }

@@ -10,25 +10,18 @@
  */
 #include "config.h"
 #include "backends/backend.h"
+#include "backends/ctcli.h"
 #include "backends/ctconf.h"
 #include "backends/docker.h"
 #include "backends/guest.h"
 #include "backends/proc.h"
 
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#define ISB_SWAP(a, b)                                                                             \
-	do {                                                                                       \
-		__typeof__(a) t_ = (a);                                                            \
-		(a) = (b);                                                                         \
-		(b) = t_;                                                                          \
-	} while (0)
 
 #define DOCKER_KEYS (ISB_CTK_NS | ISB_CTK_CGROUP)
 
@@ -59,26 +52,13 @@ struct docker_tenant {
 	char name[128], cidfile[700], host[610];
 };
 
-static int in_path(const char *prog)
-{
-	char path[1024], buf[2048];
-	const char *env = getenv("PATH");
-	snprintf(buf, sizeof(buf), "%s", env ? env : "/usr/sbin:/usr/bin:/sbin:/bin");
-	for (char *save, *d = strtok_r(buf, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		snprintf(path, sizeof(path), "%s/%s", d, prog);
-		if (access(path, X_OK) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 static int docker_available(struct isb_err *err)
 {
 	if (geteuid() != 0)
 		return isb_errf(err, 0, "needs root (a private dockerd)"), 0;
-	if (!in_path("dockerd") || !in_path("docker"))
+	if (!isb_ctcli_in_path("dockerd") || !isb_ctcli_in_path("docker"))
 		return isb_errf(err, 0, "%s is not in PATH (apt-get install docker.io)",
-				in_path("dockerd") ? "docker" : "dockerd"),
+				isb_ctcli_in_path("dockerd") ? "docker" : "dockerd"),
 		       0;
 	return 1;
 }
@@ -182,101 +162,9 @@ static const char *docker_unsupported(const struct isb_config *c,
 	return NULL;
 }
 
-/* argv under construction: strings in store */
-struct dargv {
-	char *v[96];
-	size_t n, o;
-	char store[8192];
-};
-
-static int add(struct dargv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int add(struct dargv *a, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int k = vsnprintf(a->store + a->o, sizeof(a->store) - a->o, fmt, ap);
-	va_end(ap);
-	if (k < 0 || (size_t)k >= sizeof(a->store) - a->o || a->n + 1 >= ISB_ARRAY_SIZE(a->v))
-		return -E2BIG;
-	a->v[a->n++] = a->store + a->o;
-	a->v[a->n] = NULL;
-	a->o += (size_t)k + 1;
-	return 0;
-}
-
-/* /dev/NAME of block device major:minor (Docker's throttle flags split on ':') */
-static void dev_path(unsigned maj, unsigned min, char *out, size_t size)
-{
-	char path[128], buf[1024];
-	snprintf(out, size, "/dev/block/%u:%u", maj, min);
-	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/uevent", maj, min);
-	if (isb_read_file(path, buf, sizeof(buf)) <= 0)
-		return;
-	char *d = strstr(buf, "DEVNAME=");
-	if (d)
-		snprintf(out, size, "/dev/%.*s", (int)strcspn(d + 8, "\n"), d + 8);
-}
-
-static void cpus_list(const cpu_set_t *s, char *out, size_t size)
-{
-	size_t o = 0;
-	out[0] = 0;
-	for (int i = 0; i < CPU_SETSIZE && o + 8 < size; i++)
-		if (CPU_ISSET(i, s))
-			o += (size_t)snprintf(out + o, size - o, "%s%d", o ? "," : "", i);
-}
-
-static int limit_flags(struct dargv *a, const struct isb_limits *l, const cpu_set_t *cpus)
-{
-	char dev[128], list[512];
-	int r = 0;
-	long online = sysconf(_SC_NPROCESSORS_ONLN);
-	if (l->cpuset[0])
-		r |= add(a, "--cpuset-cpus=%s", l->cpuset);
-	else if (CPU_COUNT(cpus) > 0 && CPU_COUNT(cpus) < online) {
-		cpus_list(cpus, list, sizeof(list));
-		r |= add(a, "--cpuset-cpus=%s", list);
-	}
-	if (l->cpu_max > 0)
-		r |= add(a, "--cpus=%.3f", l->cpu_max);
-	if (l->cpu_weight) /* v2 weight 100 = v1 shares 1024 */
-		r |= add(a, "--cpu-shares=%u",
-			 l->cpu_weight * 1024u / 100u < 2 ? 2 : l->cpu_weight * 1024u / 100u);
-	if (l->mem_max) {
-		r |= add(a, "--memory=%llu", (unsigned long long)l->mem_max);
-		r |= add(a, "--memory-swap=%llu",
-			 (unsigned long long)(l->mem_max + (l->swap_set ? l->swap_max : 0)));
-	}
-	if (l->pids_max)
-		r |= add(a, "--pids-limit=%llu", (unsigned long long)l->pids_max);
-	dev_path(l->io_major, l->io_minor, dev, sizeof(dev));
-	const struct {
-		const char *flag;
-		uint64_t v;
-	} io[] = {{"device-read-bps", l->io_rbps},
-		  {"device-write-bps", l->io_wbps},
-		  {"device-read-iops", l->io_riops},
-		  {"device-write-iops", l->io_wiops}};
-	for (size_t i = 0; i < ISB_ARRAY_SIZE(io); i++)
-		if (io[i].v)
-			r |= add(a, "--%s=%s:%llu", io[i].flag, dev, (unsigned long long)io[i].v);
-	return r;
-}
-
-static int caps_flags(struct dargv *a, const struct isb_ctconf *cf)
-{
-	if (cf->caps_all)
-		return add(a, "--cap-add=ALL");
-	int r = add(a, "--cap-drop=ALL");
-	for (unsigned i = 0; i < 64; i++)
-		if ((cf->caps >> i) & 1 && isb_cap_name(i))
-			r |= add(a, "--cap-add=%s", isb_cap_name(i));
-	return r;
-}
-
 /* docker -H SOCK run ... IMAGE /isobench/agent ARGS */
 static int run_argv(struct isb_config *c, struct docker_priv *p, const struct isb_tenant_spec *spec,
-		    struct docker_tenant *dt, struct dargv *a, struct isb_err *err)
+		    struct docker_tenant *dt, struct isb_ctargv *a, struct isb_err *err)
 {
 	struct isb_limits l;
 	cpu_set_t cpus;
@@ -291,19 +179,22 @@ static int run_argv(struct isb_config *c, struct docker_priv *p, const struct is
 		return -EINVAL;
 	if (isb_agent_argv(&ac, spec, aargv, ISB_ARRAY_SIZE(aargv), store, sizeof(store)) < 0)
 		return isb_errf(err, E2BIG, "%s: agent arguments", spec->label);
-	int r = add(a, "docker") | add(a, "-H") | add(a, "%s", p->d->host) | add(a, "run") |
-		add(a, "--rm") | add(a, "-i") | add(a, "--name=%s", dt->name) |
-		add(a, "--cidfile=%s", dt->cidfile) |
-		add(a, "--cgroup-parent=/isobench-%s", c->campaign_id) | add(a, "--network=none") |
-		add(a, "--log-driver=none") | add(a, "--cgroupns=private") |
-		limit_flags(a, &l, &cpus) | caps_flags(a, &p->cf);
+	int r = isb_ctargv_add(a, "docker") | isb_ctargv_add(a, "-H") |
+		isb_ctargv_add(a, "%s", p->d->host) | isb_ctargv_add(a, "run") |
+		isb_ctargv_add(a, "--rm") | isb_ctargv_add(a, "-i") |
+		isb_ctargv_add(a, "--name=%s", dt->name) |
+		isb_ctargv_add(a, "--cidfile=%s", dt->cidfile) |
+		isb_ctargv_add(a, "--cgroup-parent=/isobench-%s", c->campaign_id) |
+		isb_ctargv_add(a, "--network=none") | isb_ctargv_add(a, "--log-driver=none") |
+		isb_ctargv_add(a, "--cgroupns=private") | isb_ctcli_limit_flags(a, &l, &cpus) |
+		isb_ctcli_caps_flags(a, &p->cf);
 	if (p->unconfined)
-		r |= add(a, "--security-opt=seccomp=unconfined");
+		r |= isb_ctargv_add(a, "--security-opt=seccomp=unconfined");
 	if (c->scratch_dir[0])
-		r |= add(a, "--volume=%s:%s", c->scratch_dir, c->scratch_dir);
-	r |= add(a, "%s", p->d->image);
+		r |= isb_ctargv_add(a, "--volume=%s:%s", c->scratch_dir, c->scratch_dir);
+	r |= isb_ctargv_add(a, "%s", p->d->image);
 	for (size_t i = 0; aargv[i]; i++)
-		r |= add(a, "%s", aargv[i]);
+		r |= isb_ctargv_add(a, "%s", aargv[i]);
 	return r < 0 ? isb_errf(err, E2BIG, "%s: docker arguments", spec->label) : 0;
 }
 
@@ -344,7 +235,7 @@ static int docker_spawn(struct isb_config *c, const struct isb_tenant_spec *spec
 			struct isb_tenant *t, struct isb_err *err)
 {
 	struct docker_priv *p = c->priv;
-	struct dargv *a = calloc(1, sizeof(*a));
+	struct isb_ctargv *a = calloc(1, sizeof(*a));
 	struct docker_tenant *dt = calloc(1, sizeof(*dt));
 	if (!a || !dt) {
 		free(a);

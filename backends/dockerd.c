@@ -6,6 +6,7 @@
  */
 #include "config.h"
 #include "backends/agentfs.h"
+#include "backends/ctcli.h"
 #include "backends/docker.h"
 #include "backends/proc.h"
 
@@ -217,37 +218,13 @@ static int kill_naming(const char *dir)
 	return n;
 }
 
-/* Detaches every mount under dir, deepest (latest) first. */
-static int umount_under(const char *dir)
-{
-	char buf[262144], *pts[512];
-	size_t n = 0, dl = strlen(dir);
-	if (isb_read_file("/proc/self/mountinfo", buf, sizeof(buf)) <= 0)
-		return 0;
-	for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l && n < 512;
-	     l = strtok_r(NULL, "\n", &save)) {
-		char *f = l;
-		for (int i = 0; i < 4 && f; i++)
-			f = strchr(f, ' ') ? strchr(f, ' ') + 1 : NULL;
-		if (!f)
-			continue;
-		*strchrnul(f, ' ') = 0;
-		if (!strncmp(f, dir, dl) && (f[dl] == '/' || !f[dl]))
-			pts[n++] = f;
-	}
-	int done = 0;
-	while (n--)
-		done += umount2(pts[n], MNT_DETACH) == 0;
-	return done;
-}
-
 static int remove_root(const char *root)
 {
 	int n = kill_naming(root);
 	if (n)
 		isb_sleep_ns(100000000); /* their mounts go with them */
-	n += umount_under(root);
-	n += umount_under(root); /* the ones the first pass uncovered */
+	n += isb_ctcli_umount_under(root);
+	n += isb_ctcli_umount_under(root); /* the ones the first pass uncovered */
 	isb_remove_tree(root);
 	return n;
 }

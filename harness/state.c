@@ -11,6 +11,8 @@
 #include "harness/harness.h"
 #include "backends/docker.h"
 #include "backends/flatpak.h"
+#include "backends/podman.h"
+#include "backends/tenantuser.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -163,6 +165,9 @@ static int cleanup_one(const char *dir, const char *id, bool verbose)
 	/* a private dockerd, its containerd and shims, before the cgroups (its containers) */
 	removed += isb_docker_cleanup_state(dir, verbose);
 	removed += isb_flatpak_cleanup_state(dir, verbose);
+	/* podman's conmons, pause processes and storage, then the user rootless ran as */
+	removed += isb_podman_cleanup_state(dir, verbose);
+	removed += isb_tenant_user_cleanup_state(dir, verbose);
 	removed += isb_cgroup_campaign_remove(id);
 	removed += isb_rdt_campaign_remove(id);
 	removed += isb_testnet_remove(id);

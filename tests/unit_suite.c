@@ -44,7 +44,7 @@ static const struct {
     {"[global]\nreps = 2\nreps = 3\n",
      "t.ini:3: duplicate key 'reps' in [global] (first at line 2)"},
     {"[config a]\nbackend = kvm9\n",
-     "t.ini:2: backend: unknown backend 'kvm9' (known: null, native, container, oci, docker, sandbox, gvisor, vm, wrapper, flatpak)"},
+     "t.ini:2: backend: unknown backend 'kvm9' (known: null, native, container, oci, docker, podman, sandbox, gvisor, vm, wrapper, flatpak)"},
     {"[config a]\ndescription = x\n" OKSC, "t.ini:1: [config a] needs 'backend'"},
     {"[config a]\nbackend = native\nrootless = yes\n" OKSC,
      "t.ini:3: [config a]: unknown key 'rootless' (backend native takes no options)"},
