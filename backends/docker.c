@@ -4,7 +4,9 @@
  * keys map to Docker's flags: the policy's and the explicit limits to --cpus,
  * --cpuset-cpus, --cpu-shares, --memory, --memory-swap, --device-*-bps/iops and
  * --pids-limit, capabilities to --cap-drop ALL plus --cap-add; namespaces are Docker's,
- * its default seccomp profile filters, and the network is none. Containers live below the
+ * its default seccomp profile filters, and the network is Docker's none: a network tenant's
+ * namespace is then joined by a veth of the campaign's test network (link-local addresses,
+ * never Docker's bridges or their private ranges). Containers live below the
  * campaign's cgroup (--cgroup-parent), so its ceilings bound them and its removal kills
  * what a killed campaign left.
  */
@@ -15,6 +17,7 @@
 #include "backends/docker.h"
 #include "backends/guest.h"
 #include "backends/proc.h"
+#include "backends/tenantnet.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -50,6 +53,7 @@ struct docker_priv {
 
 struct docker_tenant {
 	char name[128], cidfile[700], host[610];
+	struct isb_tenant_net net; /* its link into the test network, joined once it runs */
 };
 
 static int docker_available(struct isb_err *err)
@@ -137,7 +141,9 @@ static int docker_prepare(struct isb_config *c, struct isb_err *err)
 	c->declared_leaves |= ISB_LEAF(CT_CGROUPS) | (p->unconfined ? 0 : ISB_LEAF(SB_SECCOMP));
 	size_t n = strlen(c->cgroup_note);
 	snprintf(c->cgroup_note + n, sizeof(c->cgroup_note) - n,
-		 "; %s, %s; seccomp=%s; network=none", p->d->version,
+		 "; %s, %s; seccomp=%s; network=none (a test-network link joins a network "
+		 "tenant's namespace)",
+		 p->d->version,
 		 p->socket[0] ? "the daemon at socket = PATH" : "a private dockerd (no bridge)",
 		 p->unconfined ? "unconfined" : "docker-default");
 	c->priv = p;
@@ -154,11 +160,9 @@ fail_free_p:
 static const char *docker_unsupported(const struct isb_config *c,
 				      const struct isb_tenant_spec *spec)
 {
-	(void)c;
-	if (spec->talks_to_peer || spec->resource == ISB_RES_NETWORK)
-		return "docker: its containers run with --network none (the private dockerd has "
-		       "no bridge: Docker's default range is private); joining them to the "
-		       "campaign's test network is not implemented";
+	if ((spec->talks_to_peer || spec->resource == ISB_RES_NETWORK) && !c->testnet_hub[0])
+		return "docker: its containers run with --network none and join the campaign's "
+		       "test network, which this campaign has not made";
 	return NULL;
 }
 
@@ -198,6 +202,31 @@ static int run_argv(struct isb_config *c, struct docker_priv *p, const struct is
 	return r < 0 ? isb_errf(err, E2BIG, "%s: docker arguments", spec->label) : 0;
 }
 
+/* The container's process once it runs the agent: the first process listed in procs that
+ * runs /isobench/agent (before, runc's init and bootstrap stages come and go in the cgroup,
+ * some still in the host's namespaces) in a network namespace that is not that of client
+ * (docker run, started where the harness is); 0 while there is none. */
+static pid_t container_pid(const char *procs, pid_t client)
+{
+	char buf[4096], near[64] = "", ns[64], path[64], comm[32];
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)client);
+	if (isb_read_file(procs, buf, sizeof(buf)) <= 0 ||
+	    readlink(path, near, sizeof(near) - 1) <= 0)
+		return 0;
+	for (char *save, *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		int pid = atoi(l);
+		memset(ns, 0, sizeof(ns));
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		if (pid <= 0 || isb_read_file(path, comm, sizeof(comm)) <= 0 ||
+		    strcmp(isb_trim(comm), "agent"))
+			continue; /* runc (init) before it execs /isobench/agent */
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+		if (readlink(path, ns, sizeof(ns) - 1) > 0 && strcmp(ns, near))
+			return (pid_t)pid;
+	}
+	return 0;
+}
+
 /* The container's id, once docker run wrote it: its cgroups, for the statistics. */
 static void find_cgroups(const struct isb_config *c, const struct docker_tenant *dt,
 			 struct isb_tenant *t)
@@ -217,19 +246,23 @@ static void find_cgroups(const struct isb_config *c, const struct docker_tenant 
 		snprintf(t->cgroups[t->ncgroups++], sizeof(t->cgroups[0]),
 			 "/sys/fs/cgroup%s%s/isobench-%s/%.64s", m == ISB_CG_V2 ? "" : "/",
 			 m == ISB_CG_V2 ? "" : v1[i], c->campaign_id, isb_trim(id));
-	/* the container's first process (runc's init, then the agent: the same pid) is no
-	 * child of docker run's: the counters, attribution and host use follow it as well */
-	char procs[600], buf[64];
+	/* the container's process (runc's init, then the agent: the same pid) is no child of
+	 * docker run's: the counters, attribution, host use and a network link follow it. Its
+	 * cgroup first holds runc's bootstrap stages, still in the host's namespaces: the one
+	 * wanted is the one in a network namespace of its own (Docker's none network). */
+	char procs[600];
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", t->cgroups[0]);
-	while (isb_now_ns() < deadline &&
-	       (isb_read_file(procs, buf, sizeof(buf)) <= 0 || !atoi(buf)) &&
+	pid_t pid = 0;
+	while (!(pid = container_pid(procs, t->pid)) && isb_now_ns() < deadline &&
 	       waitid(P_PID, (id_t)t->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && !si.si_pid)
 		isb_sleep_ns(2000000);
-	if (isb_read_file(procs, buf, sizeof(buf)) > 0 && atoi(buf) > 0) {
-		t->threads[0] = (pid_t)atoi(buf);
+	if (pid > 0) {
+		t->threads[0] = pid;
 		t->nthreads = 1;
 	}
 }
+
+static int docker_stop(struct isb_tenant *t, uint64_t grace_ns);
 
 static int docker_spawn(struct isb_config *c, const struct isb_tenant_spec *spec,
 			struct isb_tenant *t, struct isb_err *err)
@@ -246,9 +279,16 @@ static int docker_spawn(struct isb_config *c, const struct isb_tenant_spec *spec
 		 ++p->seq);
 	snprintf(dt->cidfile, sizeof(dt->cidfile), "%s/%s.cid", p->d->root, dt->name);
 	snprintf(dt->host, sizeof(dt->host), "%s", p->d->host);
+	/* A network tenant's container has Docker's none network (its own namespace, only
+	 * lo); once it runs, a veth of the campaign's test network joins that namespace. A
+	 * peer listens on any address meanwhile, so its bind does not race the link. */
+	struct isb_tenant_spec sp = *spec;
+	bool link = isb_tenant_wants_link(&p->cf, spec);
+	if (link && spec->role == ISB_ROLE_PEER)
+		sp.peer = "0.0.0.0";
 	struct isb_spawn_hook h = {.argv = a->v};
-	if (run_argv(c, p, spec, dt, a, err) < 0 ||
-	    isb_proc_spawn_ex(c, spec, t, NULL, &h, err) < 0) {
+	if (run_argv(c, p, &sp, dt, a, err) < 0 ||
+	    isb_proc_spawn_ex(c, &sp, t, NULL, &h, err) < 0) {
 		free(a);
 		free(dt);
 		return -EIO;
@@ -256,6 +296,18 @@ static int docker_spawn(struct isb_config *c, const struct isb_tenant_spec *spec
 	free(a);
 	t->priv = dt;
 	find_cgroups(c, dt, t);
+	if (link) {
+		if (!t->nthreads) {
+			isb_errf(err, 0, "%s: the container's process did not appear", spec->label);
+			docker_stop(t, 0);
+			return -EIO;
+		}
+		if (isb_tenant_net_join(c, &dt->net, t->threads[0], err) < 0) {
+			docker_stop(t, 0);
+			return -EIO;
+		}
+		snprintf(t->addr, sizeof(t->addr), "%s", dt->net.addr);
+	}
 	return 0;
 }
 
@@ -279,6 +331,7 @@ static int docker_stop(struct isb_tenant *t, uint64_t grace_ns)
 	isb_proc_stop_via(t, grace_ns, dt ? docker_kill : NULL, dt);
 	if (dt) {
 		docker_cmd(dt, "rm", "--force");
+		isb_tenant_net_remove(&dt->net);
 		unlink(dt->cidfile);
 		free(dt);
 		t->priv = NULL;

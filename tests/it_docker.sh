@@ -4,7 +4,8 @@
 # aggressor's) the victim isolates on cpu at shared placement (grade >= 3); the probe
 # sees the leaves Docker declares (namespaces, its cgroup, Docker's capability set, its
 # default seccomp filter); explicit limits land in the container's cgroup files; network
-# cells are skipped with the reason. After the campaign, and after a SIGKILL of the
+# tenants (Docker's none network) are joined by a veth of the campaign's link-local test
+# network and their cells run. After the campaign, and after a SIGKILL of the
 # harness plus the next start, no dockerd, containerd, shim, container process, data
 # root, mount or cgroup of ours is left. With PATH stripped of docker and dockerd, the
 # configuration is "unavailable: reason" and the rest runs.
@@ -78,8 +79,10 @@ check "memory.max, pids.max and cpu.max land in the container's cgroup files ($l
 start=$(q camp "select cast(avg(victim_startup_ns) / 1e6 as int) from trial t join cell c on c.id = t.cell_id where c.config like 'docker%'")
 echo "# docker tenant start-up (spawn to ready): $start ms on average"
 check "each tenant's start-up time is recorded ($start ms)" [ "${start:-0}" -gt 0 ]
-why=$(q camp "select reason from cell where config = 'docker-part' and scenario = 'rr'")
-check "network cells are skipped with the reason ($why)" has_text "$why" 'network none'
+rr=$(q camp "select count(*) from trial t join cell c on c.id = t.cell_id where c.config = 'docker-part' and c.scenario = 'rr' and t.status = 'ok'")
+check "a network cell runs: the containers join the campaign's test network ($rr ok trials)" [ "${rr:-0}" -ge 4 ]
+rrg=$(awk "$CSV_AWK"'F["config"] == "docker-part" && F["scenario"] == "rr" { print F["cell_grade"]; exit }' camp/cells.csv)
+check "... and is graded (${rrg:-none})" [ -n "$rrg" ]
 check "nothing of the private dockerd is left after the campaign" docker_left "$id"
 check "no cgroup, mount, netns or process of the campaign is left" no_leftovers "$id"
 
