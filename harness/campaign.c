@@ -4,7 +4,8 @@
  * has removed everything: cleanup and a new start read a held lock as "alive", whatever
  * its state directory holds yet (an empty owner file of a campaign still starting). The
  * campaign that owns the host also holds <state root>/lock, which names its pid and id; a
- * second campaign refuses, or with --allow-concurrent runs and marks its trials.
+ * second campaign refuses, or with --allow-concurrent runs and marks its trials. Both files
+ * are unlinked by their holder before it lets go, so a finished campaign leaves nothing.
  */
 #include "config.h"
 #include "harness/campaign.h"
@@ -30,69 +31,104 @@ static int lock_path(char *buf, size_t size, const char *id)
 	return snprintf(buf, size, "%s/lock", root);
 }
 
-/* The host lock's "pid id" line, waiting a little for a holder that is still writing it. */
-static void read_holder(int fd, char *buf, size_t size)
+/* Whether fd is still the file at path: a holder unlinks its lock file before it lets go,
+ * so a lock taken on an unlinked file is no lock at all. */
+static bool same_file(int fd, const char *path)
 {
-	buf[0] = 0;
-	for (int i = 0; i < 50 && !buf[0]; i++) {
-		ssize_t n = pread(fd, buf, size - 1, 0);
-		buf[n > 0 ? n : 0] = 0;
-		isb_trim(buf);
-		if (!buf[0])
-			usleep(10000);
+	struct stat a, b;
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+/* Opens path (creating it and its directory) and takes an exclusive flock on it without
+ * waiting: fd >= 0 (the lock held), -EWOULDBLOCK with *fd_held the open file another holds,
+ * or -errno. */
+static int lock_file(const char *path, int *fd_held)
+{
+	char dir[700];
+	snprintf(dir, sizeof(dir), "%s", path);
+	*strrchr(dir, '/') = 0;
+	*fd_held = -1;
+	for (int tries = 0; tries < 20; tries++) {
+		if (isb_mkdir_p(dir) < 0)
+			return -errno;
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue; /* its directory went with the last campaign: again */
+			return -errno;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			int e = errno;
+			if (e == EWOULDBLOCK && same_file(fd, path)) {
+				*fd_held = fd;
+				return -EWOULDBLOCK;
+			}
+			close(fd);
+			if (e != EWOULDBLOCK)
+				return -e;
+		} else if (same_file(fd, path)) {
+			return fd;
+		} else {
+			close(fd);
+		}
+		usleep(20000); /* a holder letting go: its file is gone, a new one comes */
 	}
+	return -EAGAIN;
 }
 
 int isb_campaign_lock(struct isb_campaign_lock *l, const char *id, bool allow_concurrent,
 		      struct isb_err *err)
 {
-	char path[700], dir[600], holder[200];
+	char path[700], holder[200];
+	int held = -1;
 	memset(l, 0, sizeof(*l));
 	l->self_fd = l->host_fd = -1;
 	snprintf(l->id, sizeof(l->id), "%s", id);
-	snprintf(dir, sizeof(dir), "%s/.locks", isb_state_root());
-	if (isb_mkdir_p(dir) < 0)
-		return isb_errf(err, errno, "mkdir %s", dir);
 	lock_path(path, sizeof(path), id);
-	l->self_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (l->self_fd < 0 || flock(l->self_fd, LOCK_EX | LOCK_NB) < 0) {
-		int e = errno;
-		isb_campaign_unlock(l);
+	l->self_fd = lock_file(path, &held);
+	if (l->self_fd < 0) {
+		int e = -l->self_fd;
+		if (held >= 0)
+			close(held);
+		l->self_fd = -1;
 		return isb_errf(err, e, "lock %s", path);
 	}
 	int n = snprintf(holder, sizeof(holder), "%d %s\n", (int)getpid(), id);
 	if (write(l->self_fd, holder, (size_t)n) != n)
 		isb_log("harness", "write %s: %s", path, strerror(errno));
 	lock_path(path, sizeof(path), NULL);
-	l->host_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (l->host_fd < 0) {
-		int e = errno;
-		isb_campaign_unlock(l);
-		return isb_errf(err, e, "open %s", path);
-	}
-	if (flock(l->host_fd, LOCK_EX | LOCK_NB) == 0) {
-		if (ftruncate(l->host_fd, 0) < 0 || pwrite(l->host_fd, holder, (size_t)n, 0) != n)
-			isb_log("harness", "write %s: %s", path, strerror(errno));
-		return 0;
-	}
-	if (errno != EWOULDBLOCK) {
-		int e = errno;
-		isb_campaign_unlock(l);
-		return isb_errf(err, e, "flock %s", path);
-	}
-	read_holder(l->host_fd, holder, sizeof(holder));
 	int hpid = 0;
 	char hid[64] = "?";
-	if (sscanf(holder, "%d %63s", &hpid, hid) < 1)
-		hpid = 0;
-	close(l->host_fd);
-	l->host_fd = -1;
+	for (int tries = 0; tries < 25; tries++) {
+		l->host_fd = lock_file(path, &held);
+		if (l->host_fd >= 0) {
+			if (pwrite(l->host_fd, holder, (size_t)n, 0) != n)
+				isb_log("harness", "write %s: %s", path, strerror(errno));
+			return 0;
+		}
+		if (l->host_fd != -EWOULDBLOCK) {
+			int e = -l->host_fd;
+			l->host_fd = -1;
+			isb_campaign_unlock(l);
+			return isb_errf(err, e, "lock %s", path);
+		}
+		l->host_fd = -1;
+		/* the holder writes its "pid id" line right after it takes the lock */
+		char line[200];
+		ssize_t r = pread(held, line, sizeof(line) - 1, 0);
+		close(held);
+		line[r > 0 ? r : 0] = 0;
+		if (sscanf(line, "%d %63s", &hpid, hid) == 2)
+			break;
+		usleep(20000);
+	}
 	if (allow_concurrent) {
 		snprintf(l->concurrent, sizeof(l->concurrent), "campaign %s (pid %d)", hid, hpid);
 		return 0;
 	}
 	isb_campaign_unlock(l);
-	return isb_errf(err, EBUSY,
+	return isb_errf(err, 0,
 			"another campaign holds this host: pid %d, campaign %s (lock %s); wait "
 			"for it, or --allow-concurrent (its trials are then marked contaminated)",
 			hpid, hid, path),
@@ -102,15 +138,19 @@ int isb_campaign_lock(struct isb_campaign_lock *l, const char *id, bool allow_co
 void isb_campaign_unlock(struct isb_campaign_lock *l)
 {
 	char path[700];
+	/* unlinked while held: whoever opened it before takes a lock on a file that is gone,
+	 * sees so (same_file) and tries again */
 	if (l->host_fd >= 0) {
-		if (ftruncate(l->host_fd, 0) < 0)
-			isb_debug("harness", "truncate the host lock: %s", strerror(errno));
+		lock_path(path, sizeof(path), NULL);
+		unlink(path);
 		close(l->host_fd);
 	}
 	if (l->self_fd >= 0) {
 		lock_path(path, sizeof(path), l->id);
-		unlink(path); /* while held: no one reads a dead campaign into it */
+		unlink(path);
 		close(l->self_fd);
+		*strrchr(path, '/') = 0;
+		rmdir(path); /* when it was the last campaign's: the state root is left empty */
 	}
 	l->host_fd = l->self_fd = -1;
 }
@@ -139,10 +179,8 @@ int isb_campaign_sweep_locks(bool verbose)
 	int removed = 0;
 	snprintf(dir, sizeof(dir), "%s/.locks", isb_state_root());
 	DIR *d = opendir(dir);
-	if (!d)
-		return 0;
 	struct dirent *e;
-	while ((e = readdir(d))) {
+	while (d && (e = readdir(d))) {
 		char path[1000], sdir[1000];
 		struct stat st;
 		if (e->d_name[0] == '.')
@@ -163,7 +201,19 @@ int isb_campaign_sweep_locks(bool verbose)
 		if (verbose)
 			isb_log("cleanup", "removed the lock file of dead campaign %s", e->d_name);
 	}
-	closedir(d);
+	if (d)
+		closedir(d);
+	rmdir(dir); /* where no campaign is left */
+	/* the host's lock, where its holder was killed: free, so taken, unlinked, let go */
+	char path[700];
+	int held = -1, fd;
+	lock_path(path, sizeof(path), NULL);
+	if (access(path, F_OK) == 0 && (fd = lock_file(path, &held)) >= 0) {
+		unlink(path);
+		close(fd);
+	}
+	if (held >= 0)
+		close(held);
 	return removed;
 }
 
