@@ -22,8 +22,8 @@ static void resumes(FILE *f, const char *db)
 {
 	cleanup_free char *v = isb_store_meta_get(db, ISB_META_RESUMED);
 	cleanup_json json_object *arr = v ? json_tokener_parse(v) : NULL;
-	size_t n = arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr)
-								   : 0;
+	size_t n =
+	    arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
 	if (!n)
 		return;
 	fprintf(f, "| resumed | %zu time%s:", n, n == 1 ? "" : "s");
@@ -57,11 +57,12 @@ void isb_md_provenance(FILE *f, const char *report_path)
 	if (isb_store_contaminated(db, &c, &n, &total, &err) < 0)
 		fprintf(f, "| contaminated | unknown: %s |\n", err.msg);
 	else if (conc || total)
-		fprintf(f,
-			"| contaminated | **yes**: %u trial%s in %zu cell%s ran beside another "
-			"campaign%s%s (--allow-concurrent); their figures are not this host's alone |\n",
-			total, total == 1 ? "" : "s", n, n == 1 ? "" : "s", conc ? ", " : "",
-			conc ? conc : "");
+		fprintf(
+		    f,
+		    "| contaminated | **yes**: %u trial%s in %zu cell%s ran beside another "
+		    "campaign%s%s (--allow-concurrent); their figures are not this host's alone |\n",
+		    total, total == 1 ? "" : "s", n, n == 1 ? "" : "s", conc ? ", " : "",
+		    conc ? conc : "");
 	if (n) {
 		fprintf(f, "\nContaminated cells (trials that ran beside another campaign):\n\n");
 		for (size_t i = 0; i < n; i++)

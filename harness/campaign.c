@@ -189,8 +189,7 @@ int isb_campaign_sweep_locks(bool verbose)
 		snprintf(sdir, sizeof(sdir), "%s/%s", isb_state_root(), e->d_name);
 		/* a lock without its state directory: a campaign between its lock and mkdir, unless
 		 * it is old */
-		if (stat(sdir, &st) < 0 &&
-		    (stat(path, &st) < 0 || time(NULL) - st.st_mtime < 60))
+		if (stat(sdir, &st) < 0 && (stat(path, &st) < 0 || time(NULL) - st.st_mtime < 60))
 			continue;
 		if (lock_held(path) != 0)
 			continue;
@@ -259,16 +258,14 @@ int isb_campaign_dir_lock(const char *dir, struct isb_err *err)
 /* ---- SHA-256 (FIPS 180-4) ---- */
 
 static const uint32_t sha_k[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-    0xc67178f2};
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
 
 #define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 
@@ -326,18 +323,15 @@ int isb_shard_parse(const char *arg, unsigned *i, unsigned *n, struct isb_err *e
 	errno = 0;
 	a = strtoul(arg, &end, 10);
 	if (end == arg || *end != '/' || arg[0] == '-')
-		return isb_errf(err, EINVAL, "--shard: '%s' is not I/N (e.g. 2/8)", arg),
-		       -EINVAL;
+		return isb_errf(err, 0, "--shard: '%s' is not I/N (e.g. 2/8)", arg), -EINVAL;
 	const char *q = end + 1;
 	b = strtoul(q, &end, 10);
 	if (end == q || *end || q[0] == '-' || errno)
-		return isb_errf(err, EINVAL, "--shard: '%s' is not I/N (e.g. 2/8)", arg),
-		       -EINVAL;
+		return isb_errf(err, 0, "--shard: '%s' is not I/N (e.g. 2/8)", arg), -EINVAL;
 	if (b < 1 || b > 100000)
-		return isb_errf(err, EINVAL, "--shard %s: N must be 1 to 100000", arg), -EINVAL;
+		return isb_errf(err, 0, "--shard %s: N must be 1 to 100000", arg), -EINVAL;
 	if (a < 1 || a > b)
-		return isb_errf(err, EINVAL, "--shard %s: I must be 1 to N (%lu)", arg, b),
-		       -EINVAL;
+		return isb_errf(err, 0, "--shard %s: I must be 1 to N (%lu)", arg, b), -EINVAL;
 	*i = (unsigned)a;
 	*n = (unsigned)b;
 	return 0;
@@ -489,8 +483,8 @@ int isb_resume_load(const char *dir, const char *suite_arg, struct isb_suite *s,
 	}
 	r = resume_overrides(db, s, ro, c.seed, err);
 	if (!r)
-		isb_log("harness", "resuming campaign %s in %s (suite %s, sha256 %.12s)", c.id,
-			dir, path, now);
+		isb_log("harness", "resuming campaign %s in %s (suite %s, sha256 %.12s)", c.id, dir,
+			path, now);
 out:
 	isb_resume_campaign_free(&c);
 	return r;

@@ -204,8 +204,8 @@ static int cmd_run(int argc, char **argv)
 			free(s);
 			return ISB_EXIT_USAGE;
 		}
-		int r = isb_resume_load(ro.out_dir, optind < argc ? argv[optind] : NULL, s, &ro,
-					&err);
+		int r =
+		    isb_resume_load(ro.out_dir, optind < argc ? argv[optind] : NULL, s, &ro, &err);
 		if (r) {
 			fprintf(stderr, "isobench run: --resume %s: %s\n", ro.out_dir, err.msg);
 			isb_suite_free(s);
@@ -214,8 +214,8 @@ static int cmd_run(int argc, char **argv)
 		}
 	} else {
 		if (isb_suite_find(name, path, sizeof(path)) < 0) {
-			fprintf(stderr, "isobench run: no suite '%s' (see 'isobench list suites')\n",
-				name);
+			fprintf(stderr,
+				"isobench run: no suite '%s' (see 'isobench list suites')\n", name);
 			free(s);
 			return ISB_EXIT_USAGE;
 		}

@@ -69,8 +69,8 @@ int resume_open(struct ctx *x)
 		return -1;
 	x->resume = rs;
 	rs->started_ns = (long long)isb_wall_ns();
-	if (isb_store_resume_read(x->dbpath, &rs->cell_ids, &rs->ncells, &rs->trials,
-				  &rs->ntrials, &err) < 0) {
+	if (isb_store_resume_read(x->dbpath, &rs->cell_ids, &rs->ncells, &rs->trials, &rs->ntrials,
+				  &err) < 0) {
 		isb_log("harness", "%s", err.msg);
 		return -1;
 	}
@@ -106,8 +106,8 @@ size_t resume_ncells(const struct ctx *x)
 	return x->resume ? x->resume->ncells : 0;
 }
 
-int resume_cell_id(struct ctx *x, size_t index, bool skipped, const char *reason,
-		   long long *id, struct isb_err *err)
+int resume_cell_id(struct ctx *x, size_t index, bool skipped, const char *reason, long long *id,
+		   struct isb_err *err)
 {
 	struct resume_state *rs = x->resume;
 	if (index >= rs->ncells)
@@ -159,13 +159,12 @@ void resume_record(struct ctx *x, unsigned done)
 	json_object_object_add(o, "run", json_object_new_string(x->campaign_id));
 	json_object_object_add(o, "started_ns", json_object_new_int64(x->resume->started_ns));
 	json_object_object_add(o, "trials_kept", json_object_new_int((int)skipped));
-	json_object_object_add(o, "trials_dropped",
-			       json_object_new_int((int)x->resume->dropped));
+	json_object_object_add(o, "trials_dropped", json_object_new_int((int)x->resume->dropped));
 	json_object_object_add(o, "trials_run", json_object_new_int((int)ran));
 	json_object_array_add(arr, o);
 	if (isb_store_meta_set(x->dbpath, ISB_META_RESUMED,
-			       json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN), &err) <
-	    0)
+			       json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN),
+			       &err) < 0)
 		isb_log("harness", "%s", err.msg);
 	json_object_put(arr);
 	isb_log("harness", "resume: %u trials already stored, %u run now, %u dropped and rerun",

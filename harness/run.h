@@ -79,8 +79,8 @@ void resume_free(struct ctx *x);
 /* The number of cells the resumed store holds. */
 size_t resume_ncells(const struct ctx *x);
 /* A planned cell: its stored id (resume) or stored now. Returns 0, or <0 with err. */
-int resume_cell_id(struct ctx *x, size_t index, bool skipped, const char *reason,
-		   long long *id, struct isb_err *err);
+int resume_cell_id(struct ctx *x, size_t index, bool skipped, const char *reason, long long *id,
+		   struct isb_err *err);
 /* Whether this planned trial is already stored complete; if so its values are recorded
  * into its cell as a run trial's would be. */
 bool resume_done(struct ctx *x, const struct rtrial *tr);

@@ -33,8 +33,7 @@ static char *col_dup(sqlite3_stmt *st, int i)
 	return strdup(t ? (const char *)t : "");
 }
 
-int isb_store_meta_set(const char *db_path, const char *key, const char *value,
-		       struct isb_err *err)
+int isb_store_meta_set(const char *db_path, const char *key, const char *value, struct isb_err *err)
 {
 	sqlite3 *db;
 	sqlite3_stmt *st = NULL;
@@ -182,8 +181,7 @@ void isb_stored_trials_free(struct isb_stored_trial *t, size_t n)
 	free(t);
 }
 
-int isb_store_resume_begin(const char *db_path, const long long *ids, size_t n,
-			   struct isb_err *err)
+int isb_store_resume_begin(const char *db_path, const long long *ids, size_t n, struct isb_err *err)
 {
 	sqlite3 *db;
 	sqlite3_stmt *st = NULL;
@@ -211,8 +209,8 @@ int isb_store_resume_begin(const char *db_path, const long long *ids, size_t n,
 	return r == SQLITE_OK ? 0 : -EIO;
 }
 
-int isb_store_cell_status(const char *db_path, long long cell_id, bool skipped,
-			  const char *reason, struct isb_err *err)
+int isb_store_cell_status(const char *db_path, long long cell_id, bool skipped, const char *reason,
+			  struct isb_err *err)
 {
 	sqlite3 *db;
 	sqlite3_stmt *st = NULL;

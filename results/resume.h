@@ -15,11 +15,11 @@
 
 /* meta keys written by a campaign beside schema_version and isobench_version */
 #define ISB_META_SUITE_SHA256 "suite_sha256" /* SHA-256 of campaign.suite_text, hex */
-#define ISB_META_RUN_OPTIONS "run_options"   /* JSON: the overrides and the shard */
-#define ISB_META_NODE "node"		     /* hostname the campaign ran on */
-#define ISB_META_SHARD "shard"		     /* "I/N", only for a shard */
-#define ISB_META_RESUMED "resumed"	     /* JSON array: one object per resume */
-#define ISB_META_CONCURRENT "concurrent"     /* why its trials may be contaminated */
+#define ISB_META_RUN_OPTIONS  "run_options"  /* JSON: the overrides and the shard */
+#define ISB_META_NODE	      "node"	     /* hostname the campaign ran on */
+#define ISB_META_SHARD	      "shard"	     /* "I/N", only for a shard */
+#define ISB_META_RESUMED      "resumed"	     /* JSON array: one object per resume */
+#define ISB_META_CONCURRENT   "concurrent"   /* why its trials may be contaminated */
 
 /* Sets (replaces) a meta key of the store at db_path. 0, or -EIO with err. */
 int isb_store_meta_set(const char *db_path, const char *key, const char *value,
@@ -57,8 +57,8 @@ int isb_store_resume_begin(const char *db_path, const long long *ids, size_t n,
 			   struct isb_err *err);
 
 /* A cell's status and reason updated where the resumed run finds it otherwise. */
-int isb_store_cell_status(const char *db_path, long long cell_id, bool skipped,
-			  const char *reason, struct isb_err *err);
+int isb_store_cell_status(const char *db_path, long long cell_id, bool skipped, const char *reason,
+			  struct isb_err *err);
 
 /* A cell some of whose trials info_json marks "contaminated". */
 struct isb_contaminated_cell {
