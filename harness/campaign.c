@@ -3,7 +3,7 @@
  * exclusive flock on <state root>/.locks/<its id> from before it creates anything until it
  * has removed everything: cleanup and a new start read a held lock as "alive", whatever
  * its state directory holds yet (an empty owner file of a campaign still starting). The
- * campaign that owns the host also holds <state root>/lock, which names its pid and id; a
+ * campaign that owns the host also holds <state root>/.lock, which names its pid and id; a
  * second campaign refuses, or with --allow-concurrent runs and marks its trials. Both files
  * are unlinked by their holder before it lets go, so a finished campaign leaves nothing.
  */
@@ -28,7 +28,7 @@ static int lock_path(char *buf, size_t size, const char *id)
 	const char *root = isb_state_root();
 	if (id)
 		return snprintf(buf, size, "%s/.locks/%s", root, id);
-	return snprintf(buf, size, "%s/lock", root);
+	return snprintf(buf, size, "%s/.lock", root);
 }
 
 /* Whether fd is still the file at path: a holder unlinks its lock file before it lets go,

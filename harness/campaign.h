@@ -12,7 +12,7 @@
 /* The locks a campaign holds for its life. */
 struct isb_campaign_lock {
 	int self_fd; /* <state root>/.locks/<id>: this campaign is alive */
-	int host_fd; /* <state root>/lock: this campaign owns the host; -1 with --allow-concurrent
+	int host_fd; /* <state root>/.lock: this campaign owns the host; -1 with --allow-concurrent
 		      */
 	char id[40];
 	char concurrent[300]; /* "" or the campaign beside which it runs (--allow-concurrent) */
