@@ -248,8 +248,7 @@ int isb_campaign_dir_lock(const char *dir, struct isb_err *err)
 		int e = errno;
 		close(fd);
 		if (e == EWOULDBLOCK)
-			return isb_errf(err, EBUSY, "%s: a running campaign writes there", dir),
-			       -EBUSY;
+			return isb_errf(err, 0, "%s: a running campaign writes there", dir), -EBUSY;
 		return isb_errf(err, e, "flock %s", dir), -e;
 	}
 	return fd;
