@@ -77,49 +77,32 @@ static int lock_file(const char *path, int *fd_held)
 	return -EAGAIN;
 }
 
-int isb_campaign_lock(struct isb_campaign_lock *l, const char *id, bool allow_concurrent,
-		      struct isb_err *err)
+/* The host's lock, or with allow_concurrent who holds it in l->concurrent. 0, -EBUSY
+ * (err names the holder), or -errno. */
+static int host_lock(struct isb_campaign_lock *l, const char *line, bool allow_concurrent,
+		     struct isb_err *err)
 {
-	char path[700], holder[200];
-	int held = -1;
-	memset(l, 0, sizeof(*l));
-	l->self_fd = l->host_fd = -1;
-	snprintf(l->id, sizeof(l->id), "%s", id);
-	lock_path(path, sizeof(path), id);
-	l->self_fd = lock_file(path, &held);
-	if (l->self_fd < 0) {
-		int e = -l->self_fd;
-		if (held >= 0)
-			close(held);
-		l->self_fd = -1;
-		return isb_errf(err, e, "lock %s", path);
-	}
-	int n = snprintf(holder, sizeof(holder), "%d %s\n", (int)getpid(), id);
-	if (write(l->self_fd, holder, (size_t)n) != n)
-		isb_log("harness", "write %s: %s", path, strerror(errno));
-	lock_path(path, sizeof(path), NULL);
-	int hpid = 0;
+	char path[700];
+	int held = -1, hpid = 0;
 	char hid[64] = "?";
+	size_t n = strlen(line);
+	lock_path(path, sizeof(path), NULL);
 	for (int tries = 0; tries < 25; tries++) {
-		l->host_fd = lock_file(path, &held);
-		if (l->host_fd >= 0) {
-			if (pwrite(l->host_fd, holder, (size_t)n, 0) != n)
+		int fd = lock_file(path, &held);
+		if (fd >= 0) {
+			if (pwrite(fd, line, n, 0) != (ssize_t)n)
 				isb_log("harness", "write %s: %s", path, strerror(errno));
+			l->host_fd = fd;
 			return 0;
 		}
-		if (l->host_fd != -EWOULDBLOCK) {
-			int e = -l->host_fd;
-			l->host_fd = -1;
-			isb_campaign_unlock(l);
-			return isb_errf(err, e, "lock %s", path);
-		}
-		l->host_fd = -1;
+		if (fd != -EWOULDBLOCK)
+			return isb_errf(err, -fd, "lock %s", path), fd;
 		/* the holder writes its "pid id" line right after it takes the lock */
-		char line[200];
-		ssize_t r = pread(held, line, sizeof(line) - 1, 0);
+		char buf[200];
+		ssize_t r = pread(held, buf, sizeof(buf) - 1, 0);
 		close(held);
-		line[r > 0 ? r : 0] = 0;
-		if (sscanf(line, "%d %63s", &hpid, hid) == 2)
+		buf[r > 0 ? r : 0] = 0;
+		if (sscanf(buf, "%d %63s", &hpid, hid) == 2)
 			break;
 		usleep(20000);
 	}
@@ -127,12 +110,40 @@ int isb_campaign_lock(struct isb_campaign_lock *l, const char *id, bool allow_co
 		snprintf(l->concurrent, sizeof(l->concurrent), "campaign %s (pid %d)", hid, hpid);
 		return 0;
 	}
-	isb_campaign_unlock(l);
 	return isb_errf(err, 0,
 			"another campaign holds this host: pid %d, campaign %s (lock %s); wait "
 			"for it, or --allow-concurrent (its trials are then marked contaminated)",
 			hpid, hid, path),
 	       -EBUSY;
+}
+
+/* The host's lock first, so a campaign refused never shows as alive beside the holder;
+ * then its own, before it creates anything. */
+int isb_campaign_lock(struct isb_campaign_lock *l, const char *id, bool allow_concurrent,
+		      struct isb_err *err)
+{
+	char path[700], line[200];
+	int held = -1;
+	memset(l, 0, sizeof(*l));
+	l->self_fd = l->host_fd = -1;
+	snprintf(l->id, sizeof(l->id), "%s", id);
+	int n = snprintf(line, sizeof(line), "%d %s\n", (int)getpid(), id);
+	int r = host_lock(l, line, allow_concurrent, err);
+	if (r < 0)
+		return r;
+	lock_path(path, sizeof(path), id);
+	l->self_fd = lock_file(path, &held);
+	if (l->self_fd < 0) {
+		int e = -l->self_fd;
+		if (held >= 0)
+			close(held);
+		l->self_fd = -1;
+		isb_campaign_unlock(l);
+		return isb_errf(err, e, "lock %s", path);
+	}
+	if (write(l->self_fd, line, (size_t)n) != n)
+		isb_log("harness", "write %s: %s", path, strerror(errno));
+	return 0;
 }
 
 void isb_campaign_unlock(struct isb_campaign_lock *l)

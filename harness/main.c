@@ -139,7 +139,13 @@ static int run_options(int argc, char **argv, struct isb_overrides *ov, struct i
 			ov->seed_set = true;
 			break;
 		case 'o':
+		case 'R':
+			if (ro->out_dir) {
+				fputs("isobench run: give one of --out and --resume\n", stderr);
+				return -1;
+			}
 			ro->out_dir = optarg;
+			ro->resume = c == 'R';
 			break;
 		case 'N':
 			ro->no_report = true;
@@ -149,10 +155,6 @@ static int run_options(int argc, char **argv, struct isb_overrides *ov, struct i
 			break;
 		case 'S':
 			ro->scratch = optarg;
-			break;
-		case 'R':
-			ro->out_dir = optarg;
-			ro->resume = true;
 			break;
 		case 'H': {
 			struct isb_err err = {0};
