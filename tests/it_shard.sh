@@ -51,5 +51,16 @@ check "the suite's hash (sha256 of its text)" [ "$(q sh1 "select value from meta
 check "the same in both shards and the whole" [ "$(q sh2 "select value from meta where key = 'suite_sha256'")" = "$(q all "select value from meta where key = 'suite_sha256'")" ]
 check "and the node" [ "$(q sh1 "select value from meta where key = 'node'")" = "$(uname -n)" ]
 check "an unsharded store records no shard" [ -z "$(q all "select value from meta where key = 'shard'")" ]
+# a shard interrupted and resumed keeps its share
+"$ISOBENCH" run s.ini --shard 2/2 --seed 3 --no-bpf --out rs >/dev/null 2>rs.err &
+pid=$!
+wait_trials rs 1
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+"$ISOBENCH" run --resume rs --no-bpf >/dev/null 2>rs2.err; rc=$?
+check "a killed shard resumes (exit $rc)" [ "$rc" = 0 ]
+check "with its own share of the cells" cmp -s sh2.cells "$(q rs "$cells" >rs.cells; echo rs.cells)"
+check "and its trials, each once" [ "$(q rs "select count(distinct cell_id || kind || rep) || ' ' || count(*) from trial")" = "3 3" ]
+check "its report names the shard" grep -q "^| shard | 2/2 |" rs/report.md
 check "nothing left behind" no_leftovers x
 done_testing
