@@ -122,6 +122,9 @@ void isb_md_leaves_section(FILE *f, const struct isb_analysis *a);
 void isb_md_probed(char *out, size_t size, const char *probed);
 /* taxonomy.c: report.md's first table, one row per technology and its configurations. */
 void isb_md_technologies_section(FILE *f, const struct isb_analysis *a);
+/* provenance.c: node, shard, suite hash, resumes and contamination, from the store beside
+ * report_path. */
+void isb_md_provenance(FILE *f, const char *report_path);
 int isb_write_cells_csv(const char *path, const struct isb_analysis *a);
 int isb_write_trials_csv(const char *path, const struct isb_analysis *a);
 int isb_write_report_md(const char *path, const struct isb_analysis *a);

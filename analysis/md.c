@@ -525,6 +525,8 @@ int isb_write_report_md(const char *path, const struct isb_analysis *a)
 	if (!f)
 		return -errno;
 	campaign_section(f, a);
+	if (a->has_campaign)
+		isb_md_provenance(f, path);
 	method_section(f, a);
 	isb_md_technologies_section(f, a);
 	isb_md_leaves_section(f, a);

@@ -344,7 +344,11 @@ struct isb_run_opts {
 	const char *scratch;  /* NULL: <out>/scratch; else a campaign subdirectory in it */
 	bool progress_tty;
 	bool no_report;
-	bool no_bpf; /* no eBPF attribution probes */
+	bool no_bpf;		      /* no eBPF attribution probes */
+	bool resume;		      /* continue the campaign in out_dir (harness/campaign.h) */
+	bool allow_concurrent;	      /* run beside a campaign that holds the host */
+	unsigned shard_i, shard_n;    /* --shard I/N: cells whose index mod N is I-1; N 0: all */
+	const char *run_options_json; /* the overrides, recorded for a resume */
 };
 /* Runs a campaign; returns the process exit code. */
 int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o);

@@ -4,6 +4,7 @@
  * Exit codes: 0 ok, 1 error, 2 bad usage or input, 128+N interrupted by signal N.
  */
 #include "config.h"
+#include "harness/campaign.h"
 #include "harness/harness.h"
 #include "analysis/analysis.h"
 
@@ -15,6 +16,7 @@
 
 static const char *const run_help =
     "usage: isobench run [SUITE] [options]\n"
+    "       isobench run --resume DIR [SUITE] [--no-report] [--no-bpf] [--scratch DIR]\n"
     "Runs a campaign: every configuration x scenario x placement of SUITE (a path or\n"
     "a shipped suite name; default: quick), then writes its report.\n"
     "  --backends LIST     only configurations of these backends (comma separated)\n"
@@ -31,7 +33,14 @@ static const char *const run_help =
     "  --no-report         do not write the report at the end\n"
     "  --no-bpf            do not load the eBPF attribution probes (PSI, cgroup statistics\n"
     "                      and counters are still recorded)\n"
-    "Exit: 0 ok, 1 error, 2 bad usage or suite, 130/143 interrupted (finished trials kept).\n";
+    "  --resume DIR        continue the interrupted or killed campaign in DIR: only its\n"
+    "                      missing trials, in its seeded order (same suite, version, host)\n"
+    "  --shard I/N         only the cells whose index in the whole plan is I-1 modulo N\n"
+    "  --allow-concurrent  run although another campaign holds this host; every trial\n"
+    "                      is then marked contaminated\n"
+    "Exit: 0 ok, 1 error (also: another campaign holds this host), 2 bad usage or suite\n"
+    "(also: a resume whose suite, version or host differ), 130/143 interrupted (finished\n"
+    "trials kept).\n";
 
 static const char *const report_help =
     "usage: isobench report DIR [--thresholds T4,T3,T2,T1] [--quiet]\n"
@@ -82,6 +91,9 @@ static int run_options(int argc, char **argv, struct isb_overrides *ov, struct i
 	    {"no-report", no_argument, NULL, 'N'},
 	    {"no-bpf", no_argument, NULL, 'B'},
 	    {"scratch", required_argument, NULL, 'S'},
+	    {"resume", required_argument, NULL, 'R'},
+	    {"shard", required_argument, NULL, 'H'},
+	    {"allow-concurrent", no_argument, NULL, 'C'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -127,7 +139,13 @@ static int run_options(int argc, char **argv, struct isb_overrides *ov, struct i
 			ov->seed_set = true;
 			break;
 		case 'o':
+		case 'R':
+			if (ro->out_dir) {
+				fputs("isobench run: give one of --out and --resume\n", stderr);
+				return -1;
+			}
 			ro->out_dir = optarg;
+			ro->resume = c == 'R';
 			break;
 		case 'N':
 			ro->no_report = true;
@@ -137,6 +155,17 @@ static int run_options(int argc, char **argv, struct isb_overrides *ov, struct i
 			break;
 		case 'S':
 			ro->scratch = optarg;
+			break;
+		case 'H': {
+			struct isb_err err = {0};
+			if (isb_shard_parse(optarg, &ro->shard_i, &ro->shard_n, &err) < 0) {
+				fprintf(stderr, "isobench run: %s\n", err.msg);
+				return -1;
+			}
+			break;
+		}
+		case 'C':
+			ro->allow_concurrent = true;
 			break;
 		case 'h':
 			fputs(run_help, stdout);
@@ -162,21 +191,46 @@ static int cmd_run(int argc, char **argv)
 	}
 	const char *name = optind < argc ? argv[optind] : "quick";
 	char path[1024];
-	if (isb_suite_find(name, path, sizeof(path)) < 0) {
-		fprintf(stderr, "isobench run: no suite '%s' (see 'isobench list suites')\n", name);
-		return ISB_EXIT_USAGE;
-	}
 	struct isb_suite *s = malloc(sizeof(*s));
 	struct isb_err err = {0};
 	if (!s)
 		return ISB_EXIT_ERROR;
-	isb_suite_defaults(s);
-	if (isb_suite_load(s, path, &err) < 0 || isb_suite_override(s, &ov, &err) < 0) {
-		fprintf(stderr, "isobench run: %s\n", err.msg);
-		isb_suite_free(s);
-		free(s);
-		return ISB_EXIT_USAGE;
+	if (ro.resume) {
+		/* the campaign's own options, seed and shard: none may be given again */
+		if (ov.backends || ov.resources || ov.placements || ov.reps > 0 ||
+		    ov.max_reps > 0 || ov.duration > 0 || ov.seed_set || ro.shard_n) {
+			fprintf(stderr, "isobench run: --resume continues a campaign with its own "
+					"options: give none of --backends, --resources, "
+					"--placements, --reps, --max-reps, --duration, --seed, "
+					"--shard\n");
+			free(s);
+			return ISB_EXIT_USAGE;
+		}
+		int r =
+		    isb_resume_load(ro.out_dir, optind < argc ? argv[optind] : NULL, s, &ro, &err);
+		if (r) {
+			fprintf(stderr, "isobench run: --resume %s: %s\n", ro.out_dir, err.msg);
+			isb_suite_free(s);
+			free(s);
+			return r;
+		}
+	} else {
+		if (isb_suite_find(name, path, sizeof(path)) < 0) {
+			fprintf(stderr,
+				"isobench run: no suite '%s' (see 'isobench list suites')\n", name);
+			free(s);
+			return ISB_EXIT_USAGE;
+		}
+		isb_suite_defaults(s);
+		if (isb_suite_load(s, path, &err) < 0 || isb_suite_override(s, &ov, &err) < 0) {
+			fprintf(stderr, "isobench run: %s\n", err.msg);
+			isb_suite_free(s);
+			free(s);
+			return ISB_EXIT_USAGE;
+		}
 	}
+	cleanup_free char *opts = isb_run_options_json(&ov, &ro);
+	ro.run_options_json = opts;
 	char argstr[2048];
 	size_t o = 0;
 	for (int i = 0; i < argc && o < sizeof(argstr); i++)

@@ -189,7 +189,8 @@ static int plan_cell(struct ctx *x, size_t ci, size_t si, size_t pi, struct isb_
 	    .skipped = c->skipped,
 	    .reason = c->skipped ? reason : NULL,
 	};
-	if (isb_store_cell(x->st, &row, &c->id, err) < 0)
+	if ((x->resume ? resume_cell_id(x, x->ncells - 1, c->skipped, row.reason, &c->id, err)
+		       : isb_store_cell(x->st, &row, &c->id, err)) < 0)
 		return -EIO;
 	if (c->skipped) {
 		isb_log("harness", "skip %s/%s/%s: %s", x->cfgs[ci].c.name, sc->name, c->placement,
@@ -204,14 +205,31 @@ static int plan_cell(struct ctx *x, size_t ci, size_t si, size_t pi, struct isb_
 	return 0;
 }
 
+/* A shard (--shard I/N) plans the cells whose index in the whole plan, in the suite's order
+ * of configurations, scenarios and placements, is I-1 modulo N: every node derives the same
+ * plan from the same suite and takes its own share. */
 int plan_cells(struct ctx *x, struct isb_err *err)
 {
 	const struct isb_suite *s = x->s;
+	const struct isb_run_opts *o = x->o;
 	for (size_t ci = 0; ci < s->nconfigs; ci++)
 		for (size_t si = 0; si < s->nscenarios; si++)
-			for (size_t pi = 0; pi < s->scenarios[si].nplacements; pi++)
+			for (size_t pi = 0; pi < s->scenarios[si].nplacements; pi++) {
+				size_t index = x->plan_index++;
+				if (o->shard_n && index % o->shard_n != o->shard_i - 1)
+					continue;
 				if (plan_cell(x, ci, si, pi, err) < 0)
 					return -EIO;
+			}
+	if (o->shard_n)
+		isb_log("harness", "shard %u/%u: %zu of the plan's %zu cells", o->shard_i,
+			o->shard_n, x->ncells, x->plan_index);
+	if (x->resume && x->ncells != resume_ncells(x))
+		return isb_errf(err, 0,
+				"%s: the store holds %zu cells, the suite plans %zu: not the "
+				"campaign's plan",
+				x->dbpath, resume_ncells(x), x->ncells),
+		       -EINVAL;
 	return 0;
 }
 

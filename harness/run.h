@@ -7,6 +7,7 @@
 #define ISB_HARNESS_RUN_H
 
 #include "common/events.h"
+#include "harness/campaign.h"
 #include "harness/harness.h"
 
 #include <gsl/gsl_rng.h>
@@ -61,7 +62,32 @@ struct ctx {
 	char out[1024], state[700], dbpath[1100], scratch[1100];
 	bool state_made;
 	char self[1024]; /* this program: the tenants' agent unless ISOBENCH_AGENT says */
+	struct isb_campaign_lock lock; /* held from before anything is created */
+	int dir_fd;		       /* flock on the campaign directory, -1 */
+	size_t plan_index;	       /* cells of the full plan so far (shards count them all) */
+	/* A resume: the stored cells' ids in plan order and the trials already run. */
+	struct resume_state *resume;
+	char contaminated[300]; /* why the trial now running may be contaminated, or "" */
 };
+
+/* ---- resume.c ---- */
+
+/* The store's cells and trials read, half-done pairs dropped, the campaign running again.
+ * 0, or -1 (logged). */
+int resume_open(struct ctx *x);
+void resume_free(struct ctx *x);
+/* The number of cells the resumed store holds. */
+size_t resume_ncells(const struct ctx *x);
+/* A planned cell: its stored id (resume) or stored now. Returns 0, or <0 with err. */
+int resume_cell_id(struct ctx *x, size_t index, bool skipped, const char *reason, long long *id,
+		   struct isb_err *err);
+/* Whether this planned trial is already stored complete; if so its values are recorded
+ * into its cell as a run trial's would be. */
+bool resume_done(struct ctx *x, const struct rtrial *tr);
+/* The resume recorded in meta "resumed" and the log: what it kept, dropped and ran. */
+void resume_record(struct ctx *x, unsigned done);
+/* Fills x->contaminated (when empty) where another campaign runs beside this one. */
+void campaign_contamination(struct ctx *x);
 
 struct tenant_run {
 	struct isb_tenant t;

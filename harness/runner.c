@@ -8,6 +8,7 @@
 #include "harness/run.h"
 #include "analysis/analysis.h"
 #include "common/json.h"
+#include "results/resume.h"
 
 #include <gsl/gsl_rng.h>
 #include <math.h>
@@ -182,19 +183,16 @@ static bool plan_disk(const struct isb_suite *s, const char *id, const char *sta
 	}
 	return true;
 }
-/* Signals, the leftovers of killed campaigns, the campaign's id and its output directory.
- * 0, or the exit code. */
+/* Signals, the campaign's id, its locks (before anything is created), the leftovers of
+ * killed campaigns and its output directory. 0, or the exit code. */
 static int campaign_dirs(struct ctx *x)
 {
+	struct isb_err err = {0};
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-
-	int stale = isb_cleanup_stale(true);
-	if (stale)
-		isb_log("harness", "removed %d leftovers of earlier campaigns", stale);
 
 	time_t now = time(NULL);
 	struct tm tm;
@@ -202,6 +200,19 @@ static int campaign_dirs(struct ctx *x)
 	char stamp[32];
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
 	snprintf(x->campaign_id, sizeof(x->campaign_id), "%s-%x", stamp, (unsigned)getpid());
+	if (isb_campaign_lock(&x->lock, x->campaign_id, x->o->allow_concurrent, &err) < 0) {
+		isb_log("harness", "%s", err.msg);
+		return ISB_EXIT_ERROR;
+	}
+	if (x->lock.concurrent[0])
+		isb_log("harness",
+			"--allow-concurrent: running beside %s; every trial is marked contaminated",
+			x->lock.concurrent);
+
+	int stale = isb_cleanup_stale(true);
+	if (stale)
+		isb_log("harness", "removed %d leftovers of earlier campaigns", stale);
+
 	if (x->o->out_dir)
 		snprintf(x->out, sizeof(x->out), "%s", x->o->out_dir);
 	else
@@ -210,10 +221,17 @@ static int campaign_dirs(struct ctx *x)
 		isb_log("harness", "cannot create %s: %s", x->out, strerror(errno));
 		return ISB_EXIT_ERROR;
 	}
+	x->dir_fd = isb_campaign_dir_lock(x->out, &err);
+	if (x->dir_fd < 0) {
+		isb_log("harness", "%s", err.msg);
+		return ISB_EXIT_ERROR;
+	}
 	snprintf(x->dbpath, sizeof(x->dbpath), "%s/results.db", x->out);
-	if (access(x->dbpath, F_OK) == 0) {
+	if (x->o->resume != (access(x->dbpath, F_OK) == 0)) {
 		isb_log("harness",
-			"%s already exists: choose another --out (a campaign is never overwritten)",
+			x->o->resume ? "%s: no campaign to resume"
+				     : "%s already exists: choose another --out, or --resume it "
+				       "(a campaign is never overwritten)",
 			x->dbpath);
 		return ISB_EXIT_USAGE;
 	}
@@ -244,6 +262,8 @@ static int campaign_open(struct ctx *x)
 		x->scratch[0] = 0;
 		return -1;
 	}
+	if (x->o->resume && resume_open(x) < 0)
+		return -1;
 	if (isb_topo_load(&x->topo, NULL, &err) < 0 ||
 	    isb_store_create(&x->st, x->dbpath, &err) < 0) {
 		isb_log("harness", "%s", err.msg);
@@ -282,6 +302,25 @@ static int campaign_network(struct ctx *x)
 	return 0;
 }
 
+/* What a merge and a resume need: the suite's hash, the options it ran with, the node and
+ * the shard. */
+static int campaign_provenance(struct ctx *x, json_object *host, struct isb_err *err)
+{
+	char hash[65], shard[32];
+	json_object *hn = NULL;
+	isb_sha256_hex(x->s->text ? x->s->text : "", x->s->text ? strlen(x->s->text) : 0, hash);
+	json_object_object_get_ex(host, "hostname", &hn);
+	snprintf(shard, sizeof(shard), "%u/%u", x->o->shard_i, x->o->shard_n);
+	if (isb_store_meta_set(x->dbpath, ISB_META_SUITE_SHA256, hash, err) < 0 ||
+	    isb_store_meta_set(x->dbpath, ISB_META_RUN_OPTIONS,
+			       x->o->run_options_json ? x->o->run_options_json : "{}", err) < 0 ||
+	    isb_store_meta_set(x->dbpath, ISB_META_NODE, hn ? json_object_get_string(hn) : "",
+			       err) < 0 ||
+	    (x->o->shard_n && isb_store_meta_set(x->dbpath, ISB_META_SHARD, shard, err) < 0))
+		return -EIO;
+	return 0;
+}
+
 /* The campaign's row (host, settings, the disk's calibration) and the metrics' meanings. */
 static int campaign_record(struct ctx *x)
 {
@@ -302,7 +341,11 @@ static int campaign_record(struct ctx *x)
 								  JSON_C_TO_STRING_NOSLASHESCAPE),
 	    .settings_json = settings,
 	};
-	if (isb_store_campaign_begin(x->st, &row, &err) < 0 || store_metrics(x->st, &err) < 0) {
+	if ((!x->o->resume && (isb_store_campaign_begin(x->st, &row, &err) < 0 ||
+			       campaign_provenance(x, host, &err) < 0)) ||
+	    store_metrics(x->st, &err) < 0 ||
+	    (x->lock.concurrent[0] &&
+	     isb_store_meta_set(x->dbpath, ISB_META_CONCURRENT, x->lock.concurrent, &err) < 0)) {
 		isb_log("harness", "%s", err.msg);
 		return -1;
 	}
@@ -449,6 +492,12 @@ static int campaign_run(struct ctx *x, struct rtrial *trials, unsigned *done, un
 		for (size_t i = 0; i < ntrials && !isb_interrupted; i++) {
 			const struct rcell *c = &x->cells[trials[i].cell];
 			char summary[700] = "";
+			if (resume_done(x, &trials[i])) {
+				(*done)++; /* its seq stays its place in the plan */
+				continue;
+			}
+			x->contaminated[0] = 0;
+			campaign_contamination(x);
 			int r = run_trial(x, &trials[i], *done + 1, summary, sizeof(summary));
 			if (r == -EINTR)
 				break;
@@ -473,6 +522,8 @@ static int campaign_end(struct ctx *x, unsigned done, unsigned planned)
 	struct isb_err err = {0};
 	if (x->o->progress_tty)
 		fputc('\n', stderr);
+	if (x->resume)
+		resume_record(x, done);
 	isb_store_campaign_finish(x->st, isb_interrupted, (long long)isb_wall_ns(), &err);
 	if (isb_interrupted) {
 		isb_log(
@@ -508,6 +559,9 @@ static int campaign_close(struct ctx *x, int ret)
 			isb_remove_tree(x->scratch);
 		isb_state_remove(x->state);
 	}
+	isb_campaign_unlock(&x->lock);
+	if (x->dir_fd >= 0)
+		close(x->dir_fd); /* after the report: a resume waits for it */
 	isb_topo_free(x->topo);
 	if (!x->o->no_report && access(x->dbpath, F_OK) == 0) {
 		struct isb_report_opts ro = {0};
@@ -519,6 +573,7 @@ static int campaign_close(struct ctx *x, int ret)
 			isb_log("report", "%s/report.md, cells.csv, trials.csv", x->out);
 		}
 	}
+	resume_free(x);
 	free(x->cfgs);
 	for (size_t i = 0; x->cells && i < x->ncells; i++)
 		free(x->cells[i].vals);
@@ -536,9 +591,11 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 		return ISB_EXIT_ERROR;
 	x->s = s;
 	x->o = o;
+	x->dir_fd = -1;
+	x->lock.self_fd = x->lock.host_fd = -1;
 	ret = campaign_dirs(x);
 	if (ret)
-		goto out_free_ctx;
+		goto out_unlock;
 	ret = ISB_EXIT_ERROR;
 	if (campaign_open(x) < 0 || campaign_network(x) < 0 || campaign_record(x) < 0 ||
 	    campaign_plan(x, &trials) < 0 || campaign_run(x, trials, &done, &planned) < 0)
@@ -546,7 +603,12 @@ int isb_run_campaign(struct isb_suite *s, const struct isb_run_opts *o)
 	ret = campaign_end(x, done, planned);
 out_close:
 	ret = campaign_close(x, ret);
-out_free_ctx:
+	free(x);
+	return ret;
+out_unlock:
+	isb_campaign_unlock(&x->lock);
+	if (x->dir_fd >= 0)
+		close(x->dir_fd);
 	free(x);
 	return ret;
 }

@@ -8,6 +8,7 @@
  * and it marks their results.db as interrupted, keeping every finished trial.
  */
 #include "config.h"
+#include "harness/campaign.h"
 #include "harness/harness.h"
 #include "backends/docker.h"
 #include "backends/flatpak.h"
@@ -142,11 +143,15 @@ static int cleanup_one(const char *dir, const char *id, bool verbose)
 {
 	char path[700], buf[65536];
 	int removed = 0;
+	/* A held lock: a live campaign, even one still starting (its owner file empty). */
+	int lock = isb_campaign_alive(id);
+	if (lock == 1)
+		return 0;
 	snprintf(path, sizeof(path), "%s/owner", dir);
 	pid_t owner;
-	if (isb_read_file(path, buf, sizeof(buf)) > 0 && line_alive(buf, &owner) &&
+	if (lock < 0 && isb_read_file(path, buf, sizeof(buf)) > 0 && line_alive(buf, &owner) &&
 	    owner != getpid())
-		return 0; /* a campaign that is still running */
+		return 0; /* a campaign of a version without locks that is still running */
 	snprintf(path, sizeof(path), "%s/tenants", dir);
 	if (isb_read_file(path, buf, sizeof(buf)) > 0) {
 		for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l;
@@ -191,6 +196,10 @@ static int cleanup_one(const char *dir, const char *id, bool verbose)
 			isb_log("cleanup", "campaign %s: %s kept, marked interrupted", id, db);
 	}
 	isb_remove_tree(dir);
+	if (lock == 0) {
+		snprintf(path, sizeof(path), "%s/.locks/%s", isb_state_root(), id);
+		unlink(path);
+	}
 	if (verbose)
 		isb_log("cleanup", "campaign %s: removed %s", id, dir);
 	return removed + 1;
@@ -205,6 +214,8 @@ static bool owner_alive(const char *id)
 	if (!dash)
 		return false;
 	long pid = strtol(dash + 1, NULL, 16);
+	if (isb_campaign_alive(id) == 1)
+		return true;
 	if (pid <= 0 || pid == (long)getpid())
 		return false;
 	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
@@ -247,6 +258,7 @@ int isb_cleanup_stale(bool verbose)
 		}
 		closedir(d);
 	}
+	removed += isb_campaign_sweep_locks(verbose);
 	/* Test networks and cgroups whose campaign has no state directory: their owner is gone. */
 	removed +=
 	    sweep_orphans(root, "test network", isb_testnet_list, isb_testnet_remove, verbose);

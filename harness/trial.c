@@ -373,6 +373,14 @@ static int trial_store(struct trial *t, unsigned seq)
 	cleanup_json json_object *cj = isb_counters_json(&t->ctr);
 	if (vic->probe)
 		json_object_object_get_ex(vic->probe, "leaves", &pl);
+	/* another campaign beside it, at its start or now: its numbers are not this host's */
+	campaign_contamination(t->x);
+	if (t->x->contaminated[0]) {
+		if (!vic->info)
+			vic->info = json_object_new_object();
+		json_object_object_add(vic->info, "contaminated",
+				       json_object_new_string(t->x->contaminated));
+	}
 	struct isb_trial_row row = {
 	    .cell_id = t->cell->id,
 	    .contended = t->tr->contended,
