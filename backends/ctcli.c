@@ -121,6 +121,27 @@ bool isb_ctcli_in_path(const char *prog)
 	return false;
 }
 
+struct isb_tenant_spec isb_ctcli_link_spec(const struct isb_ctconf *cf,
+					   const struct isb_tenant_spec *spec, bool *link)
+{
+	struct isb_tenant_spec sp = *spec;
+	*link = isb_tenant_wants_link(cf, spec);
+	if (*link && spec->role == ISB_ROLE_PEER)
+		sp.peer = "0.0.0.0";
+	return sp;
+}
+
+int isb_ctcli_link_join(const struct isb_config *c, const char *label, struct isb_tenant *t,
+			struct isb_tenant_net *n, struct isb_err *err)
+{
+	if (!t->nthreads || t->threads[0] <= 0)
+		return isb_errf(err, 0, "%s: the container's process did not appear", label), -EIO;
+	if (isb_tenant_net_join(c, n, t->threads[0], err) < 0)
+		return -EIO;
+	snprintf(t->addr, sizeof(t->addr), "%s", n->addr);
+	return 0;
+}
+
 /* Detaches every mount under dir, deepest (latest) first. */
 int isb_ctcli_umount_under(const char *dir)
 {

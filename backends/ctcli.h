@@ -9,6 +9,7 @@
 #define ISB_BACKENDS_CTCLI_H
 #include "backends/backend.h"
 #include "backends/ctconf.h"
+#include "backends/tenantnet.h"
 
 #include <sched.h>
 
@@ -34,6 +35,14 @@ int isb_ctargv_add(struct isb_ctargv *a, const char *fmt, ...)
 int isb_ctcli_limit_flags(struct isb_ctargv *a, const struct isb_limits *l, const cpu_set_t *cpus);
 /* --cap-add=ALL, or --cap-drop=ALL and a --cap-add per kept capability. */
 int isb_ctcli_caps_flags(struct isb_ctargv *a, const struct isb_ctconf *cf);
+/* A network tenant of an engine's none network: its spec as the engine starts it (a peer
+ * listens on any address until its link exists), and whether it wants a link (link). */
+struct isb_tenant_spec isb_ctcli_link_spec(const struct isb_ctconf *cf,
+					   const struct isb_tenant_spec *spec, bool *link);
+/* Once the container's process t->threads[0] runs: the campaign's test network joins its
+ * namespace (n), and t->addr is its address. 0, or -EIO with err. */
+int isb_ctcli_link_join(const struct isb_config *c, const char *label, struct isb_tenant *t,
+			struct isb_tenant_net *n, struct isb_err *err);
 /* Whether prog is an executable in PATH. */
 bool isb_ctcli_in_path(const char *prog);
 /* Detaches every mount under dir, deepest (latest) first: how many. */

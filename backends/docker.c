@@ -141,8 +141,8 @@ static int docker_prepare(struct isb_config *c, struct isb_err *err)
 	c->declared_leaves |= ISB_LEAF(CT_CGROUPS) | (p->unconfined ? 0 : ISB_LEAF(SB_SECCOMP));
 	size_t n = strlen(c->cgroup_note);
 	snprintf(c->cgroup_note + n, sizeof(c->cgroup_note) - n,
-		 "; %s, %s; seccomp=%s; network=none (a test-network link joins a network "
-		 "tenant's namespace)",
+		 "; %s, %s; seccomp=%s; network=none (a link of the test network joins "
+		 "the namespace of a network tenant)",
 		 p->d->version,
 		 p->socket[0] ? "the daemon at socket = PATH" : "a private dockerd (no bridge)",
 		 p->unconfined ? "unconfined" : "docker-default");
@@ -282,10 +282,8 @@ static int docker_spawn(struct isb_config *c, const struct isb_tenant_spec *spec
 	/* A network tenant's container has Docker's none network (its own namespace, only
 	 * lo); once it runs, a veth of the campaign's test network joins that namespace. A
 	 * peer listens on any address meanwhile, so its bind does not race the link. */
-	struct isb_tenant_spec sp = *spec;
-	bool link = isb_tenant_wants_link(&p->cf, spec);
-	if (link && spec->role == ISB_ROLE_PEER)
-		sp.peer = "0.0.0.0";
+	bool link;
+	struct isb_tenant_spec sp = isb_ctcli_link_spec(&p->cf, spec, &link);
 	struct isb_spawn_hook h = {.argv = a->v};
 	if (run_argv(c, p, &sp, dt, a, err) < 0 ||
 	    isb_proc_spawn_ex(c, &sp, t, NULL, &h, err) < 0) {
@@ -296,17 +294,9 @@ static int docker_spawn(struct isb_config *c, const struct isb_tenant_spec *spec
 	free(a);
 	t->priv = dt;
 	find_cgroups(c, dt, t);
-	if (link) {
-		if (!t->nthreads) {
-			isb_errf(err, 0, "%s: the container's process did not appear", spec->label);
-			docker_stop(t, 0);
-			return -EIO;
-		}
-		if (isb_tenant_net_join(c, &dt->net, t->threads[0], err) < 0) {
-			docker_stop(t, 0);
-			return -EIO;
-		}
-		snprintf(t->addr, sizeof(t->addr), "%s", dt->net.addr);
+	if (link && isb_ctcli_link_join(c, spec->label, t, &dt->net, err) < 0) {
+		docker_stop(t, 0);
+		return -EIO;
 	}
 	return 0;
 }

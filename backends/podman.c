@@ -72,6 +72,7 @@ struct podman_priv {
 struct podman_tenant {
 	char name[128], cidfile[760], pidfile[760];
 	struct podman_priv *p;
+	struct isb_tenant_net net; /* its link into the test network, joined once it runs */
 };
 
 static void runroot_link(const char *id, unsigned n, char *out, size_t size)
@@ -448,7 +449,9 @@ static int podman_prepare(struct isb_config *c, struct isb_err *err)
 			     (p->unconfined ? 0 : ISB_LEAF(SB_SECCOMP));
 	if (!p->rootless)
 		c->declared_leaves |= ISB_LEAF(CT_CGROUPS);
-	isb_note_add(c->cgroup_note, sizeof(c->cgroup_note), "%s, %s%s; seccomp=%s; network=none",
+	isb_note_add(c->cgroup_note, sizeof(c->cgroup_note),
+		     "%s, %s%s; seccomp=%s; network=none (a link of the test network joins "
+		     "the namespace of a network tenant)",
 		     p->version, p->rootless ? "rootless, in a user namespace, as " : "rootful",
 		     p->rootless ? p->user.name : "", p->unconfined ? "unconfined" : "default");
 	/* a finding, not an error: the cells run, without the limits the suite declared */
@@ -480,10 +483,10 @@ static const char *podman_unsupported(const struct isb_config *c,
 				      const struct isb_tenant_spec *spec)
 {
 	const struct podman_priv *p = c->priv;
-	if (spec->talks_to_peer || spec->resource == ISB_RES_NETWORK)
+	if ((spec->talks_to_peer || spec->resource == ISB_RES_NETWORK) && !c->testnet_hub[0])
 		return "podman: its containers run with --network none (Podman's default network "
-		       "is 10.88.0.0/16, a private range); joining them to the campaign's test "
-		       "network is not implemented";
+		       "is 10.88.0.0/16, a private range) and join the campaign's test network, "
+		       "which this campaign has not made";
 	if (p && p->rootless && spec->resource == ISB_RES_DISK)
 		return "podman: rootless containers do not get the campaign's scratch directory "
 		       "(it is root's)";
@@ -517,6 +520,8 @@ static void find_tenant(const struct isb_config *c, const struct podman_tenant *
 			 m == ISB_CG_V2 ? "" : v1[i], c->campaign_id, isb_trim(id));
 }
 
+static int podman_stop(struct isb_tenant *t, uint64_t grace_ns);
+
 static int podman_spawn(struct isb_config *c, const struct isb_tenant_spec *spec,
 			struct isb_tenant *t, struct isb_err *err)
 {
@@ -537,11 +542,14 @@ static int podman_spawn(struct isb_config *c, const struct isb_tenant_spec *spec
 		 atomic_fetch_add(&p->seq, 1));
 	snprintf(pt->cidfile, sizeof(pt->cidfile), "%s/ids/%s.cid", p->udir, pt->name);
 	snprintf(pt->pidfile, sizeof(pt->pidfile), "%s/ids/%s.pid", p->udir, pt->name);
+	/* a network tenant: Podman's none network, then a veth of the test network joins it */
+	bool link;
+	struct isb_tenant_spec sp = isb_ctcli_link_spec(&p->cf, spec, &link);
 	int r = isb_ctconf_limits(&p->cf, c, spec, &l, &cpus, err);
 	if (r == 0 && (run_flags(c, p, &l, &cpus, a) | isb_ctargv_add(a, "--name=%s", pt->name) |
 		       isb_ctargv_add(a, "--cidfile=%s", pt->cidfile) |
 		       isb_ctargv_add(a, "--pidfile=%s", pt->pidfile) |
-		       isb_ctargv_add(a, "%s", p->rootfs) | agent_args(c, spec, a)) < 0)
+		       isb_ctargv_add(a, "%s", p->rootfs) | agent_args(c, &sp, a)) < 0)
 		r = isb_errf(err, E2BIG, "%s: podman arguments", spec->label);
 	/* rootless: podman and its pause process stay in the campaign's group, its ceilings */
 	if (r == 0 && p->rootless &&
@@ -549,7 +557,7 @@ static int podman_spawn(struct isb_config *c, const struct isb_tenant_spec *spec
 		r = -EIO;
 	struct podman_child_arg ca = {.p = p, .cpus = cpus};
 	struct isb_spawn_hook h = {.argv = a->v, .child = podman_tenant_child, .arg = &ca};
-	if (r < 0 || isb_proc_spawn_ex(c, spec, t, p->rootless ? procs : NULL, &h, err) < 0) {
+	if (r < 0 || isb_proc_spawn_ex(c, &sp, t, p->rootless ? procs : NULL, &h, err) < 0) {
 		free(a);
 		free(pt);
 		return -EIO;
@@ -557,6 +565,10 @@ static int podman_spawn(struct isb_config *c, const struct isb_tenant_spec *spec
 	free(a);
 	t->priv = pt;
 	find_tenant(c, pt, t);
+	if (link && isb_ctcli_link_join(c, spec->label, t, &pt->net, err) < 0) {
+		podman_stop(t, 0);
+		return -EIO;
+	}
 	return 0;
 }
 
@@ -581,6 +593,7 @@ static int podman_stop(struct isb_tenant *t, uint64_t grace_ns)
 	isb_proc_stop_via(t, grace_ns, pt ? podman_kill : NULL, pt);
 	if (pt) {
 		podman_cmd(pt, "rm", "--force");
+		isb_tenant_net_remove(&pt->net);
 		unlink(pt->cidfile);
 		unlink(pt->pidfile);
 		free(pt);
