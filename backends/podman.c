@@ -336,6 +336,12 @@ static int agent_args(const struct isb_config *c, const struct isb_tenant_spec *
 static int run_flags(const struct isb_config *c, const struct podman_priv *p,
 		     const struct isb_limits *l, const cpu_set_t *cpus, struct isb_ctargv *a)
 {
+	/* rootless on cgroup v1: podman ignores every limit with a warning but runc refuses
+	 * to start a container with a blkio throttle; the io limits are left out (and the
+	 * report says the declared limits were not applied) */
+	struct isb_limits lim = *l;
+	if (p->rootless && isb_cgroup_mode() != ISB_CG_V2)
+		lim.io_rbps = lim.io_wbps = lim.io_riops = lim.io_wiops = 0;
 	int r = global_flags(a, p) | isb_ctargv_add(a, "run") | isb_ctargv_add(a, "--rm") |
 		isb_ctargv_add(a, "-i") | isb_ctargv_add(a, "--network=none") |
 		isb_ctargv_add(a, "--log-driver=none") | isb_ctargv_add(a, "--cgroupns=private") |
@@ -343,7 +349,7 @@ static int run_flags(const struct isb_config *c, const struct podman_priv *p,
 		/* root here lacks CAP_SYS_RESOURCE: podman's default rlimits cannot be set */
 		isb_ctargv_add(a, "--ulimit=nofile=20000:20000") |
 		isb_ctargv_add(a, "--ulimit=nproc=32768:32768") |
-		isb_ctcli_limit_flags(a, l, cpus) | isb_ctcli_caps_flags(a, &p->cf);
+		isb_ctcli_limit_flags(a, &lim, cpus) | isb_ctcli_caps_flags(a, &p->cf);
 	if (!p->rootless)
 		r |= isb_ctargv_add(a, "--cgroup-parent=/isobench-%s", c->campaign_id);
 	if (p->unconfined)
