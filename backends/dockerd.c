@@ -75,16 +75,9 @@ static void dockerd_exec(const struct isb_dockerd *d)
 /* The last line of the daemon's log, for an error. */
 static void log_tail(const struct isb_dockerd *d, char *out, size_t size)
 {
-	char path[600], buf[8192];
+	char path[600];
 	snprintf(path, sizeof(path), "%s/dockerd.log", d->root);
-	out[0] = 0;
-	if (isb_read_file(path, buf, sizeof(buf)) <= 0)
-		return;
-	char *end = buf + strlen(buf);
-	while (end > buf && end[-1] == '\n')
-		*--end = 0;
-	char *nl = strrchr(buf, '\n');
-	snprintf(out, size, "%s", nl ? nl + 1 : buf);
+	isb_file_last_line(path, out, size);
 }
 
 static void read_versions(struct isb_dockerd *d)

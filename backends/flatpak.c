@@ -135,16 +135,9 @@ static unsigned long long starttime(pid_t pid)
 /* The last line of the build's log, for an error. */
 static void log_tail(char *out, size_t size)
 {
-	char path[700], buf[8192];
+	char path[700];
 	snprintf(path, sizeof(path), "%s/log", shared.root);
-	out[0] = 0;
-	if (isb_read_file(path, buf, sizeof(buf)) <= 0)
-		return;
-	char *end = buf + strlen(buf);
-	while (end > buf && end[-1] == '\n')
-		*--end = 0;
-	char *nl = strrchr(buf, '\n');
-	snprintf(out, size, "%s", nl ? nl + 1 : buf);
+	isb_file_last_line(path, out, size);
 }
 
 /* flatpak ARGS (NULL-terminated) in the private environment, output to <root>/log, within

@@ -80,6 +80,8 @@ char *isb_trim(char *s);
 
 /* Read a small file into buf (NUL terminated). Returns bytes or -errno. */
 ssize_t isb_read_file(const char *path, char *buf, size_t size);
+/* The last non-empty line of a (log) file's first 8 KiB into out, "" when none. */
+void isb_file_last_line(const char *path, char *out, size_t size);
 int isb_write_file(const char *path, const char *data);
 void isb_remove_tree(const char *path);
 /* mkdir -p: 0, or -errno. */

@@ -182,6 +182,19 @@ char *isb_trim(char *s)
 	return s;
 }
 
+void isb_file_last_line(const char *path, char *out, size_t size)
+{
+	char buf[8192];
+	out[0] = 0;
+	if (isb_read_file(path, buf, sizeof(buf)) <= 0)
+		return;
+	char *end = buf + strlen(buf);
+	while (end > buf && end[-1] == '\n')
+		*--end = 0;
+	char *nl = strrchr(buf, '\n');
+	snprintf(out, size, "%s", nl ? nl + 1 : buf);
+}
+
 ssize_t isb_read_file(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -149,13 +149,7 @@ wait "$hdpid" 2>/dev/null
 rm -rf "$hd"
 
 # PATH without docker and dockerd
-mkdir nodocker
-for d in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
-	for f in "$d"/*; do
-		b=${f##*/}
-		[ "$b" = docker ] || [ "$b" = dockerd ] || [ -e "nodocker/$b" ] || ln -s "$f" "nodocker/$b"
-	done
-done
+path_without nodocker docker dockerd
 cat >mix.ini <<'INI'
 [global]
 reps = 1

@@ -140,13 +140,7 @@ check "the cache holds one entry, no half-copied one ($(ls cache/flatpak | tr '\
 	[ "$(ls cache/flatpak | wc -l)" = 1 ]
 
 # PATH without flatpak
-mkdir noflatpak
-for d in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
-	for f in "$d"/*; do
-		b=${f##*/}
-		[ "$b" = flatpak ] || [ -e "noflatpak/$b" ] || ln -s "$f" "noflatpak/$b"
-	done
-done
+path_without noflatpak flatpak
 cat >mix.ini <<'INI'
 [global]
 reps = 1

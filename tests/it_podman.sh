@@ -179,13 +179,7 @@ check "the killed run's conmons, pause process, storage, runroot links and user 
 check "no cgroup, mount, netns or process of the killed run remains" no_leftovers "$state"
 
 # PATH without podman
-mkdir nopodman
-for d in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
-	for f in "$d"/*; do
-		b=${f##*/}
-		[ "$b" = podman ] || [ -e "nopodman/$b" ] || ln -s "$f" "nopodman/$b"
-	done
-done
+path_without nopodman podman
 cat >mix.ini <<'INI'
 [global]
 reps = 1

@@ -40,16 +40,7 @@ nothing_left() {
 }
 
 # 1. PATH without the tools: those configurations are unavailable, the rest runs.
-mkdir notools
-for dir in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
-	for f in "$dir"/*; do
-		b=${f##*/}
-		case $b in
-		docker | dockerd | podman | flatpak | bwrap | ch-run | runsc | qemu-system-x86_64) ;;
-		*) [ -e "notools/$b" ] || ln -s "$f" "notools/$b" ;;
-		esac
-	done
-done
+path_without notools docker dockerd podman flatpak bwrap ch-run runsc qemu-system-x86_64
 PATH="$WORK/notools" "$ISOBENCH" run "$SEED" --resources cpu --reps 1 --max-reps 1 --duration 0.2 \
 	--out nt >nt.out 2>nt.err
 rc=$?

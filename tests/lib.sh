@@ -46,6 +46,22 @@ INI
 	"$ISOBENCH" run tiny.ini --out "$1" >/dev/null 2>"$1.err"
 }
 
+# path_without DIR TOOL...: DIR, a directory of links to every program of the usual PATH
+# directories but the TOOLs (the first of a name wins, as in PATH): PATH=DIR is a host
+# without them
+path_without() {
+	pw_dir=$1
+	shift
+	mkdir -p "$pw_dir"
+	for pw_d in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
+		for pw_f in "$pw_d"/*; do
+			pw_b=${pw_f##*/}
+			case " $* " in *" $pw_b "*) continue ;; esac
+			[ -e "$pw_dir/$pw_b" ] || ln -s "$pw_f" "$pw_dir/$pw_b"
+		done
+	done
+}
+
 # SQL on a campaign's results.db
 q() { sqlite3 "$1/results.db" "$2"; }
 
