@@ -88,7 +88,8 @@ double isb_mw_p(const double *x, size_t nx, const double *y, size_t ny, unsigned
 	/* the rank sum of x is U + nx(nx+1)/2: the same test */
 	double mu = (double)nx * (double)(n + 1) / 2;
 	if (choose(n, nx) <= EXACT_MAX) {
-		struct enum_state s = {.rk = rk, .n = n, .k = nx, .target = fabs(sum - mu), .mu = mu};
+		struct enum_state s = {
+		    .rk = rk, .n = n, .k = nx, .target = fabs(sum - mu), .mu = mu};
 		enumerate(&s, 0, nx, 0);
 		p = (double)s.extreme / (double)s.total;
 		goto out;
@@ -281,8 +282,7 @@ static size_t build_rows(const struct isb_analysis *A, const struct isb_analysis
 		++*common;
 		for (size_t k = 0; k < ca->v.nmetrics && n < max; k++) {
 			int kb = find_metric(cb, ca->v.m[k].def.name);
-			if (!ca->v.m[k].def.graded || kb < 0 || !ca->v.m[k].ok ||
-			    !cb->v.m[kb].ok)
+			if (!ca->v.m[k].def.graded || kb < 0 || !ca->v.m[k].ok || !cb->v.m[kb].ok)
 				continue;
 			struct crow *r = &rows[n++];
 			memset(r, 0, sizeof(*r));
@@ -327,15 +327,15 @@ struct tau {
 
 /* Kendall's tau-b of one resource: the pairs of configurations ranked in the same ranking
  * (scenario, placement, metric) by both campaigns. */
-static void resource_tau(const struct crow *rows, size_t n, const char *resource,
-			 struct tau *t)
+static void resource_tau(const struct crow *rows, size_t n, const char *resource, struct tau *t)
 {
 	memset(t, 0, sizeof(*t));
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = i + 1; j < n; j++) {
 			const struct crow *x = &rows[i], *y = &rows[j];
 			const struct isb_cell *a = x->ca, *b = y->ca;
-			if (strcmp(a->row.resource, resource) || strcmp(b->row.resource, resource) ||
+			if (strcmp(a->row.resource, resource) ||
+			    strcmp(b->row.resource, resource) ||
 			    strcmp(a->row.scenario, b->row.scenario) ||
 			    strcmp(a->row.placement, b->row.placement) ||
 			    strcmp(a->v.m[x->ka].def.name, b->v.m[y->ka].def.name) ||
@@ -369,10 +369,11 @@ static double tau_text(const struct tau *t, char *buf, size_t size)
 	else if (t->txy == pairs)
 		tau = 1, snprintf(buf, size, "1 (%ld pairs, all tied in both)", pairs);
 	else if (!isfinite(tau))
-		snprintf(buf, size, "n/a: one ranking ties all %ld pairs, the other does not", pairs);
+		snprintf(buf, size, "n/a: one ranking ties all %ld pairs, the other does not",
+			 pairs);
 	else
-		snprintf(buf, size, "%.3f (%ld pairs: %ld concordant, %ld discordant, %ld tied)", tau,
-			 pairs, t->c, t->d, t->tx + t->ty + t->txy);
+		snprintf(buf, size, "%.3f (%ld pairs: %ld concordant, %ld discordant, %ld tied)",
+			 tau, pairs, t->c, t->d, t->tx + t->ty + t->txy);
 	return tau;
 }
 
@@ -402,8 +403,8 @@ static int write_csv(const char *path, const struct crow *rows, size_t n)
 		const struct crow *r = &rows[i];
 		const struct isb_cell *c = r->ca;
 		fprintf(f, "%s,%s,%s,%s,%s,%s,%zu,%zu,", c->row.config, c->row.backend,
-			c->row.resource, c->row.scenario, c->row.placement,
-			c->v.m[r->ka].def.name, r->na, r->nb);
+			c->row.resource, c->row.scenario, c->row.placement, c->v.m[r->ka].def.name,
+			r->na, r->nb);
 		const double v[] = {r->da,    r->loa, r->hia, r->db, r->lob, r->hib,
 				    r->delta, r->dlo, r->dhi, r->p,  r->padj};
 		for (size_t k = 0; k < ISB_ARRAY_SIZE(v); k++)
@@ -461,12 +462,14 @@ static int write_md(const char *path, const struct isb_analysis *A, const struct
 		isb_fmt_num(pa, sizeof(pa), r->padj);
 		fmt_grade(ga, sizeof(ga), r->ca->v.grade);
 		fmt_grade(gb, sizeof(gb), r->cb->v.grade);
-		fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s [%s, %s] | %s | %s | %s | %s → %s | "
-			   "%d → %d | %s |\n",
-			c->row.config, c->row.resource, c->row.scenario, place,
-			c->v.m[r->ka].def.name, da, db, dd, dl, dh, p, pa,
-			r->sig ? (r->delta > 0 ? "**worse**" : "**better**") : "no", ga, gb,
-			r->ca->v.m[r->ka].rank, r->cb->v.m[r->kb].rank, r->note[0] ? r->note : "");
+		fprintf(
+		    f,
+		    "| %s | %s | %s | %s | %s | %s | %s | %s [%s, %s] | %s | %s | %s | %s → %s | "
+		    "%d → %d | %s |\n",
+		    c->row.config, c->row.resource, c->row.scenario, place, c->v.m[r->ka].def.name,
+		    da, db, dd, dl, dh, p, pa,
+		    r->sig ? (r->delta > 0 ? "**worse**" : "**better**") : "no", ga, gb,
+		    r->ca->v.m[r->ka].rank, r->cb->v.m[r->kb].rank, r->note[0] ? r->note : "");
 	}
 	fprintf(f, "\n## Rankings\n\nKendall's tau-b between A's and B's ranks (ties where "
 		   "intervals overlap), over the pairs of configurations ranked in the same "
@@ -500,13 +503,11 @@ static void print_summary(const struct crow *rows, size_t n, size_t common, size
 		const struct crow *r = &rows[i];
 		const struct isb_cell *c = r->ca;
 		printf("%-8s %-12s %-8s %-16s %-8s %-14s d %.3f -> %.3f delta %+.3f [%+.3f, %+.3f] "
-		       "p %.3g p_holm %.3g grade %d -> %d%s\n",
+		       "p %.3g p_holm %.3g grade %d -> %d%s%s%s\n",
 		       r->sig ? "CHANGED" : "same", c->row.config, c->row.resource, c->row.scenario,
 		       c->row.placement, c->v.m[r->ka].def.name, r->da, r->db, r->delta, r->dlo,
 		       r->dhi, r->p, r->padj, r->ca->v.grade, r->cb->v.grade,
-		       r->note[0] ? "  (" : "");
-		if (r->note[0])
-			printf("%s)\n", r->note), (void)0;
+		       r->note[0] ? " (" : "", r->note, r->note[0] ? ")" : "");
 	}
 	const char *done[32];
 	size_t nd = 0;
