@@ -37,15 +37,15 @@ struct node_cell {
 };
 
 struct nodes {
-	size_t n;		 /* nodes */
-	const char **name;	 /* [n], the sources' node names */
-	struct node_cell *nc;	 /* [n * cells] */
-	int (*res_grade)[8];	 /* [n][resource]: the worst grade of its cells, -1 none */
-	size_t *ntrials;	 /* [n] */
+	size_t n;	      /* nodes */
+	const char **name;    /* [n], the sources' node names */
+	struct node_cell *nc; /* [n * cells] */
+	int (*res_grade)[8];  /* [n][resource]: the worst grade of its cells, -1 none */
+	size_t *ntrials;      /* [n] */
 };
 
-static const char *const resources[] = {"cpu", "memory", "disk", "network",
-					 "pids",	"cache",  "link",  "other"};
+static const char *const resources[] = {"cpu",	"memory", "disk", "network",
+					"pids", "cache",  "link", "other"};
 
 static size_t resource_index(const char *r)
 {
@@ -170,8 +170,7 @@ static void nodes_free(struct nodes *N)
 	free(N->ntrials);
 }
 
-static int nodes_build(const struct isb_analysis *a, const struct isb_sources *src,
-		       struct nodes *N)
+static int nodes_build(const struct isb_analysis *a, const struct isb_sources *src, struct nodes *N)
 {
 	memset(N, 0, sizeof(*N));
 	N->name = calloc(src->n ? src->n : 1, sizeof(*N->name));
@@ -222,9 +221,9 @@ static void md_sources(FILE *f, const struct isb_sources *src)
 		   "|---|---|---|---|---|---|---|---|\n");
 	for (size_t s = 0; s < src->n; s++) {
 		const struct isb_source_row *r = &src->row[s];
-		fprintf(f, "| %s | %s | %s | %s | %lld | %s | %s | %s |\n", r->node,
-			r->campaign_id, r->shard[0] ? r->shard : "-", r->status, r->ntrials,
-			r->kernel, r->cpu_model, r->topology);
+		fprintf(f, "| %s | %s | %s | %s | %lld | %s | %s | %s |\n", r->node, r->campaign_id,
+			r->shard[0] ? r->shard : "-", r->status, r->ntrials, r->kernel,
+			r->cpu_model, r->topology);
 	}
 }
 
@@ -267,12 +266,13 @@ static void md_node_grades(FILE *f, const struct isb_analysis *a, const struct n
 /* Per cell: the pooled grade, the spread of the nodes' d and their grades. */
 static void md_cells(FILE *f, const struct isb_analysis *a, const struct nodes *N)
 {
-	fprintf(f, "\n### Cells across nodes\n\nd and grade from all nodes' trials pooled; "
-		   "the spread is the lowest and highest of the nodes' own d (same metric); an "
-		   "outlier node's d lies outside the others' typical interval and theirs "
-		   "outside its own.\n\n| configuration | resource | scenario | placement | metric | "
-		   "grade (all) | d (all) | nodes | d min | d max | grades by node | outlier "
-		   "nodes |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+	fprintf(f,
+		"\n### Cells across nodes\n\nd and grade from all nodes' trials pooled; "
+		"the spread is the lowest and highest of the nodes' own d (same metric); an "
+		"outlier node's d lies outside the others' typical interval and theirs "
+		"outside its own.\n\n| configuration | resource | scenario | placement | metric | "
+		"grade (all) | d (all) | nodes | d min | d max | grades by node | outlier "
+		"nodes |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
 	for (size_t i = 0; i < a->n; i++) {
 		const struct isb_cell *c = &a->cells[i];
 		int k = c->v.worst;
@@ -343,8 +343,8 @@ static int write_csv(const char *path, const struct isb_analysis *a, const struc
 			if (!x->ok && x->grade < 0)
 				continue;
 			fprintf(f, "\"%s\",%s,%s,%s,%s,%s,%s,", N->name[j], c->row.config,
-				c->row.backend, c->row.resource, c->row.scenario,
-				c->row.placement, c->v.worst >= 0 ? c->v.m[c->v.worst].def.name : "");
+				c->row.backend, c->row.resource, c->row.scenario, c->row.placement,
+				c->v.worst >= 0 ? c->v.m[c->v.worst].def.name : "");
 			if (x->ok)
 				fprintf(f, "%.6g,%.6g,%.6g,", x->d, x->lo, x->hi);
 			else

@@ -181,15 +181,16 @@ static int add_sources(sqlite3 *db, const struct isb_merge_input *in, struct isb
 			   " s.finished_ns, 0 FROM src.source s JOIN temp.srcmap m ON m.old = s.id",
 			   "t", in->node);
 	}
-	r = run(db, err, NULL,
-		"INSERT INTO main.source(node, campaign_id, dir, hostname, kernel, cpu_model,"
-		" topology, host_json, suite_hash, status, shard, started_ns, finished_ns)"
-		" SELECT COALESCE(?, NULLIF(json_extract(host_json, '$.hostname'),''), 'node'),"
-		" id, ?, json_extract(host_json, '$.hostname'), json_extract(host_json,"
-		" '$.kernel'), json_extract(host_json, '$.cpu_model'), json_extract(host_json,"
-		" '$.topology.summary'), host_json, NULL, status, COALESCE(json_extract("
-		" settings_json, '$.shard'), ''), started_ns, finished_ns FROM src.campaign LIMIT 1",
-		"tt", in->node, in->db_path);
+	r = run(
+	    db, err, NULL,
+	    "INSERT INTO main.source(node, campaign_id, dir, hostname, kernel, cpu_model,"
+	    " topology, host_json, suite_hash, status, shard, started_ns, finished_ns)"
+	    " SELECT COALESCE(?, NULLIF(json_extract(host_json, '$.hostname'),''), 'node'),"
+	    " id, ?, json_extract(host_json, '$.hostname'), json_extract(host_json,"
+	    " '$.kernel'), json_extract(host_json, '$.cpu_model'), json_extract(host_json,"
+	    " '$.topology.summary'), host_json, NULL, status, COALESCE(json_extract("
+	    " settings_json, '$.shard'), ''), started_ns, finished_ns FROM src.campaign LIMIT 1",
+	    "tt", in->node, in->db_path);
 	if (r < 0)
 		return r;
 	return run(db, err, NULL, "INSERT INTO temp.srcmap VALUES(0, last_insert_rowid())", "");
@@ -249,12 +250,13 @@ static int add_trials(sqlite3 *db, bool merged, struct isb_err *err)
 		if (exec(db, sql[i], "trials", err) < 0)
 			return -EIO;
 	if (merged)
-		return exec(db,
-			    "INSERT INTO main.trial_source SELECT o.id + ROW_NUMBER() OVER (ORDER"
-			    " BY t.id), sm.new, ts.rep, ts.seq FROM src.trial t JOIN temp.cellmap m"
-			    " ON m.old = t.cell_id JOIN src.trial_source ts ON ts.trial_id = t.id"
-			    " JOIN temp.srcmap sm ON sm.old = ts.source_id, temp.off o ORDER BY t.id",
-			    "trial sources", err);
+		return exec(
+		    db,
+		    "INSERT INTO main.trial_source SELECT o.id + ROW_NUMBER() OVER (ORDER"
+		    " BY t.id), sm.new, ts.rep, ts.seq FROM src.trial t JOIN temp.cellmap m"
+		    " ON m.old = t.cell_id JOIN src.trial_source ts ON ts.trial_id = t.id"
+		    " JOIN temp.srcmap sm ON sm.old = ts.source_id, temp.off o ORDER BY t.id",
+		    "trial sources", err);
 	return exec(db,
 		    "INSERT INTO main.trial_source SELECT o.id + ROW_NUMBER() OVER (ORDER BY"
 		    " t.id), (SELECT new FROM temp.srcmap WHERE old = 0), t.rep, t.seq FROM"
@@ -318,8 +320,8 @@ static int check_inputs(const struct isb_merge_input *in, size_t n, bool force,
 					(unsigned long long)fnv1a(info[0].suite_text),
 					(unsigned long long)fnv1a(info[i].suite_text));
 		for (size_t j = 0; j < i && !force; j++)
-			if (!strcmp(info[j].campaign_id, info[i].campaign_id) &&
-			    !info[i].merged && !info[j].merged)
+			if (!strcmp(info[j].campaign_id, info[i].campaign_id) && !info[i].merged &&
+			    !info[j].merged)
 				return isb_errf(err, EINVAL,
 						"%s and %s are the same campaign (%s): its trials "
 						"would count twice; --force merges them anyway",
@@ -330,8 +332,8 @@ static int check_inputs(const struct isb_merge_input *in, size_t n, bool force,
 
 /* The merged store's campaign row: the first input's suite and settings, the span of all
  * and 'complete' only where every input is. */
-static int write_campaign(sqlite3 *db, const struct input_info *info, size_t n,
-			  const char *argv, struct isb_err *err)
+static int write_campaign(sqlite3 *db, const struct input_info *info, size_t n, const char *argv,
+			  struct isb_err *err)
 {
 	long long started = info[0].started_ns, finished = 0;
 	bool complete = true;
@@ -465,12 +467,13 @@ void isb_sources_free(struct isb_sources *s)
 static int read_source_rows(sqlite3 *db, struct isb_sources *out)
 {
 	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(db,
-			       "SELECT id, node, COALESCE(campaign_id,''), COALESCE(dir,''),"
-			       " COALESCE(hostname,''), COALESCE(kernel,''), COALESCE(cpu_model,''),"
-			       " COALESCE(topology,''), COALESCE(status,''), COALESCE(shard,''),"
-			       " COALESCE(suite_hash,''), ntrials FROM source ORDER BY id",
-			       -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+		db,
+		"SELECT id, node, COALESCE(campaign_id,''), COALESCE(dir,''),"
+		" COALESCE(hostname,''), COALESCE(kernel,''), COALESCE(cpu_model,''),"
+		" COALESCE(topology,''), COALESCE(status,''), COALESCE(shard,''),"
+		" COALESCE(suite_hash,''), ntrials FROM source ORDER BY id",
+		-1, &s, NULL) != SQLITE_OK)
 		return -EIO;
 	size_t cap = 0;
 	int r = 0;

@@ -36,8 +36,8 @@ int isb_merge_stores(const char *out_db, const struct isb_merge_input *in, size_
 struct isb_source_row {
 	long long id;
 	char *node, *campaign_id, *dir, *hostname, *kernel, *cpu_model, *topology, *status;
-	char *shard;		   /* "I/N" where the campaign was a shard, else "" */
-	char suite_hash[17];	   /* FNV-1a 64 of the suite text, hex */
+	char *shard;	     /* "I/N" where the campaign was a shard, else "" */
+	char suite_hash[17]; /* FNV-1a 64 of the suite text, hex */
 	long long ntrials;
 };
 struct isb_sources {
