@@ -43,6 +43,12 @@ skip_slurm() {
 	stop_slurm
 	skip_all "$1"
 }
+# why DAEMON: the last line it wrote (its output, else its log)
+why() {
+	f=$S/log/$1.out
+	[ -s "$f" ] || f=$S/log/$1.log
+	tail -n 1 "$f" 2>/dev/null
+}
 # a free TCP port on loopback from $1 on
 free_port() {
 	p=$1
@@ -99,8 +105,8 @@ slurmd -D -N localhost -f "$SLURM_CONF" >"$S/log/slurmd.out" 2>&1 &
 slurmd_pid=$!
 i=0 # the node registers and is idle
 while ! sinfo -h -n localhost -o %T 2>/dev/null | grep -q '^idle' && [ $i -lt 300 ]; do
-	alive "$ctld_pid" || skip_slurm "slurmctld did not start"
-	alive "$slurmd_pid" || skip_slurm "slurmd did not start"
+	alive "$ctld_pid" || skip_slurm "slurmctld did not start: $(why slurmctld)"
+	alive "$slurmd_pid" || skip_slurm "slurmd did not start: $(why slurmd)"
 	sleep 0.1
 	i=$((i + 1))
 done
@@ -142,15 +148,19 @@ check "the merge job waits for the array (afterok)" \
 	sh -c "scontrol show job '$merge' | grep -q 'Dependency=afterok:${array}_\*'"
 # every job ends (at most 150 s): a job's record stays while MinJobAge runs
 state() { scontrol show job "$1" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' | sort -u | tr '\n' ' '; }
-i=0
-while [ $i -lt 1500 ]; do
-	case $(state "$merge") in
-	*PENDING* | *RUNNING* | *CONFIGURING* | *COMPLETING* | '') ;;
-	*) break ;;
-	esac
-	sleep 0.1
-	i=$((i + 1))
-done
+# wait_job ID: until the job has ended (at most 150 s)
+wait_job() {
+	i=0
+	while [ $i -lt 1500 ]; do
+		case $(state "$1") in
+		*PENDING* | *RUNNING* | *CONFIGURING* | *COMPLETING* | '') ;;
+		*) return 0 ;;
+		esac
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+wait_job "$merge"
 check "the array's two tasks completed ($(state "$array"))" [ "$(state "$array")" = "COMPLETED " ]
 check "then the merge job completed ($(state "$merge"))" [ "$(state "$merge")" = "COMPLETED " ]
 if [ "$(state "$merge")" != "COMPLETED " ]; then # the jobs' own output says why
@@ -179,6 +189,30 @@ check "as many trials as the unsharded campaign" \
 check "it keeps each shard's node and campaign" \
 	[ "$(q "$merged" "select count(distinct campaign_id) from source where node = '$(uname -n)'")" = 2 ]
 check "the merged report has its cells" [ "$(grep -c '^| native | cpu | c[12] |' "$merged/report.md")" -ge 3 ]
+# the other use: a whole campaign per task (here both on the one node), then the merge
+"$SUBMIT" node -n 2 -r nodes s.ini --no-bpf >node.out 2>node.err; rc=$?
+check "submit.sh node submits (exit $rc)" [ "$rc" = 0 ]
+array=$(sed -n 's/^array_job=//p' node.out)
+merge=$(sed -n 's/^merge_job=//p' node.out)
+merged=$(sed -n 's/^merged=//p' node.out)
+wait_job "$merge"
+check "its array and merge job completed ($(state "$array")/$(state "$merge"))" \
+	[ "$(state "$array")" = "COMPLETED " -a "$(state "$merge")" = "COMPLETED " ]
+for t in 0 1; do
+	check "task $t ran the whole plan, unsharded" \
+		[ "$(q "nodes/$array/$t-$node" "$cells" | cmp -s - all.cells && echo y)" = y -a \
+		-z "$(q "nodes/$array/$t-$node" "select value from meta where key = 'shard'")" ]
+done
+check "the merged store has the plan's cells, with both campaigns' trials" \
+	[ "$(q "$merged" "$cells" | cmp -s - all.cells && echo y)" = y -a \
+	"$(q "$merged" "select count(*) from trial")" = $((2 * $(q all "select count(*) from trial"))) ]
+# a task that fails: the merge job never runs (afterok, --kill-on-invalid-dep)
+"$SUBMIT" shard -n 2 -r bad no-such-suite.ini >bad.out 2>bad.err
+array=$(sed -n 's/^array_job=//p' bad.out)
+merge=$(sed -n 's/^merge_job=//p' bad.out)
+wait_job "$merge"
+check "failed tasks ($(state "$array")) cancel the merge job ($(state "$merge"))" \
+	[ "$(state "$array")" = "FAILED " -a "$(state "$merge")" = "CANCELLED " -a ! -e "bad/$array/merged" ]
 pids="$slurmd_pid $ctld_pid $munged_pid"
 stop_slurm
 none_alive() { for p; do ! alive "$p" || return 1; done; }
