@@ -72,8 +72,10 @@ static void test_kendall(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_mw_u),     cmocka_unit_test(test_mw_p_exact),
-	    cmocka_unit_test(test_mw_p_monte_carlo), cmocka_unit_test(test_holm),
+	    cmocka_unit_test(test_mw_u),
+	    cmocka_unit_test(test_mw_p_exact),
+	    cmocka_unit_test(test_mw_p_monte_carlo),
+	    cmocka_unit_test(test_holm),
 	    cmocka_unit_test(test_kendall),
 	};
 	ISB_RUN_TESTS(tests);
