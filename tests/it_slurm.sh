@@ -216,6 +216,7 @@ check "failed tasks ($(state "$array")) cancel the merge job ($(state "$merge"))
 pids="$slurmd_pid $ctld_pid $munged_pid"
 stop_slurm
 none_alive() { for p; do ! alive "$p" || return 1; done; }
+# shellcheck disable=SC2086 # three pids, split on purpose
 check "the daemons are stopped" none_alive $pids
 check "no job step is left" [ "$(pgrep -c -x slurmstepd)" = "$steps_before" ]
 check "nothing left behind" no_leftovers x
