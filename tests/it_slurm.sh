@@ -4,14 +4,72 @@
 # state and logs; no system-wide configuration or service is touched), starts them (by
 # pid), submits through contrib/slurm/submit.sh a 2-task job array of a short suite with
 # --shard and the dependent merge job, and checks that the merged cells are the plan of
-# the unsharded suite. It stops what it started, by pid, and removes its files. It skips,
-# with the reason, where Slurm cannot start.
+# the unsharded suite. It stops what it started, by pid, and removes its files. Its Slurm
+# part skips, with the reason, where Slurm cannot start. First, without Slurm, the task
+# and merge scripts under a task's environment: a requeued task, the merge job's refusals.
 . "$TESTS_SRCDIR/lib.sh"
 need_root
-for p in slurmctld slurmd sbatch scontrol squeue scancel sinfo munged; do
-	command -v $p >/dev/null || skip_all "no $p (Debian: slurmctld slurmd slurm-client munge, which ./setup.sh test installs)"
-done
 cd "$WORK" || exit 1
+# a short suite: 3 cells of the native backend
+cat >s.ini <<'INI'
+[global]
+reps = 1
+max_reps = 1
+duration = 0.3
+warmup = 0.05
+aggressor_warmup = 0.05
+[config native]
+backend = native
+[scenario c1]
+resource = cpu
+victim = cpu.compute
+aggressor = cpu.hog
+placements = shared, split
+[scenario c2]
+resource = cpu
+victim = cpu.compute
+aggressor = null
+placements = shared
+INI
+CONTRIB=$TESTS_SRCDIR/../contrib/slurm
+cells="select config || '/' || scenario || '/' || placement from cell order by 1"
+
+# Without Slurm: a task's script under a task's environment, and the merge job's checks.
+# Task 1 of job 99 requeued from node a to node b: node a's directory is set aside.
+mkdir -p fake/99/1-nodea
+echo partial >fake/99/1-nodea/results.db
+SLURM_ARRAY_JOB_ID=99 SLURM_ARRAY_TASK_ID=1 SLURM_ARRAY_TASK_MIN=0 SLURM_ARRAY_TASK_MAX=1 \
+	SLURM_ARRAY_TASK_COUNT=2 SLURMD_NODENAME=nodeb ISOBENCH_RUNS=fake \
+	sh "$CONTRIB/isobench-shard.sbatch" s.ini --no-bpf --no-report >task.out 2>task.err
+rc=$?
+check "a task's script runs its shard into <job>/<task>-<node> (exit $rc)" \
+	[ "$(q fake/99/1-nodeb "select value from meta where key = 'shard'")" = 2/2 ]
+check "a requeued task's directory from another node is set aside" \
+	[ ! -e fake/99/1-nodea -a "$(cat fake/99/requeued.*.1-nodea/results.db)" = partial ]
+SLURM_ARRAY_JOB_ID=99 SLURM_ARRAY_TASK_ID=1 SLURM_ARRAY_TASK_MIN=0 SLURM_ARRAY_TASK_MAX=3 \
+	SLURM_ARRAY_TASK_COUNT=2 sh "$CONTRIB/isobench-shard.sbatch" s.ini >task2.out 2>&1
+rc=$?
+check "ids that are not consecutive are refused (exit $rc): $(cat task2.out)" [ $rc = 2 ]
+ISOBENCH_TASKS=2 sh "$CONTRIB/isobench-merge.sbatch" fake/99 >merge1.out 2>&1
+rc=$?
+check "the merge job refuses a missing task (exit $rc): $(tail -n 1 merge1.out)" \
+	[ $rc = 1 -a ! -e fake/99/merged ]
+cp -r fake/99/1-nodeb fake/99/1-nodec
+ISOBENCH_TASKS=2 sh "$CONTRIB/isobench-merge.sbatch" fake/99 >merge2.out 2>&1
+rc=$?
+check "and a task twice (exit $rc): $(tail -n 1 merge2.out)" [ $rc = 1 -a ! -e fake/99/merged ]
+
+# skip_rest REASON: the Slurm part cannot run here
+skip_rest() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n # SKIP $1"
+	done_testing
+	exit 0
+}
+for p in slurmctld slurmd sbatch scontrol squeue scancel sinfo munged; do
+	command -v $p >/dev/null ||
+		skip_rest "no $p (Debian: slurmctld slurmd slurm-client munge, which ./setup.sh test installs)"
+done
 steps_before=$(pgrep -c -x slurmstepd)
 S=$WORK/slurm
 mkdir -p "$S/munge" "$S/state" "$S/spool" "$S/log"
@@ -41,7 +99,7 @@ skip_slurm() {
 		[ -s "$f" ] && tail -n 5 "$f" | sed "s|^|# $(basename "$f"): |"
 	done
 	stop_slurm
-	skip_all "$1"
+	skip_rest "$1"
 }
 # why DAEMON: the last line it wrote (its output, else its log)
 why() {
@@ -114,28 +172,7 @@ sinfo -h -n localhost -o %T 2>/dev/null | grep -q '^idle' ||
 	skip_slurm "the local node did not become idle in 30 s ($(sinfo -h -n localhost -o '%T %E' 2>&1))"
 ok "a local Slurm runs (slurmctld $ctld_pid, slurmd $slurmd_pid, munged $munged_pid)"
 
-# a short suite: 3 cells of the native backend
-cat >s.ini <<'INI'
-[global]
-reps = 1
-max_reps = 1
-duration = 0.3
-warmup = 0.05
-aggressor_warmup = 0.05
-[config native]
-backend = native
-[scenario c1]
-resource = cpu
-victim = cpu.compute
-aggressor = cpu.hog
-placements = shared, split
-[scenario c2]
-resource = cpu
-victim = cpu.compute
-aggressor = null
-placements = shared
-INI
-SUBMIT=$TESTS_SRCDIR/../contrib/slurm/submit.sh
+SUBMIT=$CONTRIB/submit.sh
 "$SUBMIT" shard -n 2 -r runs s.ini --no-bpf >submit.out 2>submit.err; rc=$?
 check "submit.sh submits the array and the merge job (exit $rc)" [ "$rc" = 0 ]
 [ "$rc" = 0 ] || sed 's/^/# /' submit.err
@@ -175,7 +212,6 @@ check "task 0 ran shard 1/2, task 1 shard 2/2" \
 	[ "$(q "runs/$array/0-$node" "select value from meta where key = 'shard'")" = 1/2 -a \
 	"$(q "runs/$array/1-$node" "select value from meta where key = 'shard'")" = 2/2 ]
 check "the merge job wrote one store and its report" [ -s "$merged/results.db" -a -s "$merged/report.md" ]
-cells="select config || '/' || scenario || '/' || placement from cell order by 1"
 "$ISOBENCH" run s.ini --no-bpf --no-report --out all >/dev/null 2>all.err
 check "the unsharded suite runs here (exit $?)" [ -s all/results.db ]
 q all "$cells" >all.cells

@@ -56,7 +56,8 @@ if [ -z "${ISOBENCH:-}" ]; then
 fi
 mkdir -p "$runs"
 ISOBENCH_RUNS=$(cd "$runs" && pwd)
-export ISOBENCH ISOBENCH_RUNS
+ISOBENCH_TASKS=$n # the merge job checks it has them all
+export ISOBENCH ISOBENCH_RUNS ISOBENCH_TASKS
 set -- "$suite" "$@"
 part=""
 [ -z "$partition" ] || part="--partition=$partition"
