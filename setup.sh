@@ -18,6 +18,10 @@ libbpf-dev bpftool clang
 qemu-system-x86 busybox-static liblzma-dev
 docker.io bubblewrap charliecloud-runtime
 podman uidmap flatpak dbus"
+# Only for `./setup.sh test`: tests/it_slurm.sh starts a private single-node Slurm of
+# its own (its own configuration, key and socket; it skips without these packages).
+PKGS_SLURM="slurmctld slurmd slurm-client munge"
+[ "$mode" != test ] || PKGS="$PKGS $PKGS_SLURM"
 
 missing=""
 for p in $PKGS; do

@@ -5,6 +5,8 @@
  */
 #include "config.h"
 #include "analysis/cells.h"
+#include "analysis/multi.h"
+#include "results/merge.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -67,6 +69,15 @@ int isb_report_write(const char *dir, const struct isb_report_opts *o, struct is
 	r = write_outputs(dir, &a, err);
 	if (r >= 0 && !(o && o->quiet))
 		print_summary(&a);
+	/* a merged store: each node's own grades and the spread between nodes */
+	struct isb_sources src;
+	if (r >= 0 && (r = isb_read_sources(path, &src, err)) > 0) {
+		char md[1024], csv[1024];
+		snprintf(md, sizeof(md), "%s/report.md", dir);
+		snprintf(csv, sizeof(csv), "%s/nodes.csv", dir);
+		r = isb_nodes_write(&a, &src, md, csv, o && o->quiet, err);
+		isb_sources_free(&src);
+	}
 out_free_analysis:
 	isb_analysis_free(&a);
 	return r < 0 ? r : 0;

@@ -7,11 +7,14 @@
 #include "harness/campaign.h"
 #include "harness/harness.h"
 #include "analysis/analysis.h"
+#include "analysis/multi.h"
+#include "results/merge.h"
 
 #include <dirent.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *const run_help =
@@ -47,6 +50,28 @@ static const char *const report_help =
     "Writes DIR/report.md, DIR/cells.csv and DIR/trials.csv from DIR/results.db.\n"
     "Needs no privileges and no backend: a copied campaign directory is enough.\n";
 
+static const char *const compare_help =
+    "usage: isobench compare A B [--out DIR] [--alpha P] [--quiet]\n"
+    "Compares campaign directory B against A, cell by cell (same configuration, scenario and\n"
+    "placement): the change of d with a bootstrap 95 % interval, a Mann-Whitney test of the\n"
+    "per-pair ratios (Holm-corrected over all cells), grade and rank changes, and Kendall's\n"
+    "tau between the rankings of each resource. Writes compare.md and compare.csv into DIR\n"
+    "(default: the current directory).\n"
+    "  --alpha P   family-wise error rate of the Holm correction (default 0.05)\n"
+    "Exit: 0 nothing changed significantly, 1 something did, 2 bad usage or a missing\n"
+    "store, 3 error (unreadable store, no cell in common, outputs not written).\n";
+
+static const char *const merge_help =
+    "usage: isobench merge OUT [--force] [--quiet] [NAME=]DIR...\n"
+    "Merges the campaign directories DIR (whole campaigns of many nodes, or the shards of\n"
+    "one suite; a merged directory too) into the new directory OUT: OUT/results.db keeps\n"
+    "each trial's node, kernel, CPU model, topology and campaign; then writes its report\n"
+    "(per cell one grade from all nodes, the spread between nodes, each node's grade and\n"
+    "the nodes that disagree). A node is named by its campaign's hostname, or NAME=.\n"
+    "Refuses stores of different suites (suite text, configurations, thresholds) or one\n"
+    "campaign twice, unless --force.\n"
+    "Exit: 0 ok, 1 error, 2 bad usage, a missing store or suites that differ.\n";
+
 static const char *const list_help = "usage: isobench list backends|stressors|suites|placements\n";
 static const char *const probe_help =
     "usage: isobench probe\nTells what this host can run (backends, placements, counters, cgroups) and why not.\n";
@@ -59,6 +84,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: isobench [-v] COMMAND [ARGS]\n"
 		   "  run [SUITE]     run a campaign (default suite: quick)\n"
 		   "  report DIR      (re)write the report of a campaign directory\n"
+		   "  compare A B     did isolation change from campaign A to B? (exit 1: yes)\n"
+		   "  merge OUT DIR.. one store and report from many nodes' campaigns or shards\n"
 		   "  list WHAT       backends, stressors, suites or placements\n"
 		   "  probe           what this host can run, and why not\n"
 		   "  cleanup         remove what killed campaigns left behind\n"
@@ -288,6 +315,132 @@ static int cmd_report(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_compare(int argc, char **argv)
+{
+	struct isb_compare_opts co = {.alpha = 0.05};
+	const char *dir[2] = {0};
+	size_t nd = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(compare_help, stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--quiet")) {
+			co.quiet = true;
+		} else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
+			co.out_dir = argv[++i];
+		} else if (!strcmp(argv[i], "--alpha") && i + 1 < argc) {
+			if (isb_parse_double(argv[++i], &co.alpha) < 0 || co.alpha <= 0 ||
+			    co.alpha >= 1) {
+				fprintf(stderr,
+					"isobench compare: --alpha: '%s' is not in (0, 1)\n",
+					argv[i]);
+				return ISB_EXIT_USAGE;
+			}
+		} else if (argv[i][0] == '-' || nd == 2) {
+			fputs(compare_help, stderr);
+			return ISB_EXIT_USAGE;
+		} else {
+			dir[nd++] = argv[i];
+		}
+	}
+	if (nd != 2) {
+		fputs(compare_help, stderr);
+		return ISB_EXIT_USAGE;
+	}
+	struct isb_err err = {0};
+	int r = isb_compare(dir[0], dir[1], &co, &err);
+	if (r < 0) {
+		fprintf(stderr, "isobench compare: %s\n", err.msg);
+		return err.errnum == ENOENT ? ISB_EXIT_USAGE : 3;
+	}
+	return r;
+}
+
+static int cmd_merge(int argc, char **argv)
+{
+	bool force = false, quiet = false;
+	const char *out = NULL;
+	struct isb_merge_input *in = calloc((size_t)argc, sizeof(*in));
+	char **names = calloc((size_t)argc, sizeof(*names));
+	size_t n = 0;
+	int rc = ISB_EXIT_USAGE;
+	if (!in || !names)
+		goto out;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(merge_help, stdout);
+			rc = 0;
+			goto out;
+		} else if (!strcmp(argv[i], "--force")) {
+			force = true;
+		} else if (!strcmp(argv[i], "--quiet")) {
+			quiet = true;
+		} else if (argv[i][0] == '-') {
+			fputs(merge_help, stderr);
+			goto out;
+		} else if (!out) {
+			out = argv[i];
+		} else {
+			/* NAME=DIR: a name without '/' before the first '=' */
+			const char *eq = strchr(argv[i], '=');
+			const char *dir = argv[i];
+			if (eq && eq != argv[i] && !memchr(argv[i], '/', (size_t)(eq - argv[i]))) {
+				in[n].node = names[n] = strndup(argv[i], (size_t)(eq - argv[i]));
+				dir = eq + 1;
+			}
+			char *path = malloc(strlen(dir) + sizeof("/results.db"));
+			if (!path) {
+				rc = ISB_EXIT_ERROR;
+				goto out;
+			}
+			sprintf(path, "%s/results.db", dir);
+			in[n++].db_path = path;
+		}
+	}
+	if (!out || !n) {
+		fputs(merge_help, stderr);
+		goto out;
+	}
+	if (mkdir(out, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "isobench merge: mkdir %s: %s\n", out, strerror(errno));
+		rc = ISB_EXIT_ERROR;
+		goto out;
+	}
+	char argstr[2048], db[1024];
+	size_t o = 0;
+	for (int i = 0; i < argc && o < sizeof(argstr); i++)
+		o += (size_t)snprintf(argstr + o, sizeof(argstr) - o, "%s%s", i ? " " : "isobench ",
+				      argv[i]);
+	snprintf(db, sizeof(db), "%s/results.db", out);
+	struct isb_err err = {0};
+	struct isb_merge_stats st;
+	if (isb_merge_stores(db, in, n, argstr, force, &st, &err) < 0) {
+		fprintf(stderr, "isobench merge: %s\n", err.msg);
+		rc = err.errnum == ENOENT || err.errnum == EINVAL || err.errnum == EEXIST
+			 ? ISB_EXIT_USAGE
+			 : ISB_EXIT_ERROR;
+		goto out;
+	}
+	fprintf(stderr,
+		"isobench merge: %zu campaign(s) of %zu node(s), %zu cells, %zu trials into %s\n",
+		st.sources, st.nodes, st.cells, st.trials, db);
+	struct isb_report_opts ro = {.quiet = quiet};
+	if (isb_report_write(out, &ro, &err) < 0) {
+		fprintf(stderr, "isobench merge: report: %s\n", err.msg);
+		rc = ISB_EXIT_ERROR;
+		goto out;
+	}
+	rc = 0;
+out:
+	for (size_t i = 0; in && i < n; i++) {
+		free((char *)in[i].db_path);
+		free(names[i]);
+	}
+	free(in);
+	free(names);
+	return rc;
+}
+
 /* A backend's [config] keys from its option table, as list stressors shows options. */
 static void list_options(const struct isb_backend *b)
 {
@@ -464,6 +617,10 @@ int main(int argc, char **argv)
 		return cmd_run(sub_argc, sub_argv);
 	if (!strcmp(cmd, "report"))
 		return cmd_report(sub_argc, sub_argv);
+	if (!strcmp(cmd, "compare"))
+		return cmd_compare(sub_argc, sub_argv);
+	if (!strcmp(cmd, "merge"))
+		return cmd_merge(sub_argc, sub_argv);
 	if (!strcmp(cmd, "list"))
 		return cmd_list(sub_argc, sub_argv);
 	if (!strcmp(cmd, "probe"))
