@@ -411,7 +411,9 @@ static int podman_prepare(struct isb_config *c, struct isb_err *err)
 		p->cf.ns |= 1u << ISB_NS_USER;
 	}
 	make_env(p);
-	if ((p->rootless && isb_tenant_user_reachable(p->dir, &p->user, "its storage", err) < 0) ||
+	if ((p->rootless &&
+	     isb_tenant_user_reachable(p->dir, &p->user, "its storage",
+				       "state directory: ISOBENCH_STATE_DIR", err) < 0) ||
 	    make_dirs(p, err) < 0 || isb_agent_rootfs(c, p->rootfs, false, NULL, err) < 0)
 		goto fail_put_user;
 	read_version(p);

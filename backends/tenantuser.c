@@ -109,7 +109,7 @@ int isb_tenant_user_open_state(const struct isb_config *c, struct isb_err *err)
 }
 
 int isb_tenant_user_reachable(const char *path, const struct isb_tenant_user *u, const char *what,
-			      struct isb_err *err)
+			      const char *hint, struct isb_err *err)
 {
 	char p[1024];
 	snprintf(p, sizeof(p), "%s", path);
@@ -125,10 +125,9 @@ int isb_tenant_user_reachable(const char *path, const struct isb_tenant_user *u,
 			      : st.st_gid == u->gid ? S_IXGRP
 						    : S_IXOTH;
 		if (!(st.st_mode & need))
-			return isb_errf(err, 0,
-					"user %s cannot reach %s: %s is mode %04o (state "
-					"directory: ISOBENCH_STATE_DIR)",
-					u->name, what, p, (unsigned)(st.st_mode & 07777));
+			return isb_errf(err, 0, "user %s cannot reach %s: %s is mode %04o%s%s%s",
+					u->name, what, p, (unsigned)(st.st_mode & 07777),
+					hint[0] ? " (" : "", hint, hint[0] ? ")" : "");
 		if (!keep)
 			return 0;
 		*s = keep;
