@@ -7,8 +7,13 @@
  * the agent, exports both into a local repository and installs them into a private
  * installation (FLATPAK_USER_DIR), everything under <state_dir>/flatpak with its own HOME
  * and XDG_RUNTIME_DIR, so the host's installations and home are never touched and no
- * network is used. Run as root (the default), Flatpak keeps the host's capabilities: the
- * probe shows it, and CT_CAPS is not declared.
+ * network is used. Run as root (mode = root, the default), Flatpak keeps the host's
+ * capabilities: the probe shows it, and CT_CAPS is not declared. mode = user runs it as an
+ * unprivileged user (tenantuser.c: user = NAME, or the campaign's own) the way desktop users
+ * run it: Flatpak's install needs a system bus as a user, its run does not, so root's
+ * installation is copied to <root>/user-<uid>, chowned to the user with a home and runtime
+ * directory of its own, and the tenant drops to the user before exec'ing flatpak; bwrap then
+ * makes a user namespace and the bounding set is empty (CT_CAPS declared).
  *
  * A tenant is the flatpak process, which execs bwrap; bwrap's child is pid 1 of the sandbox
  * and the agent is its child. Tenants join the campaign's safety group (no group of their
@@ -147,7 +152,7 @@ static int fp_check(const char *key, const char *value, struct isb_err *err)
 	if (isb_option_apply(isb_ctconf_options, ISB_CTK_CGROUP, NULL, key, value, &e) != -ENOENT)
 		return isb_errf(err, 0,
 				"'%s' is a cgroup key: Flatpak runs its tenants without cgroup "
-				"limits (flatpak takes: network)",
+				"limits (flatpak takes: network, mode, user)",
 				key);
 	return isb_errf(err, 0, "unknown key '%s' (network, mode, user)", key);
 }
@@ -529,8 +534,9 @@ static int fp_prepare(struct isb_config *c, struct isb_err *err)
 					    : ", no capabilities")
 			 : "");
 	if (p->user_mode && p->no_scratch[0])
-		isb_note_add(c->cgroup_note, sizeof(c->cgroup_note),
-			     "disk cells skipped: the user cannot write the scratch directory");
+		isb_note_add(
+		    c->cgroup_note, sizeof(c->cgroup_note),
+		    "disk cells skipped: the user cannot reach or write the scratch directory");
 	c->priv = p;
 	return 0;
 fail_release:
