@@ -7,8 +7,13 @@
  * the agent, exports both into a local repository and installs them into a private
  * installation (FLATPAK_USER_DIR), everything under <state_dir>/flatpak with its own HOME
  * and XDG_RUNTIME_DIR, so the host's installations and home are never touched and no
- * network is used. Run as root (the default), Flatpak keeps the host's capabilities: the
- * probe shows it, and CT_CAPS is not declared.
+ * network is used. Run as root (mode = root, the default), Flatpak keeps the host's
+ * capabilities: the probe shows it, and CT_CAPS is not declared. mode = user runs it as an
+ * unprivileged user (tenantuser.c: user = NAME, or the campaign's own) the way desktop users
+ * run it: Flatpak's install needs a system bus as a user, its run does not, so root's
+ * installation is copied to <root>/user-<uid>, chowned to the user with a home and runtime
+ * directory of its own, and the tenant drops to the user before exec'ing flatpak; bwrap then
+ * makes a user namespace and the bounding set is empty (CT_CAPS declared).
  *
  * A tenant is the flatpak process, which execs bwrap; bwrap's child is pid 1 of the sandbox
  * and the agent is its child. Tenants join the campaign's safety group (no group of their
@@ -24,6 +29,7 @@
 #include "backends/flatpak.h"
 #include "backends/guestimg.h"
 #include "backends/proc.h"
+#include "backends/tenantuser.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -52,16 +58,42 @@ extern char **environ;
 
 enum { FP_NET_HOST, FP_NET_NONE };
 static const char *const net_names[] = {"host", "none", NULL};
+enum { FP_MODE_ROOT, FP_MODE_USER };
+static const char *const mode_names[] = {"root", "user", NULL};
 
 struct fp_conf {
 	unsigned network;
+	unsigned mode;
+	bool mode_set;
+	char user[32]; /* user = NAME: that user's, in user mode */
 };
+
+/* user = NAME: a user name; it implies mode = user (a mode = root beside it is refused). */
+static int parse_user(void *conf, const char *key, const char *value, struct isb_err *err)
+{
+	struct fp_conf *cf = conf;
+	if (!value[0] || strlen(value) >= sizeof(cf->user) || strchr(value, '/') ||
+	    strchr(value, ':'))
+		return isb_errf(err, 0, "%s: '%s' is not a user name", key, value);
+	if (cf)
+		snprintf(cf->user, sizeof(cf->user), "%s", value);
+	return 0;
+}
 
 static const struct isb_backend_option fp_options[] = {
     {"network", NULL, ISB_OPT_ENUM, ISB_OPT_FIELD(struct fp_conf, network), .names = net_names,
      .help = "host: flatpak run --share=network, the tenants keep the host's network namespace "
 	     "and peers meet on loopback (the default); none: --unshare=network, network cells "
 	     "are skipped"},
+    {"mode", NULL, ISB_OPT_ENUM, ISB_OPT_FIELD(struct fp_conf, mode),
+     .set_off = ISB_OPT_FLAG(struct fp_conf, mode_set), .names = mode_names,
+     .help = "root: flatpak runs as root and keeps root's capabilities (the default); user: "
+	     "as an unprivileged user (user = NAME, or one the campaign creates), from a copy "
+	     "of the installation that user owns: a user namespace, no capabilities"},
+    {"user", NULL, ISB_OPT_CUSTOM, ISB_OPT_FIELD(struct fp_conf, user), .parse = parse_user,
+     .expect = "a user name",
+     .help = "the existing user (with ranges in /etc/subuid and /etc/subgid) the tenants run "
+	     "as; implies mode = user"},
     {0},
 };
 
@@ -71,7 +103,7 @@ static struct fp_shared {
 	char root[600];	  /* <state_dir>/flatpak */
 	char version[64]; /* "Flatpak 1.14.10" */
 	char *envp[12];	  /* the environment of every flatpak command */
-	char env[10][700];
+	char env[10][800];
 	double build_s;
 	bool cached; /* the installation came from the cache */
 	unsigned users;
@@ -81,6 +113,13 @@ struct fp_priv {
 	struct fp_conf cf;
 	char procs[3][512];
 	size_t nprocs;
+	/* mode = user: the user, its copy of the installation and its environment */
+	bool user_mode;
+	struct isb_tenant_user user;
+	char udir[700]; /* <root>/user-<uid>, the user's */
+	char *envp[12];
+	char env[10][800];
+	char no_scratch[400]; /* why the user's disk cells are skipped, or "" */
 };
 
 struct fp_tenant {
@@ -113,9 +152,9 @@ static int fp_check(const char *key, const char *value, struct isb_err *err)
 	if (isb_option_apply(isb_ctconf_options, ISB_CTK_CGROUP, NULL, key, value, &e) != -ENOENT)
 		return isb_errf(err, 0,
 				"'%s' is a cgroup key: Flatpak runs its tenants without cgroup "
-				"limits (flatpak takes: network)",
+				"limits (flatpak takes: network, mode, user)",
 				key);
-	return isb_errf(err, 0, "unknown key '%s' (network)", key);
+	return isb_errf(err, 0, "unknown key '%s' (network, mode, user)", key);
 }
 
 /* ---- the build ---- */
@@ -196,9 +235,9 @@ static int mkdir_in(const char *root, const char *sub, struct isb_err *err)
 	return r < 0 ? isb_errf(err, -r, "mkdir %s", path) : 0;
 }
 
-/* Every flatpak command's environment: the private installation, home and runtime dir, no
- * session or system bus; PATH ours. */
-static void fp_env(void)
+/* Every flatpak command's environment: the private installation, home and runtime dir below
+ * base, no session or system bus; PATH ours. */
+static void fp_env(const char *base, char env[][800], char **envp)
 {
 	static const char *const vars[][2] = {{"FLATPAK_USER_DIR", "inst"},
 					      {"FLATPAK_SYSTEM_DIR", "system"},
@@ -209,18 +248,16 @@ static void fp_env(void)
 					      {"XDG_DATA_HOME", "home/.local/share"}};
 	size_t n = 0;
 	for (; n < ISB_ARRAY_SIZE(vars); n++) {
-		snprintf(shared.env[n], sizeof(shared.env[n]), "%s=%s/%s", vars[n][0], shared.root,
-			 vars[n][1]);
-		shared.envp[n] = shared.env[n];
+		snprintf(env[n], sizeof(env[n]), "%s=%s/%s", vars[n][0], base, vars[n][1]);
+		envp[n] = env[n];
 	}
 	const char *path = getenv("PATH");
-	snprintf(shared.env[n], sizeof(shared.env[n]), "PATH=%s",
-		 path ? path : "/usr/local/bin:/usr/bin:/bin");
-	shared.envp[n] = shared.env[n];
+	snprintf(env[n], sizeof(env[n]), "PATH=%s", path ? path : "/usr/local/bin:/usr/bin:/bin");
+	envp[n] = env[n];
 	n++;
-	snprintf(shared.env[n], sizeof(shared.env[n]), "LANG=C.UTF-8");
-	shared.envp[n] = shared.env[n];
-	shared.envp[n + 1] = NULL;
+	snprintf(env[n], sizeof(env[n]), "LANG=C.UTF-8");
+	envp[n] = env[n];
+	envp[n + 1] = NULL;
 }
 
 static void read_version(void)
@@ -340,7 +377,7 @@ static int fp_build(struct isb_config *c, struct isb_err *err)
 	if (mkdir_in(shared.root, "home", err) < 0 || mkdir_in(shared.root, "run", err) < 0 ||
 	    mkdir_in(shared.root, "system", err) < 0)
 		return -EIO;
-	fp_env();
+	fp_env(shared.root, shared.env, shared.envp);
 	read_version();
 	if (isb_run_output(argv, arch, sizeof(arch)) != 0 || !isb_trim(arch)[0])
 		return isb_errf(err, 0, "'flatpak --default-arch' failed");
@@ -375,6 +412,79 @@ static void fp_release(void)
 	memset(&shared, 0, sizeof(shared));
 }
 
+/* mode = user: why the user's disk cells are skipped (it cannot reach or write the scratch
+ * directory, root's 0700 one as a rule), or "" when it can. */
+static void scratch_check(const struct isb_config *c, struct fp_priv *p)
+{
+	struct isb_err e = {0};
+	struct stat st;
+	p->no_scratch[0] = 0;
+	if (!c->scratch_dir[0])
+		snprintf(p->no_scratch, sizeof(p->no_scratch),
+			 "the campaign has no scratch directory");
+	else if (isb_tenant_user_reachable(c->scratch_dir, &p->user, "the scratch directory",
+					   "the harness makes it 0700, root's", &e) < 0)
+		snprintf(p->no_scratch, sizeof(p->no_scratch), "mode = user: %s", e.msg);
+	else if (stat(c->scratch_dir, &st) < 0)
+		snprintf(p->no_scratch, sizeof(p->no_scratch), "stat %s: %s", c->scratch_dir,
+			 strerror(errno));
+	else if (!(st.st_mode & (st.st_uid == p->user.uid   ? S_IWUSR
+				 : st.st_gid == p->user.gid ? S_IWGRP
+							    : S_IWOTH)))
+		snprintf(p->no_scratch, sizeof(p->no_scratch),
+			 "mode = user: user %s cannot write the scratch directory %s "
+			 "(mode %04o, owner uid %u)",
+			 p->user.name, c->scratch_dir, (unsigned)(st.st_mode & 07777),
+			 (unsigned)st.st_uid);
+}
+
+/* mode = user: the user (the suite's or the campaign's own), its copy of the installation
+ * with its home and runtime directories at <root>/user-<uid> (shared by the configurations
+ * of one user), owned by it and reached through the state directories, made 0711. */
+static int user_prepare(struct isb_config *c, struct fp_priv *p, struct isb_err *err)
+{
+	char inst[700], uinst[800], owner[48];
+	struct stat st;
+	if (isb_tenant_user_open_state(c, err) < 0)
+		return -EIO;
+	if (chmod(shared.root, 0711) < 0)
+		return isb_errf(err, errno, "chmod 0711 %s", shared.root);
+	if (isb_tenant_user_get(c, p->cf.user, &p->user, err) < 0)
+		return -EIO;
+	p->user_mode = true;
+	snprintf(p->udir, sizeof(p->udir), "%s/user-%u", shared.root, (unsigned)p->user.uid);
+	snprintf(uinst, sizeof(uinst), "%s/inst", p->udir);
+	if (stat(uinst, &st) < 0 || st.st_uid != p->user.uid) {
+		snprintf(inst, sizeof(inst), "%s/inst", shared.root);
+		snprintf(owner, sizeof(owner), "%u:%u", (unsigned)p->user.uid,
+			 (unsigned)p->user.gid);
+		isb_remove_tree(p->udir);
+		if (mkdir(p->udir, 0700) < 0) {
+			isb_errf(err, errno, "mkdir %s", p->udir);
+			goto fail_put_user;
+		}
+		if (isb_run_prog(err, "cp", "-a", inst, uinst, NULL) < 0 ||
+		    mkdir_in(p->udir, "home/.cache", err) < 0 ||
+		    mkdir_in(p->udir, "home/.config", err) < 0 ||
+		    mkdir_in(p->udir, "home/.local/share", err) < 0 ||
+		    mkdir_in(p->udir, "run", err) < 0 || mkdir_in(p->udir, "system", err) < 0 ||
+		    isb_run_prog(err, "chown", "-R", owner, p->udir, NULL) < 0) {
+			isb_remove_tree(p->udir);
+			goto fail_put_user;
+		}
+	}
+	if (isb_tenant_user_reachable(uinst, &p->user, "its copy of the installation",
+				      "state directory: ISOBENCH_STATE_DIR", err) < 0)
+		goto fail_put_user;
+	fp_env(p->udir, p->env, p->envp);
+	scratch_check(c, p);
+	return 0;
+fail_put_user:
+	isb_tenant_user_put(&p->user);
+	p->user_mode = false;
+	return -EIO;
+}
+
 static int fp_prepare(struct isb_config *c, struct isb_err *err)
 {
 	if (!fp_available(err))
@@ -386,23 +496,45 @@ static int fp_prepare(struct isb_config *c, struct isb_err *err)
 		if (isb_option_apply(fp_options, 0, &p->cf, c->opts[i].key, c->opts[i].value, err) <
 		    0)
 			goto fail_free_p;
+	if (p->cf.user[0] && p->cf.mode_set && p->cf.mode != FP_MODE_USER) {
+		isb_errf(err, 0, "flatpak: user = %s needs mode = user (or no mode key)",
+			 p->cf.user);
+		goto fail_free_p;
+	}
+	if (p->cf.user[0])
+		p->cf.mode = FP_MODE_USER;
 	if (!shared.users && fp_build(c, err) < 0) {
 		fp_release();
 		goto fail_free_p;
 	}
 	shared.users++;
+	if (p->cf.mode == FP_MODE_USER && user_prepare(c, p, err) < 0)
+		goto fail_release;
 	isb_cgroup_campaign_safety(c, "backend/flatpak", p->procs, &p->nprocs);
-	/* bwrap's mount, pid and ipc namespaces and Flatpak's seccomp filter; as root the
-	 * bounding set stays whole (no CT_CAPS) and Flatpak sets no cgroup limits */
+	/* bwrap's mount, pid and ipc namespaces and Flatpak's seccomp filter, no cgroup limits;
+	 * as root the bounding set stays whole, as a user bwrap's user namespace leaves none */
 	c->declared_leaves = ISB_LEAF(CT_NS) | ISB_LEAF(SB_SECCOMP);
+	if (p->user_mode)
+		c->declared_leaves |= ISB_LEAF(CT_CAPS);
 	isb_note_add(
 	    c->cgroup_note, sizeof(c->cgroup_note),
-	    "%s; private installation, runtime and app %s in %.2f s; network=%s; run "
-	    "as root: root's capabilities kept",
+	    "%s; private installation, runtime and app %s in %.2f s; network=%s; %s%s%s",
 	    shared.version, shared.cached ? "copied from the cache" : "built", shared.build_s,
-	    p->cf.network == FP_NET_HOST ? "host (--share=network)" : "none (--unshare=network)");
+	    p->cf.network == FP_NET_HOST ? "host (--share=network)" : "none (--unshare=network)",
+	    p->user_mode ? "mode=user, run as " : "run as root: root's capabilities kept",
+	    p->user_mode ? p->user.name : "",
+	    p->user_mode ? (p->user.created ? " (created by the campaign), no capabilities"
+					    : ", no capabilities")
+			 : "");
+	if (p->user_mode && p->no_scratch[0])
+		isb_note_add(
+		    c->cgroup_note, sizeof(c->cgroup_note),
+		    "disk cells skipped: the user cannot reach or write the scratch directory");
 	c->priv = p;
 	return 0;
+fail_release:
+	if (!--shared.users)
+		fp_release();
 fail_free_p:
 	free(p);
 	return -EINVAL;
@@ -416,6 +548,8 @@ static const char *fp_unsupported(const struct isb_config *c, const struct isb_t
 		return "network = none runs each tenant with --unshare=network (a network "
 		       "namespace of its own): its peer is out of reach; network = host shares the "
 		       "host's";
+	if (p && p->user_mode && spec->resource == ISB_RES_DISK && p->no_scratch[0])
+		return p->no_scratch;
 	return NULL;
 }
 
@@ -459,10 +593,19 @@ static void find_pids(struct isb_tenant *t, struct fp_tenant *ft)
 	}
 }
 
-/* In the tenant, before exec: flatpak's environment (a pointer swap, nothing more). */
+/* In the tenant, before exec: flatpak's environment (a pointer swap), and in user mode the
+ * user, with the parent-death signal set again (a change of credentials clears it). */
 static int fp_child(void *arg)
 {
-	environ = arg;
+	const struct fp_priv *p = arg;
+	if (!p->user_mode) {
+		environ = shared.envp;
+		return 0;
+	}
+	environ = (char **)p->envp;
+	if (isb_tenant_user_become(&p->user) < 0)
+		return -1;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	return 0;
 }
 
@@ -488,7 +631,7 @@ static int fp_spawn(struct isb_config *c, const struct isb_tenant_spec *spec, st
 	argv[n++] = "--no-documents-portal";
 	argv[n++] = "--no-a11y-bus";
 	argv[n++] = p->cf.network == FP_NET_HOST ? "--share=network" : "--unshare=network";
-	if (c->scratch_dir[0]) {
+	if (c->scratch_dir[0] && !(p->user_mode && p->no_scratch[0])) {
 		snprintf(fs, sizeof(fs), "--filesystem=%s", c->scratch_dir);
 		argv[n++] = fs;
 	}
@@ -503,7 +646,7 @@ static int fp_spawn(struct isb_config *c, const struct isb_tenant_spec *spec, st
 		return isb_errf(err, ENOMEM, "%s", spec->label);
 	if (isb_cgroup_campaign_join(c, p->procs, &p->nprocs, procs, err) < 0)
 		goto fail_free;
-	struct isb_spawn_hook h = {.argv = argv, .child = fp_child, .arg = shared.envp};
+	struct isb_spawn_hook h = {.argv = argv, .child = fp_child, .arg = p};
 	if (isb_proc_spawn_ex(c, spec, t, procs, &h, err) < 0)
 		goto fail_free;
 	t->priv = ft;
@@ -540,8 +683,11 @@ static int fp_stop(struct isb_tenant *t, uint64_t grace_ns)
 
 static void fp_cleanup(struct isb_config *c)
 {
-	if (c->priv && shared.users && !--shared.users)
-		fp_release(); /* the repository, installation and home */
+	struct fp_priv *p = c->priv;
+	if (p && shared.users && !--shared.users)
+		fp_release(); /* the installations, their tenants and homes */
+	if (p && p->user_mode)
+		isb_tenant_user_put(&p->user); /* a created user goes with the last */
 	free(c->priv);
 	c->priv = NULL;
 	isb_cgroup_campaign_remove(c->campaign_id);

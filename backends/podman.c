@@ -179,35 +179,6 @@ static int make_dirs(struct podman_priv *p, struct isb_err *err)
 	return 0;
 }
 
-/* Whether the user can search every directory above path (its storage is below): 0, or
- * an error naming the first it cannot. */
-static int reachable(const char *path, const struct isb_tenant_user *u, struct isb_err *err)
-{
-	char p[700];
-	snprintf(p, sizeof(p), "%s", path);
-	for (char *s = p + 1;; s++) {
-		if (*s && *s != '/')
-			continue;
-		char keep = *s;
-		*s = 0;
-		struct stat st;
-		if (stat(p, &st) < 0)
-			return isb_errf(err, errno, "stat %s", p);
-		mode_t need = st.st_uid == u->uid   ? S_IXUSR
-			      : st.st_gid == u->gid ? S_IXGRP
-						    : S_IXOTH;
-		if (!(st.st_mode & need))
-			return isb_errf(
-			    err, 0,
-			    "rootless: user %s cannot reach its storage: %s is mode %04o "
-			    "(state directory: ISOBENCH_STATE_DIR)",
-			    u->name, p, (unsigned)(st.st_mode & 07777));
-		if (!keep)
-			return 0;
-		*s = keep;
-	}
-}
-
 /* The tenant's side of the fork: podman's environment, and the user when rootless. */
 static int podman_child(void *arg)
 {
@@ -433,20 +404,17 @@ static int podman_prepare(struct isb_config *c, struct isb_err *err)
 	}
 	if (p->rootless) {
 		/* the user reaches its directories through ours: search, not read */
-		char sd[512];
-		snprintf(sd, sizeof(sd), "%s", c->state_dir);
-		char *slash = strrchr(sd, '/');
-		if (chmod(c->state_dir, 0711) < 0 || (slash && (*slash = 0, chmod(sd, 0711) < 0))) {
-			isb_errf(err, errno, "chmod 0711 %s", c->state_dir);
+		if (isb_tenant_user_open_state(c, err) < 0)
 			goto fail_remove_dir;
-		}
 		if (isb_tenant_user_get(c, p->user_name, &p->user, err) < 0)
 			goto fail_remove_dir;
 		p->cf.ns |= 1u << ISB_NS_USER;
 	}
 	make_env(p);
-	if ((p->rootless && reachable(p->dir, &p->user, err) < 0) || make_dirs(p, err) < 0 ||
-	    isb_agent_rootfs(c, p->rootfs, false, NULL, err) < 0)
+	if ((p->rootless &&
+	     isb_tenant_user_reachable(p->dir, &p->user, "its storage",
+				       "state directory: ISOBENCH_STATE_DIR", err) < 0) ||
+	    make_dirs(p, err) < 0 || isb_agent_rootfs(c, p->rootfs, false, NULL, err) < 0)
 		goto fail_put_user;
 	read_version(p);
 	if (dry_run(c, p, err) < 0)

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define USERDEL_TRIES 20
@@ -93,6 +94,44 @@ int isb_tenant_user_get(const struct isb_config *c, const char *name, struct isb
 	shared_users++;
 	*u = shared_user;
 	return 0;
+}
+
+int isb_tenant_user_open_state(const struct isb_config *c, struct isb_err *err)
+{
+	char sd[sizeof(c->state_dir)];
+	snprintf(sd, sizeof(sd), "%s", c->state_dir);
+	char *slash = strrchr(sd, '/');
+	if (chmod(c->state_dir, 0711) < 0)
+		return isb_errf(err, errno, "chmod 0711 %s", c->state_dir);
+	if (slash && (*slash = 0, sd[0]) && chmod(sd, 0711) < 0)
+		return isb_errf(err, errno, "chmod 0711 %s", sd);
+	return 0;
+}
+
+int isb_tenant_user_reachable(const char *path, const struct isb_tenant_user *u, const char *what,
+			      const char *hint, struct isb_err *err)
+{
+	char p[1024];
+	snprintf(p, sizeof(p), "%s", path);
+	for (char *s = p + 1;; s++) {
+		if (*s && *s != '/')
+			continue;
+		char keep = *s;
+		*s = 0;
+		struct stat st;
+		if (stat(p, &st) < 0)
+			return isb_errf(err, errno, "stat %s", p);
+		mode_t need = st.st_uid == u->uid   ? S_IXUSR
+			      : st.st_gid == u->gid ? S_IXGRP
+						    : S_IXOTH;
+		if (!(st.st_mode & need))
+			return isb_errf(err, 0, "user %s cannot reach %s: %s is mode %04o%s%s%s",
+					u->name, what, p, (unsigned)(st.st_mode & 07777),
+					hint[0] ? " (" : "", hint, hint[0] ? ")" : "");
+		if (!keep)
+			return 0;
+		*s = keep;
+	}
 }
 
 int isb_tenant_user_kill_all(uid_t uid)

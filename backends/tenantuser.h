@@ -28,6 +28,14 @@ int isb_tenant_user_get(const struct isb_config *c, const char *name, struct isb
 void isb_tenant_user_put(struct isb_tenant_user *u);
 /* In a forked child: no supplementary groups, then the user's gid and uid. */
 int isb_tenant_user_become(const struct isb_tenant_user *u);
+/* Makes the state root and the campaign's state directory (c->state_dir) mode 0711, so the
+ * user reaches its own directories below them: search, not read. */
+int isb_tenant_user_open_state(const struct isb_config *c, struct isb_err *err);
+/* Whether the user can search every directory down to path: 0, or an error naming what (what
+ * lies there, for the message), the first directory it cannot search, its mode, and the hint
+ * (what to change, or ""). */
+int isb_tenant_user_reachable(const char *path, const struct isb_tenant_user *u, const char *what,
+			      const char *hint, struct isb_err *err);
 /* SIGKILL to every process whose real uid is uid, by pid: how many. */
 int isb_tenant_user_kill_all(uid_t uid);
 /* The user a dead campaign created (recorded under state_dir, named isb-<its id>): its
