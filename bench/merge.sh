@@ -2,7 +2,8 @@
 # Merge and report at site scale: 64 node stores of 1 600 trials each (102 400 in all),
 # made by replaying a real store with seeded noise, merged (with the report) at 8, 16, 32
 # and 64 nodes on one CPU (taskset -c 0). Prints wall time and peak memory (/usr/bin/time -v)
-# per size; goal at 64 nodes: at most 30 s and 1 GiB.
+# per size, and the CPU seconds it used (user + system: on a shared machine the wall time
+# also counts the others' load on CPU 0); goal at 64 nodes: at most 30 s and 1 GiB.
 #
 # The real store: a short campaign of merge.ini run here (as root; eBPF attribution on
 # where the host allows, so each trial's JSON is as large as a real campaign's), or SRC.
@@ -91,7 +92,7 @@ while [ $i -le $nodes_max ]; do
 	i=$((i + 1))
 done
 
-printf '%6s %8s %10s %12s %s\n' nodes trials "wall (s)" "max RSS MiB" "outliers flagged"
+printf '%6s %8s %10s %10s %12s %s\n' nodes trials "wall (s)" "CPU (s)" "max RSS MiB" "outliers flagged"
 for n in ${SIZES:-8 16 32 64}; do
 	args=""
 	i=1
@@ -102,8 +103,9 @@ for n in ${SIZES:-8 16 32 64}; do
 	wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$work/time$n" |
 		awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }')
 	rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/time$n")
+	cpu=$(sed -n 's/.*\(User\|System\) time (seconds): //p' "$work/time$n" | awk '{ s += $1 } END { print s }')
 	flagged=$(grep -c '^outlier node' "$work/out$n" || true)
-	printf '%6d %8d %10.2f %12.0f %s\n' "$n" "$(sqlite3 "$work/m$n/results.db" 'SELECT count(*) FROM trial')" \
-		"$wall" "$((rss / 1024))" "$flagged ($(sed -n 's/^outlier node \([^:]*\):.*/\1/p' "$work/out$n" | sort -u | tr '\n' ' '))"
+	printf '%6d %8d %10.2f %10.2f %12.0f %s\n' "$n" "$(sqlite3 "$work/m$n/results.db" 'SELECT count(*) FROM trial')" \
+		"$wall" "$cpu" "$((rss / 1024))" "$flagged ($(sed -n 's/^outlier node \([^:]*\):.*/\1/p' "$work/out$n" | sort -u | tr '\n' ' '))"
 	rm -rf "$work/m$n"
 done
