@@ -3,7 +3,8 @@
 # cpu hog on the victim's PU) report no significant change and the same ranking (Kendall
 # tau >= 0.9); a run with the aggressor's intensity halved reports the change as
 # significant, with the right sign (less degradation); the exit status says which, and bad
-# usage, a missing store and stores with nothing in common have their own.
+# usage, a missing store and stores with nothing in common have their own. The two runs of
+# one suite also merge as two nodes, with per-node grades and the spread between them.
 # The box is shared: a change of load between campaigns is a real change to the victim, so
 # a false "changed" is possible here under a swing of load (Holm keeps it under 5 % of runs
 # where the load is steady).
@@ -63,6 +64,18 @@ check "... with the right sign: less degradation (delta < 0, its interval below 
 check "... compare.md says better" grep -q '| native | cpu | cpu-hog | shared | ops_per_s | .* | \*\*better\*\* |' halved/compare.md
 check "... only the cells in common (the container is not in the half campaign)" \
 	grep -q '1 cells in common (1 only in A, 0 only in B)' halved/compare.md
+
+# the same two whole campaigns merged as two nodes: per-node grades and the spread between them
+"$ISOBENCH" merge merged x=a y=b >merge.txt 2>merge.err; rc=$?
+check "two whole campaigns merge as nodes x and y (rc $rc)" [ "$rc" = 0 ]
+check "... each node with its own cpu grade" \
+	sh -c 'grep -q "^| x | 40 | [0-4] |" merged/report.md && grep -q "^| y | 40 | [0-4] |" merged/report.md'
+row=$(grep '^| native | cpu | cpu-hog | shared | ops_per_s |' merged/report.md)
+echo "# $row"
+check "... the native cell: one grade from both, d of each node (spread) and both grades" \
+	has_text "$row" '| [0-4] | [-0-9.e]* \[[-0-9.e]*, [-0-9.e]*\] | 2 | [-0-9.e]* | [-0-9.e]* | x [0-4], y [0-4] |'
+spread=$(awk -F, '$2 == "native" && $7 == "ops_per_s" { print $8 }' merged/nodes.csv | sort -n | tr '\n' ' ')
+check "... nodes.csv has both nodes' d ($spread)" [ "$(echo $spread | wc -w)" = 2 ]
 
 "$ISOBENCH" compare a a >self.txt 2>&1; rc=$?
 check "a campaign against itself: exit 0, written into the current directory" [ "$rc" = 0 -a -s compare.md ]
