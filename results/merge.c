@@ -102,6 +102,15 @@ static int read_info(sqlite3 *db, const char *path, struct input_info *in, struc
 	return 0;
 }
 
+/* A refusal: the message as written (no strerror after it), errno EINVAL. */
+static int refuse(struct isb_err *err, const char *msg)
+{
+	isb_errf(err, 0, "%s", msg);
+	if (err)
+		err->errnum = EINVAL;
+	return -EINVAL;
+}
+
 /* Why two stores hold different suites, or NULL where they hold the same one. */
 static const char *suite_difference(const struct input_info *a, const struct input_info *b)
 {
@@ -325,20 +334,26 @@ static int check_inputs(const struct isb_merge_input *in, size_t n, bool force,
 		if (r < 0)
 			return r;
 		const char *why = i ? suite_difference(&info[0], &info[i]) : NULL;
-		if (why && !force)
-			return isb_errf(err, EINVAL,
-					"%s and %s hold different suites: %s %016llx against "
-					"%016llx); --force merges them anyway",
-					in[0].db_path, in[i].db_path, why,
-					(unsigned long long)fnv1a(info[0].suite_text),
-					(unsigned long long)fnv1a(info[i].suite_text));
+		char msg[sizeof(err->msg)];
+		if (why && !force) {
+			snprintf(msg, sizeof(msg),
+				 "%s and %s hold different suites: %s %016llx against %016llx); "
+				 "--force merges them anyway",
+				 in[0].db_path, in[i].db_path, why,
+				 (unsigned long long)fnv1a(info[0].suite_text),
+				 (unsigned long long)fnv1a(info[i].suite_text));
+			return refuse(err, msg);
+		}
 		for (size_t j = 0; j < i && !force; j++)
 			if (!strcmp(info[j].campaign_id, info[i].campaign_id) && !info[i].merged &&
-			    !info[j].merged)
-				return isb_errf(err, EINVAL,
-						"%s and %s are the same campaign (%s): its trials "
-						"would count twice; --force merges them anyway",
-						in[j].db_path, in[i].db_path, info[i].campaign_id);
+			    !info[j].merged) {
+				snprintf(
+				    msg, sizeof(msg),
+				    "%s and %s are the same campaign (%s): its trials would count "
+				    "twice; --force merges them anyway",
+				    in[j].db_path, in[i].db_path, info[i].campaign_id);
+				return refuse(err, msg);
+			}
 	}
 	return 0;
 }
