@@ -7,7 +7,9 @@
  *
  * A node is an outlier in a cell when its d lies outside the others' typical interval
  * (the medians of their lower and upper bounds) and the others' median d lies outside its
- * own interval: both sides must disagree, so one wide or noisy node is not flagged.
+ * own interval: both sides must disagree, so one wide or noisy node is not flagged; and
+ * its d must differ from theirs by at least the first grade threshold (0.05 by default),
+ * so narrow intervals do not make a finding of a difference no grade could show.
  */
 #include "config.h"
 #include "analysis/cells.h"
@@ -132,7 +134,7 @@ static double median_of(double *v, size_t n)
 }
 
 /* The outlier flags of one cell over the nodes (see the file's comment). */
-static void flag_outliers(struct nodes *N, size_t ncells, size_t cell)
+static void flag_outliers(struct nodes *N, size_t ncells, size_t cell, double min_gap)
 {
 	double *lo = malloc(N->n * sizeof(double)), *hi = malloc(N->n * sizeof(double));
 	double *d = malloc(N->n * sizeof(double));
@@ -154,7 +156,8 @@ static void flag_outliers(struct nodes *N, size_t ncells, size_t cell)
 		if (!m)
 			continue;
 		double olo = median_of(lo, m), ohi = median_of(hi, m), od = median_of(d, m);
-		x->outlier = (x->d < olo || x->d > ohi) && (od < x->lo || od > x->hi);
+		x->outlier = (x->d < olo || x->d > ohi) && (od < x->lo || od > x->hi) &&
+			     fabs(x->d - od) >= min_gap;
 	}
 out:
 	free(lo);
@@ -202,7 +205,7 @@ static int nodes_build(const struct isb_analysis *a, const struct isb_sources *s
 		}
 	}
 	for (size_t i = 0; i < a->n; i++)
-		flag_outliers(N, a->n, i);
+		flag_outliers(N, a->n, i, a->thr[0]);
 	return 0;
 }
 
@@ -266,13 +269,15 @@ static void md_node_grades(FILE *f, const struct isb_analysis *a, const struct n
 /* Per cell: the pooled grade, the spread of the nodes' d and their grades. */
 static void md_cells(FILE *f, const struct isb_analysis *a, const struct nodes *N)
 {
-	fprintf(f,
-		"\n### Cells across nodes\n\nd and grade from all nodes' trials pooled; "
-		"the spread is the lowest and highest of the nodes' own d (same metric); an "
-		"outlier node's d lies outside the others' typical interval and theirs "
-		"outside its own.\n\n| configuration | resource | scenario | placement | metric | "
-		"grade (all) | d (all) | nodes | d min | d max | grades by node | outlier "
-		"nodes |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+	fprintf(
+	    f,
+	    "\n### Cells across nodes\n\nd and grade from all nodes' trials pooled; "
+	    "the spread is the lowest and highest of the nodes' own d (same metric); an "
+	    "outlier node's d lies outside the others' typical interval, theirs "
+	    "outside its own, %g or more apart.\n\n| configuration | resource | scenario | placement | metric | "
+	    "grade (all) | d (all) | nodes | d min | d max | grades by node | outlier "
+	    "nodes |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+	    a->thr[0]);
 	for (size_t i = 0; i < a->n; i++) {
 		const struct isb_cell *c = &a->cells[i];
 		int k = c->v.worst;

@@ -43,6 +43,52 @@ static double pair_ratio(double base, double cont, bool higher)
 	return isfinite(d) ? 1.0 - d : NAN;
 }
 
+/* The k-th smallest of v[0..n) (0-based), by Wirth's selection: v is reordered so that v[k]
+ * holds it, the ones before it not larger and the ones after not smaller. */
+static double select_kth(double *v, size_t n, size_t k)
+{
+	long l = 0, m = (long)n - 1, kk = (long)k;
+	while (l < m) {
+		double x = v[kk];
+		long i = l, j = m;
+		do {
+			while (v[i] < x)
+				i++;
+			while (x < v[j])
+				j--;
+			if (i <= j) {
+				double t = v[i];
+				v[i] = v[j];
+				v[j] = t;
+				i++;
+				j--;
+			}
+		} while (i <= j);
+		if (j < kk)
+			l = i;
+		if (kk < i)
+			m = j;
+	}
+	return v[k];
+}
+
+/* isb_percentile_sorted(sorted v, n, p) for 0 < p < 1, to the bit, in linear time (reorders
+ * v): the bootstrap's two percentiles without sorting its resamples. */
+static double percentile_unsorted(double *v, size_t n, double p)
+{
+	double pos = p * (double)(n - 1);
+	size_t lo = (size_t)pos;
+	double frac = pos - (double)lo;
+	if (lo + 1 >= n)
+		return select_kth(v, n, n - 1);
+	double a = select_kth(v, n, lo);
+	double b = v[lo + 1]; /* the next one up: the least of those after v[lo] */
+	for (size_t i = lo + 2; i < n; i++)
+		if (v[i] < b)
+			b = v[i];
+	return a + frac * (b - a);
+}
+
 /* A value and where it was, to sort the pairs' ratios once. */
 struct ranked {
 	double v;
@@ -117,9 +163,8 @@ int isb_paired_d(const double *base, const double *cont, size_t n, bool higher_i
 	gsl_rng_set(rng, (unsigned long)(seed ^ (seed >> 32)));
 	for (unsigned k = 0; k < resamples; k++)
 		ds[k] = 1.0 - resample_median(rng, sorted, rank_of, cnt, m);
-	isb_sort_doubles(ds, resamples);
-	*lo = isb_percentile_sorted(ds, resamples, 0.025);
-	*hi = isb_percentile_sorted(ds, resamples, 0.975);
+	*lo = percentile_unsorted(ds, resamples, 0.025);
+	*hi = percentile_unsorted(ds, resamples, 0.975);
 	if (*d < *lo)
 		*lo = *d;
 	if (*d > *hi)

@@ -102,6 +102,15 @@ static int read_info(sqlite3 *db, const char *path, struct input_info *in, struc
 	return 0;
 }
 
+/* A refusal: the message as written (no strerror after it), errno EINVAL. */
+static int refuse(struct isb_err *err, const char *msg)
+{
+	isb_errf(err, 0, "%s", msg);
+	if (err)
+		err->errnum = EINVAL;
+	return -EINVAL;
+}
+
 /* Why two stores hold different suites, or NULL where they hold the same one. */
 static const char *suite_difference(const struct input_info *a, const struct input_info *b)
 {
@@ -235,16 +244,19 @@ static int add_trials(sqlite3 *db, bool merged, struct isb_err *err)
 	    "DELETE FROM temp.off",
 	    "INSERT INTO temp.off SELECT COALESCE(max(id),0), COALESCE(max(rep)+1,0),"
 	    " COALESCE(max(seq)+1,0) FROM main.trial",
-	    "INSERT INTO main.trial(id, cell_id, kind, rep, seq, status, cause, started_ns,"
+	    /* in the source's order, so the new ids follow on from the largest (SQLite's rowid
+	     * rule) and trial_source can number them without carrying the rows' JSON through
+	     * a sort */
+	    "INSERT INTO main.trial(cell_id, kind, rep, seq, status, cause, started_ns,"
 	    " wall_s, victim_startup_ns, aggressor_startup_ns, metrics_json, samples_json,"
 	    " counters_json, aggressor_json, info_json, declared_leaves, probed_leaves,"
 	    " probe_json, attribution_json)"
-	    " SELECT o.id + ROW_NUMBER() OVER (ORDER BY t.id), m.new, t.kind, t.rep + o.rep,"
-	    " t.seq + o.seq, t.status, t.cause, t.started_ns, t.wall_s, t.victim_startup_ns,"
+	    " SELECT m.new, t.kind, t.rep + (SELECT rep FROM temp.off), t.seq + (SELECT seq FROM"
+	    " temp.off), t.status, t.cause, t.started_ns, t.wall_s, t.victim_startup_ns,"
 	    " t.aggressor_startup_ns, t.metrics_json, t.samples_json, t.counters_json,"
 	    " t.aggressor_json, t.info_json, t.declared_leaves, t.probed_leaves, t.probe_json,"
-	    " t.attribution_json FROM src.trial t JOIN temp.cellmap m ON m.old = t.cell_id,"
-	    " temp.off o ORDER BY t.id",
+	    " t.attribution_json FROM src.trial t JOIN temp.cellmap m ON m.old = t.cell_id"
+	    " ORDER BY t.id",
 	};
 	for (size_t i = 0; i < ISB_ARRAY_SIZE(sql); i++)
 		if (exec(db, sql[i], "trials", err) < 0)
@@ -286,6 +298,16 @@ static int merge_one(sqlite3 *db, const struct isb_merge_input *in, bool merged,
 		r = add_cells(db, err);
 	if (r >= 0)
 		r = add_trials(db, merged, err);
+	long long in_step = 0;
+	if (r >= 0 &&
+	    (r = run(db, err, &in_step,
+		     "SELECT (SELECT max(id) FROM main.trial) IS (SELECT max(trial_id) FROM"
+		     " main.trial_source)",
+		     "")) >= 0 &&
+	    !in_step)
+		r = isb_errf(err, EIO,
+			     "merge %s: the trials' new ids and their sources are out of step",
+			     in->db_path);
 	if (r >= 0)
 		r = exec(db, "COMMIT", "commit", err);
 	else
@@ -312,20 +334,26 @@ static int check_inputs(const struct isb_merge_input *in, size_t n, bool force,
 		if (r < 0)
 			return r;
 		const char *why = i ? suite_difference(&info[0], &info[i]) : NULL;
-		if (why && !force)
-			return isb_errf(err, EINVAL,
-					"%s and %s hold different suites: %s %016llx against "
-					"%016llx); --force merges them anyway",
-					in[0].db_path, in[i].db_path, why,
-					(unsigned long long)fnv1a(info[0].suite_text),
-					(unsigned long long)fnv1a(info[i].suite_text));
+		char msg[sizeof(err->msg)];
+		if (why && !force) {
+			snprintf(msg, sizeof(msg),
+				 "%s and %s hold different suites: %s %016llx against %016llx); "
+				 "--force merges them anyway",
+				 in[0].db_path, in[i].db_path, why,
+				 (unsigned long long)fnv1a(info[0].suite_text),
+				 (unsigned long long)fnv1a(info[i].suite_text));
+			return refuse(err, msg);
+		}
 		for (size_t j = 0; j < i && !force; j++)
 			if (!strcmp(info[j].campaign_id, info[i].campaign_id) && !info[i].merged &&
-			    !info[j].merged)
-				return isb_errf(err, EINVAL,
-						"%s and %s are the same campaign (%s): its trials "
-						"would count twice; --force merges them anyway",
-						in[j].db_path, in[i].db_path, info[i].campaign_id);
+			    !info[j].merged) {
+				snprintf(
+				    msg, sizeof(msg),
+				    "%s and %s are the same campaign (%s): its trials would count "
+				    "twice; --force merges them anyway",
+				    in[j].db_path, in[i].db_path, info[i].campaign_id);
+				return refuse(err, msg);
+			}
 	}
 	return 0;
 }
@@ -409,6 +437,13 @@ int isb_merge_stores(const char *out_db, const struct isb_merge_input *in, size_
 		     "UPDATE source SET suite_hash = COALESCE(suite_hash, ?), ntrials = (SELECT"
 		     " count(*) FROM trial_source ts WHERE ts.source_id = source.id)",
 		     "t", hash)) < 0)
+		goto out_close;
+	/* the readers' orders (trials by seq, a configuration's trials by cell) without a sort of
+	 * every trial's JSON through temporary files */
+	if ((r = exec(db,
+		      "CREATE INDEX trial_seq ON trial(seq); CREATE INDEX trial_cell ON "
+		      "trial(cell_id)",
+		      "indexes", err)) < 0)
 		goto out_close;
 	run(db, err, &v, "SELECT count(*) FROM source", "");
 	stats->sources = (size_t)v;

@@ -1,9 +1,11 @@
 #!/bin/sh
-# isobench compare on real campaigns: two runs of the same suite (native and container, a
-# cpu hog on the victim's PU) report no significant change and the same ranking (Kendall
-# tau >= 0.9); a run with the aggressor's intensity halved reports the change as
+# isobench compare on real campaigns: two runs of the same suite (native, and a container
+# whose tenants are capped at 0.25 CPU, against a cpu hog on the victim's PU: d near 0.5
+# against near 0, a ranking with no tie) report no significant change and the same ranking
+# (Kendall tau >= 0.9); a run with the aggressor's intensity halved reports the change as
 # significant, with the right sign (less degradation); the exit status says which, and bad
-# usage, a missing store and stores with nothing in common have their own.
+# usage, a missing store and stores with nothing in common have their own. The two runs of
+# one suite also merge as two nodes, with per-node grades and the spread between them.
 # The box is shared: a change of load between campaigns is a real change to the victim, so
 # a false "changed" is possible here under a swing of load (Holm keeps it under 5 % of runs
 # where the load is steady).
@@ -14,16 +16,18 @@ cd "$WORK" || exit 1
 # its PU alone for that long (d near 0.5 at full intensity, well below at half).
 cat >same.ini <<'INI'
 [global]
-reps = 10
-max_reps = 10
+reps = 12
+max_reps = 12
 duration = 0.5
 warmup = 0.1
 aggressor_warmup = 0.1
 seed = 11
 [config native]
 backend = native
-[config container]
+[config capped]
 backend = container
+cgroups = capped
+cpu.max = 0.25
 [scenario cpu-hog]
 resource = cpu
 victim = cpu.compute
@@ -32,7 +36,7 @@ aggressor.period_ms = 100
 intensity = 100
 placements = shared
 INI
-sed -e 's/intensity = 100/intensity = 50/' -e '/^\[config container\]/,/^backend = container/d' \
+sed -e 's/intensity = 100/intensity = 50/' -e '/^\[config capped\]/,/^cpu.max/d' \
 	same.ini >half.ini
 for c in a b; do
 	"$ISOBENCH" run same.ini --out "$c" --no-bpf >/dev/null 2>"$c.err" ||
@@ -61,8 +65,20 @@ check "... the native cell's ops_per_s changed significantly" has_text "$row" '^
 check "... with the right sign: less degradation (delta < 0, its interval below 0)" \
 	awk -v r="$row" 'BEGIN { split(r, w, " "); exit !(w[2] < 0 && w[3] < 0) }'
 check "... compare.md says better" grep -q '| native | cpu | cpu-hog | shared | ops_per_s | .* | \*\*better\*\* |' halved/compare.md
-check "... only the cells in common (the container is not in the half campaign)" \
+check "... only the cells in common (the capped container is not in the half campaign)" \
 	grep -q '1 cells in common (1 only in A, 0 only in B)' halved/compare.md
+
+# the same two whole campaigns merged as two nodes: per-node grades and the spread between them
+"$ISOBENCH" merge merged x=a y=b >merge.txt 2>merge.err; rc=$?
+check "two whole campaigns merge as nodes x and y (rc $rc)" [ "$rc" = 0 ]
+check "... each node with its own cpu grade" \
+	sh -c 'grep -q "^| x | 48 | [0-4] |" merged/report.md && grep -q "^| y | 48 | [0-4] |" merged/report.md'
+row=$(grep '^| native | cpu | cpu-hog | shared | ops_per_s |' merged/report.md)
+echo "# $row"
+check "... the native cell: one grade from both, d of each node (spread) and both grades" \
+	has_text "$row" '| [0-4] | [-0-9.e]* \[[-0-9.e]*, [-0-9.e]*\] | 2 | [-0-9.e]* | [-0-9.e]* | x [0-4], y [0-4] |'
+spread=$(awk -F, '$2 == "native" && $7 == "ops_per_s" { print $8 }' merged/nodes.csv | sort -n | tr '\n' ' ')
+check "... nodes.csv has both nodes' d ($spread)" [ "$(echo $spread | wc -w)" = 2 ]
 
 "$ISOBENCH" compare a a >self.txt 2>&1; rc=$?
 check "a campaign against itself: exit 0, written into the current directory" [ "$rc" = 0 -a -s compare.md ]

@@ -25,7 +25,11 @@ check "merge of four node stores exits 0 (rc $rc)" [ "$rc" = 0 ]
 [ "$rc" = 0 ] || sed 's/^/# /' err.txt
 check "it says what it merged" grep -q "4 campaign(s) of 4 node(s), 6 cells, 64 trials" err.txt
 check "every trial is kept, once" [ "$(q out 'SELECT count(*) FROM trial')" = 64 ]
-check "each trial has its source" [ "$(q out 'SELECT count(*) FROM trial_source')" = 64 ]
+check "each trial has its source" [ "$(q out 'SELECT count(*) FROM trial_source JOIN trial ON trial.id = trial_id')" = 64 ]
+check "... the right one (node d's trials are the perturbed ones)" [ "$(q out "SELECT count(*) FROM trial t
+	JOIN trial_source ts ON ts.trial_id = t.id JOIN source s ON s.id = ts.source_id JOIN cell c ON c.id = t.cell_id
+	WHERE s.node = 'd' AND c.config = 'native' AND c.scenario = 'hog' AND t.kind = 'contended'
+	AND json_extract(t.metrics_json, '$.ops_per_s') > 4000")" = 2 ]
 check "each source keeps its node, kernel, CPU model, topology and campaign" \
 	[ "$(q out "SELECT count(*) FROM source WHERE node IN ('a','b','c','d') AND kernel LIKE 'Linux%'
 		AND cpu_model != '' AND topology LIKE '%package%' AND campaign_id LIKE '%-_'
