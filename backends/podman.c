@@ -530,6 +530,12 @@ static int podman_spawn(struct isb_config *c, const struct isb_tenant_spec *spec
 	    isb_cgroup_campaign_join(c, p->procs, &p->nprocs, procs, err) < 0)
 		r = -EIO;
 	struct podman_child_arg ca = {.p = p, .cpus = cpus};
+	/* podman, conmon and runc run on the container's CPUs; where podman ignores the
+	 * declared limits (rootless on cgroup v1), the cpuset too, and the container runs
+	 * where podman was started: on the placement's CPUs, as a user's would, not on a
+	 * partition isobench's own pinning would hand it */
+	if (p->rootless && p->limits_ignored && spec->pinned)
+		ca.cpus = spec->cpus;
 	struct isb_spawn_hook h = {.argv = a->v, .child = podman_tenant_child, .arg = &ca};
 	if (r < 0 || isb_proc_spawn_ex(c, &sp, t, p->rootless ? procs : NULL, &h, err) < 0) {
 		free(a);
