@@ -295,6 +295,11 @@ static int agent_args(const struct isb_config *c, const struct isb_tenant_spec *
 	ac.agent_path = "/isobench/agent";
 	isb_guest_agent(c->agent_path, c->agent_is_isobench, agent, sizeof(agent), &sub);
 	ac.agent_is_isobench = sub;
+	/* a rootless container gets no scratch volume (the directory is root's): its stressors
+	 * use their own /tmp (a tmpfs with --read-only), or say they need one */
+	const struct podman_priv *p = c->priv;
+	if (p && p->rootless)
+		ac.scratch_dir[0] = 0;
 	if (isb_agent_argv(&ac, spec, aargv, ISB_ARRAY_SIZE(aargv), store, sizeof(store)) < 0)
 		return -E2BIG;
 	int r = 0;

@@ -193,15 +193,13 @@ int isb_campaign_sweep_locks(bool verbose)
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
 		char path[1000], sdir[1000];
-		struct stat st;
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		snprintf(sdir, sizeof(sdir), "%s/%s", isb_state_root(), e->d_name);
-		/* a lock without its state directory: a campaign between its lock and mkdir, unless
-		 * it is old */
-		if (stat(sdir, &st) < 0 && (stat(path, &st) < 0 || time(NULL) - st.st_mtime < 60))
-			continue;
+		/* a campaign between its lock and its state directory holds the lock; one that
+		 * has only created the file is about to (a file unlinked under it is seen by
+		 * lock_file's same_file check, which tries again) */
 		if (lock_held(path) != 0)
 			continue;
 		if (access(sdir, F_OK) == 0)
