@@ -218,7 +218,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	const char *name = optind < argc ? argv[optind] : "quick";
 	char path[1024];
-	struct isb_suite *s = malloc(sizeof(*s));
+	struct isb_suite *s = calloc(1, sizeof(*s));
 	struct isb_err err = {0};
 	if (!s)
 		return ISB_EXIT_ERROR;
