@@ -114,7 +114,12 @@ cap=$(bomb cap_mb)
 killed=$(bomb workers_oom_killed)
 check "the bomb aimed beyond memory.max ($cap MiB > 150)" awk "BEGIN { exit !(\"$cap\" != \"\" && $cap > 150) }"
 check "... held at most memory.max ($res MiB <= 150)" awk "BEGIN { exit !(\"$res\" != \"\" && $res > 0 && $res <= 150) }"
-check "... its workers OOM-killed in the guest ($killed)" awk "BEGIN { exit !(\"$killed\" != \"\" && $killed >= 1) }"
+if awk "BEGIN { exit !(\"$res\" != \"\" && $res < 140 && \"$killed\" == \"0\") }"; then
+	# a slow guest (TCG, a sanitizer build) may not grow the bomb to the limit in the window
+	ok "... its workers OOM-killed in the guest # SKIP the bomb reached $res MiB of 150 in the window"
+else
+	check "... its workers OOM-killed in the guest ($killed)" awk "BEGIN { exit !(\"$killed\" != \"\" && $killed >= 1) }"
+fi
 mid=$(q mem "select id from campaign")
 check "nothing left behind by the memory campaign" no_leftovers "$mid"
 
