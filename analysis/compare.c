@@ -427,6 +427,31 @@ static void fmt_grade(char *buf, size_t size, int g)
 	g >= 0 ? snprintf(buf, size, "%d", g) : snprintf(buf, size, "-");
 }
 
+/* The distinct resources of rows, in their order (at most max): their number. */
+static size_t distinct_resources(const struct crow *rows, size_t n, const char **out, size_t max)
+{
+	size_t nr = 0;
+	for (size_t i = 0; i < n && nr < max; i++) {
+		const char *res = rows[i].ca->row.resource;
+		size_t j = 0;
+		while (j < nr && strcmp(out[j], res))
+			j++;
+		if (j == nr)
+			out[nr++] = res;
+	}
+	return nr;
+}
+
+/* Kendall's tau of one resource between A's and B's rankings, as text into buf. */
+static const char *resource_tau_text(const struct crow *rows, size_t n, const char *res, char *buf,
+				     size_t size)
+{
+	struct tau t;
+	resource_tau(rows, n, res, &t);
+	tau_text(&t, buf, size);
+	return buf;
+}
+
 static int write_md(const char *path, const struct isb_analysis *A, const struct isb_analysis *B,
 		    const char *dir_a, const char *dir_b, const struct crow *rows, size_t n,
 		    size_t common, size_t nsig, double alpha)
@@ -474,22 +499,11 @@ static int write_md(const char *path, const struct isb_analysis *A, const struct
 	fprintf(f, "\n## Rankings\n\nKendall's tau-b between A's and B's ranks (ties where "
 		   "intervals overlap), over the pairs of configurations ranked in the same "
 		   "scenario, placement and metric by both.\n\n| resource | tau |\n|---|---|\n");
-	const char *done[32];
-	size_t nd = 0;
-	for (size_t i = 0; i < n && nd < ISB_ARRAY_SIZE(done); i++) {
-		const char *res = rows[i].ca->row.resource;
-		size_t j = 0;
-		while (j < nd && strcmp(done[j], res))
-			j++;
-		if (j < nd)
-			continue;
-		done[nd++] = res;
-		struct tau t;
-		char buf[160];
-		resource_tau(rows, n, res, &t);
-		tau_text(&t, buf, sizeof(buf));
-		fprintf(f, "| %s | %s |\n", res, buf);
-	}
+	const char *res[32];
+	char buf[160];
+	for (size_t k = 0, nr = distinct_resources(rows, n, res, ISB_ARRAY_SIZE(res)); k < nr; k++)
+		fprintf(f, "| %s | %s |\n", res[k],
+			resource_tau_text(rows, n, res[k], buf, sizeof(buf)));
 	return fclose(f) ? -errno : 0;
 }
 
@@ -509,22 +523,11 @@ static void print_summary(const struct crow *rows, size_t n, size_t common, size
 		       r->dhi, r->p, r->padj, r->ca->v.grade, r->cb->v.grade,
 		       r->note[0] ? " (" : "", r->note, r->note[0] ? ")" : "");
 	}
-	const char *done[32];
-	size_t nd = 0;
-	for (size_t i = 0; i < n && nd < ISB_ARRAY_SIZE(done); i++) {
-		const char *res = rows[i].ca->row.resource;
-		size_t j = 0;
-		while (j < nd && strcmp(done[j], res))
-			j++;
-		if (j < nd)
-			continue;
-		done[nd++] = res;
-		struct tau t;
-		char buf[160];
-		resource_tau(rows, n, res, &t);
-		tau_text(&t, buf, sizeof(buf));
-		printf("kendall tau %s: %s\n", res, buf);
-	}
+	const char *res[32];
+	char buf[160];
+	for (size_t k = 0, nr = distinct_resources(rows, n, res, ISB_ARRAY_SIZE(res)); k < nr; k++)
+		printf("kendall tau %s: %s\n", res[k],
+		       resource_tau_text(rows, n, res[k], buf, sizeof(buf)));
 }
 
 int isb_compare(const char *dir_a, const char *dir_b, const struct isb_compare_opts *o,
