@@ -149,27 +149,5 @@ wait "$hdpid" 2>/dev/null
 rm -rf "$hd"
 
 # PATH without docker and dockerd
-path_without nodocker docker dockerd
-cat >mix.ini <<'INI'
-[global]
-reps = 1
-duration = 0.2
-warmup = 0.05
-aggressor_warmup = 0.05
-[config native]
-backend = native
-[config docker]
-backend = docker
-[scenario cpu]
-resource = cpu
-victim = cpu.compute
-aggressor = null
-placements = shared
-INI
-PATH="$WORK/nodocker" "$ISOBENCH" run mix.ini --out nd >nd.txt 2>&1; rc=$?
-check "without docker in PATH the campaign still runs (exit $rc)" [ "$rc" = 0 ]
-why=$(q nd "select unavailable_reason from config where name = 'docker'")
-check "docker is unavailable with the reason ($why)" has_text "$why" 'not in PATH'
-ok=$(q nd "select count(*) from trial t join cell c on c.id = t.cell_id where c.config = 'native' and t.status = 'ok'")
-check "the native cell ran ($ok trials)" [ "$ok" -ge 2 ]
+without_tools docker docker dockerd
 done_testing

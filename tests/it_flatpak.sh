@@ -218,27 +218,5 @@ check "the cache holds one entry, no half-copied one ($(ls cache/flatpak | tr '\
 	[ "$(ls cache/flatpak | wc -l)" = 1 ]
 
 # PATH without flatpak
-path_without noflatpak flatpak
-cat >mix.ini <<'INI'
-[global]
-reps = 1
-duration = 0.2
-warmup = 0.05
-aggressor_warmup = 0.05
-[config native]
-backend = native
-[config flatpak]
-backend = flatpak
-[scenario cpu]
-resource = cpu
-victim = cpu.compute
-aggressor = null
-placements = shared
-INI
-PATH="$WORK/noflatpak" "$ISOBENCH" run mix.ini --out nf >nf.txt 2>&1; rc=$?
-check "without flatpak in PATH the campaign still runs (exit $rc)" [ "$rc" = 0 ]
-why=$(q nf "select unavailable_reason from config where name = 'flatpak'")
-check "flatpak is unavailable with the reason ($why)" has_text "$why" 'not in PATH'
-ok=$(q nf "select count(*) from trial t join cell c on c.id = t.cell_id where c.config = 'native' and t.status = 'ok'")
-check "the native cell ran ($ok trials)" [ "$ok" -ge 2 ]
+without_tools flatpak flatpak
 done_testing

@@ -179,27 +179,5 @@ check "the killed run's conmons, pause process, storage, runroot links and user 
 check "no cgroup, mount, netns or process of the killed run remains" no_leftovers "$state"
 
 # PATH without podman
-path_without nopodman podman
-cat >mix.ini <<'INI'
-[global]
-reps = 1
-duration = 0.2
-warmup = 0.05
-aggressor_warmup = 0.05
-[config native]
-backend = native
-[config podman]
-backend = podman
-[scenario cpu]
-resource = cpu
-victim = cpu.compute
-aggressor = null
-placements = shared
-INI
-PATH="$WORK/nopodman" "$ISOBENCH" run mix.ini --out np >np.txt 2>&1; rc=$?
-check "without podman in PATH the campaign still runs (exit $rc)" [ "$rc" = 0 ]
-why=$(q np "select unavailable_reason from config where name = 'podman'")
-check "podman is unavailable with the reason ($why)" has_text "$why" 'not in PATH'
-ok=$(q np "select count(*) from trial t join cell c on c.id = t.cell_id where c.config = 'native' and t.status = 'ok'")
-check "the native cell ran ($ok trials)" [ "$ok" -ge 2 ]
+without_tools podman podman
 done_testing

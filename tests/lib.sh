@@ -62,6 +62,23 @@ path_without() {
 	done
 }
 
+# without_tools BACKEND TOOL...: a native and a BACKEND configuration run with PATH
+# stripped of the TOOLs: the campaign finishes, BACKEND is "unavailable: ... not in PATH"
+# and the native cell runs (three checks)
+without_tools() {
+	wt_b=$1
+	shift
+	path_without "no$wt_b" "$@"
+	printf '[global]\nreps = 1\nduration = 0.2\nwarmup = 0.05\naggressor_warmup = 0.05\n[config native]\nbackend = native\n[config %s]\nbackend = %s\n[scenario cpu]\nresource = cpu\nvictim = cpu.compute\naggressor = null\nplacements = shared\n' "$wt_b" "$wt_b" >"no$wt_b.ini"
+	PATH="$WORK/no$wt_b" "$ISOBENCH" run "no$wt_b.ini" --out "no$wt_b.out" >"no$wt_b.txt" 2>&1
+	wt_rc=$?
+	check "without $wt_b in PATH the campaign still runs (exit $wt_rc)" [ "$wt_rc" = 0 ]
+	wt_why=$(q "no$wt_b.out" "select unavailable_reason from config where name = '$wt_b'")
+	check "$wt_b is unavailable with the reason ($wt_why)" has_text "$wt_why" 'not in PATH'
+	wt_ok=$(q "no$wt_b.out" "select count(*) from trial t join cell c on c.id = t.cell_id where c.config = 'native' and t.status = 'ok'")
+	check "the native cell ran ($wt_ok trials)" [ "$wt_ok" -ge 2 ]
+}
+
 # SQL on a campaign's results.db
 q() { sqlite3 "$1/results.db" "$2"; }
 
